@@ -1,0 +1,1 @@
+"""mgll-data: multi-granular medical image-text datasets."""

@@ -1,0 +1,41 @@
+"""Source adapters, one module per public dataset, found by name.
+
+To add a source, write `mgll_data/sources/<name>.py` with one `Source` subclass and add the module
+name to `ADAPTER_MODULES` (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from mgll_data.errors import RecipeError
+from mgll_data.sources.base import RawRecord, Reject, Source
+
+ADAPTER_MODULES: tuple[str, ...] = ("odir", "iu_xray", "folder")
+
+
+def _adapter_class(module_name: str) -> type[Source]:
+    module = importlib.import_module(f"mgll_data.sources.{module_name}")
+    classes = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, Source) and obj is not Source and obj.__module__ == module.__name__
+    ]
+    if len(classes) != 1:
+        raise RuntimeError(f"mgll_data.sources.{module_name} must define exactly one Source subclass")
+    return classes[0]
+
+
+def available_sources() -> dict[str, type[Source]]:
+    """Adapter name -> class, for every registered module."""
+    return {cls.name: cls for cls in map(_adapter_class, ADAPTER_MODULES)}
+
+
+def get_source(name: str) -> type[Source]:
+    sources = available_sources()
+    if name not in sources:
+        raise RecipeError(f"unknown source {name!r}; available: {', '.join(sorted(sources))}")
+    return sources[name]
+
+
+__all__ = ["ADAPTER_MODULES", "RawRecord", "Reject", "Source", "available_sources", "get_source"]
