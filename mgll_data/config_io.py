@@ -1,0 +1,81 @@
+"""Loading YAML configuration (recipes, training and eval configs) into pydantic models.
+
+One loader for every config so that all of them fail the same way: a `RecipeError` naming the file,
+the dotted key, what was given and what is allowed, never a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from mgll_data.errors import RecipeError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    given = error.get("input")
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    if kind == "literal_error":
+        return f"{key}: got {given!r}, allowed values: {ctx.get('expected', '')}"
+    if kind == "enum":
+        return f"{key}: got {given!r}, allowed values: {ctx.get('expected', '')}"
+    return f"{key}: got {given!r}: {error['msg']}"
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a model accepts at the parent of `loc`, for 'unknown key' messages."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ()) or (annotation,)
+        current = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if current is None:
+            return []
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def parse_config(data: Any, model: type[ModelT], origin: str) -> ModelT:
+    """Validate already-loaded YAML data; `origin` (a file name) prefixes every message."""
+    if not isinstance(data, dict):
+        raise RecipeError(f"{origin}: expected a YAML mapping at the top level, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            line = _describe(error)
+            if error["type"] == "extra_forbidden":
+                allowed = _allowed_keys(model, tuple(error["loc"]))
+                if allowed:
+                    line += f" (allowed keys: {', '.join(allowed)})"
+            lines.append(f"  - {line}")
+        raise RecipeError(f"{origin} is not valid:\n" + "\n".join(lines)) from None
+
+
+def load_config(path: Path | str, model: type[ModelT]) -> ModelT:
+    """Read a YAML file and validate it against `model`."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError(f"{path}: file not found (expected a YAML {model.__name__})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{path}: not valid YAML: {exc}") from None
+    return parse_config(data, model, str(path))
