@@ -1,0 +1,56 @@
+"""`mgll-data ontology lint` and `show` through the real typer app."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mgll_data import cli
+
+runner = CliRunner()
+
+
+def test_lint_passes_on_shipped_data_with_real_odir_keywords(realdata):
+    result = runner.invoke(cli.app, ["ontology", "lint", "--odir-csv", str(realdata / "fundus/odir/full_df.csv")])
+    assert result.exit_code == 0, result.output
+    assert "ontology ok" in result.output
+
+
+def test_lint_exits_1_listing_every_problem(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli.console, "width", 300)
+    (tmp_path / "findings").mkdir()
+    (tmp_path / "maps").mkdir()
+    finding = {"id": "edema", "modality": "cxr", "kind": "disease", "display_name": "Edema", "parent": "opacity"}
+    (tmp_path / "findings" / "cxr.yaml").write_text(yaml.safe_dump({"findings": [finding]}), encoding="utf-8")
+    (tmp_path / "maps" / "toy.tsv").write_text(
+        "label\tpositive\tuncertain\tnegative\tnote\nMass\tmass\t\t\t\nLens dust\t\t\t\t\n", encoding="utf-8"
+    )
+    result = runner.invoke(cli.app, ["ontology", "lint", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    for kind in ("missing_description", "missing_explanation", "unknown_parent", "unknown_target", "empty_map_row"):
+        assert f"[{kind}]" in result.output
+    assert "5 problem(s)" in result.output
+
+
+def test_lint_reports_unreadable_data_as_a_problem(tmp_path):
+    result = runner.invoke(cli.app, ["ontology", "lint", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "findings/ and maps/" in result.output
+
+
+@pytest.mark.parametrize(
+    ("modality", "present", "absent"), [("cxr", "pneumothorax", "glaucoma"), ("fundus", "glaucoma", "pneumothorax")]
+)
+def test_show_filters_by_modality(monkeypatch, modality, present, absent):
+    monkeypatch.setattr(cli.console, "width", 300)
+    result = runner.invoke(cli.app, ["ontology", "show", "--modality", modality])
+    assert result.exit_code == 0, result.output
+    assert present in result.output and "normal" in result.output
+    assert absent not in result.output
+
+
+def test_show_rejects_unknown_modality():
+    result = runner.invoke(cli.app, ["ontology", "show", "--modality", "eye"])
+    assert result.exit_code == 2
+    assert "fundus or cxr" in result.output
