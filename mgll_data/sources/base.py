@@ -8,6 +8,7 @@ plans shards over their records and runs image and text normalisation in workers
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,3 +92,17 @@ class Source(ABC):
 
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
+
+    def check_image_file(self, path: Path) -> Reject | None:
+        """A `missing_file`, `empty_file` or `unreadable_file` reject for `path`, or None when it can be opened.
+
+        Adapters never decode pixels; this only looks at the file system, so a listed image that is not
+        there becomes a reject row instead of a crash in a worker.
+        """
+        if not path.is_file():
+            return self.reject(path, "source", "missing_file")
+        if path.stat().st_size == 0:
+            return self.reject(path, "source", "empty_file")
+        if not os.access(path, os.R_OK):
+            return self.reject(path, "source", "unreadable_file")
+        return None

@@ -1,0 +1,205 @@
+"""Indiana University chest X-ray collection (Open-i): XML reports plus PNG images.
+
+Read as downloaded from Open-i: the reports as `NLMCXR_reports.tgz` (or its extracted `ecgen-radiology/`
+folder, one `<N>.xml` per report) and the PNGs in `NLMCXR_png/`, named after each report's `parentImage`
+id. One row per parentImage; the report's FINDINGS / IMPRESSION / INDICATION / COMPARISON sections go
+to `report` and labels come from `mgll_data.text.label_report` on findings + impression. The collection
+has no patient key, so the report id (e.g. `CXR12`) serves as both study and patient id. The optional
+DICOM metadata table (`nlmcxr_dicom_metadata.csv.gz`) supplies the view per image.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from mgll_data.errors import LayoutError
+from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.text.sections import ReportFormatError
+
+_SPACES = re.compile(r"\s+")
+_REPORT_NAME = re.compile(r"(?:^|/)ecgen-radiology/(\d+)\.xml$")
+# report 1 names its images CXR1_1_IM-...; the DICOM metadata table names them CXR1_IM-...
+_EXTRA_INDEX = re.compile(r"^(CXR\d+)_\d+_")
+
+
+@cache
+def layout_spec() -> dict[str, Any]:
+    """Names, section keys and value maps of the IU layout (mgll_data/sources/iu_xray.yaml)."""
+    text = resources.files("mgll_data.sources").joinpath("iu_xray.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass
+class IuReport:
+    """One parsed report XML."""
+
+    report_id: str
+    file: str
+    sections: dict[str, str] = field(default_factory=dict)
+    images: list[str] = field(default_factory=list)
+    mesh_major: list[str] = field(default_factory=list)
+
+
+def _tidy(text: str | None) -> str:
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def parse_report(data: bytes, file: str) -> IuReport:
+    """Parse one `ecgen-radiology/<N>.xml`; raises `ReportFormatError` on a file that is not a report XML.
+
+    Sections come from the shared sectioner (`mgll_data.text.sections_from_iu_xml`); ids, images and MeSH
+    terms are read here.
+    """
+    from mgll_data.text import sections_as_dict, sections_from_iu_xml
+
+    sections = sections_as_dict(sections_from_iu_xml(data, file))
+    root = ET.fromstring(data)
+    uid = root.find("uId")
+    fallback = f"CXR{Path(file).stem}"
+    report = IuReport(report_id=uid.get("id", fallback) if uid is not None else fallback, file=file)
+    report.sections = {key: sections[key] for key in layout_spec()["report_sections"] if sections.get(key)}
+    report.images = [node.get("id", "").strip() for node in root.iter("parentImage") if node.get("id", "").strip()]
+    report.mesh_major = [_tidy(node.text) for node in root.iter("major") if _tidy(node.text)]
+    return report
+
+
+def report_files(reports: Path) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of every report XML in numeric order, from the tgz or the extracted folder."""
+    if reports.is_dir():
+        files = sorted(reports.glob("*.xml"), key=lambda p: (int(p.stem) if p.stem.isdigit() else 1 << 62, p.name))
+        for path in files:
+            yield f"{reports.name}/{path.name}", path.read_bytes()
+        return
+    try:
+        with tarfile.open(reports, "r:*") as archive:
+            members = [(m, _REPORT_NAME.search(m.name)) for m in archive.getmembers() if m.isfile()]
+            for member, _ in sorted(((m, k) for m, k in members if k), key=lambda mk: int(mk[1].group(1))):
+                handle = archive.extractfile(member)
+                yield member.name, handle.read() if handle else b""
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise LayoutError("iu_xray", reports, f"a readable NLMCXR_reports.tgz archive ({error})") from None
+
+
+def read_views(metadata_csv: Path) -> dict[str, str]:
+    """Image id -> normalised view from the Open-i DICOM metadata table (`imageid`, `View Position`)."""
+    try:
+        table = pd.read_csv(metadata_csv, usecols=["imageid", "View Position"], dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise LayoutError(
+            "iu_xray", metadata_csv, f"a CSV with the columns 'imageid' and 'View Position' ({error})"
+        ) from None
+    views = layout_spec()["views"]
+    return {
+        image_id: views[position.strip().upper()]
+        for image_id, position in zip(table["imageid"], table["View Position"], strict=True)
+        if position.strip().upper() in views
+    }
+
+
+class IuXraySource(Source):
+    name = "iu_xray"
+    modality = "cxr"
+    licence_class = "open"
+    citation = (
+        "Demner-Fushman D, Kohli MD, Rosenman MB, et al. Preparing a collection of radiology examinations for "
+        "distribution and retrieval. J Am Med Inform Assoc. 2016;23(2):304-310. (CC BY-NC-ND 4.0)"
+    )
+    homepage = "https://openi.nlm.nih.gov/faq"
+    layout = (
+        "ROOT/NLMCXR_reports.tgz (or its extracted ROOT/ecgen-radiology/<N>.xml) + "
+        "ROOT/NLMCXR_png/<parentImage id>.png; "
+        "optional ROOT/nlmcxr_dicom_metadata.csv.gz for the view. Options: images_dir, metadata_csv. "
+        "No patient key exists: the report id (CXR<N>) is used as patient and study id."
+    )
+    version = "Open-i NLMCXR"
+    has_official_split = False
+
+    def __init__(
+        self, root: Path | str, images_dir: str | None = None, metadata_csv: str | None = None, **options: Any
+    ):
+        super().__init__(root, images_dir=images_dir, metadata_csv=metadata_csv, **options)
+        spec = layout_spec()
+        folder, archive = self.root / spec["reports_folder"], self.root / spec["reports_archive"]
+        if folder.is_dir():
+            self.reports = folder
+        elif archive.is_file():
+            self.reports = archive
+        else:
+            raise LayoutError(
+                self.name, self.root, f"{spec['reports_archive']} or {spec['reports_folder']}/; {self.layout}"
+            )
+        self.images_dir = self._resolve(images_dir or spec["images_dir"])
+        if not self.images_dir.is_dir():
+            raise LayoutError(self.name, self.root, f"the PNG folder {self.images_dir} (option images_dir)")
+        self.metadata_csv = self._metadata(metadata_csv)
+
+    def _resolve(self, path: str | Path) -> Path:
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    def _metadata(self, metadata_csv: str | None) -> Path | None:
+        if metadata_csv:
+            path = self._resolve(metadata_csv)
+            if not path.is_file():
+                raise LayoutError(self.name, self.root, f"the metadata table {path} (option metadata_csv)")
+            return path
+        return next((self.root / n for n in layout_spec()["metadata_names"] if (self.root / n).is_file()), None)
+
+    def records(self) -> Iterator[RawRecord | Reject]:
+        from mgll_data.text import label_report
+
+        views = read_views(self.metadata_csv) if self.metadata_csv else {}
+        spec = layout_spec()
+        for file, data in report_files(self.reports):
+            try:
+                report = parse_report(data, file)
+            except ReportFormatError as error:
+                yield self.reject(file, "source", "unreadable_report", str(error))
+                continue
+            if not report.images:
+                yield self.reject(file, "source", "no_images", report.report_id)
+                continue
+            checked = [(i, self.images_dir / f"{i}{spec['image_suffix']}") for i in report.images]
+            if not (report.sections.get("findings") or report.sections.get("impression")):
+                yield from (self.reject(path, "source", "empty_report", file) for _, path in checked)
+                continue
+            problems = {i: self.check_image_file(path) for i, path in checked}
+            if all(problems.values()):  # nothing to emit: skip labelling the report
+                yield from problems.values()
+                continue
+            text = " ".join(report.sections[k] for k in ("findings", "impression") if k in report.sections)
+            found = label_report(text)
+            keywords = [t for t in report.mesh_major if t not in spec["mesh_placeholders"] + spec["mesh_quality"]]
+            quality = [t for t in report.mesh_major if t in spec["mesh_quality"]]
+            for image_id, path in checked:
+                if problems[image_id]:
+                    yield problems[image_id]
+                    continue
+                yield RawRecord(
+                    source=self.name,
+                    native_id=image_id,
+                    modality=self.modality,
+                    patient_id=report.report_id,
+                    study_id=report.report_id,
+                    image_path=path,
+                    view=views.get(image_id) or views.get(_EXTRA_INDEX.sub(r"\1_", image_id)),
+                    labels=list(found.labels),
+                    uncertain_labels=list(found.uncertain_labels),
+                    negative_labels=list(found.negative_labels),
+                    keywords=list(keywords),
+                    report=dict(report.sections),
+                    attributes={"quality": "; ".join(quality)} if quality else {},
+                    source_file=file,
+                    source_entry=f"parentImage {image_id}",
+                )

@@ -1,0 +1,228 @@
+"""ODIR-5K (Ocular Disease Intelligent Recognition): colour fundus photos of both eyes with per-eye keywords.
+
+Two downloads are read as they are: the Kaggle copy (`full_df.csv` + `preprocessed_images/`, in either its
+short `N..O` header form or the variant with the challenge's long headers) and the original challenge
+files (`ODIR-5K_Training_Annotations(Updated)_V2.xlsx` + `ODIR-5K_Training_Dataset/`). One row per image
+named in Left-Fundus / Right-Fundus. The N..O columns are patient-level (both eyes OR-ed), so labels come
+from each eye's own diagnostic keywords, mapped through the ontology's `odir_keyword` vocabulary; the
+keywords themselves become descriptions, and keywords that carry no finding (lens dust, low image
+quality, ...) go to `attributes.quality`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from mgll_data.errors import LayoutError
+from mgll_data.sources.base import RawRecord, Reject, Source
+
+log = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"\s+")
+EYES = (("L", "left_image", "left_keywords"), ("R", "right_image", "right_keywords"))
+
+
+@cache
+def layout_spec() -> dict[str, Any]:
+    """The ODIR header variants, layouts and keyword lists (mgll_data/sources/odir.yaml)."""
+    return yaml.safe_load(resources.files("mgll_data.sources").joinpath("odir.yaml").read_text(encoding="utf-8"))
+
+
+def _key(text: str) -> str:
+    return _SPACES.sub(" ", str(text)).strip().casefold()
+
+
+def split_keywords(cell: str) -> list[str]:
+    """The keywords of one eye, whitespace tidied, in the order written (separators from odir.yaml)."""
+    pattern = "|".join(map(re.escape, layout_spec()["keyword_separators"]))
+    return [kw for kw in (_SPACES.sub(" ", part).strip() for part in re.split(pattern, cell or "")) if kw]
+
+
+def read_annotations(path: Path) -> pd.DataFrame:
+    """The annotation table with canonical column names (id, age, ..., and the class letters N..O).
+
+    Raises `LayoutError` naming the file and the headers it lacks.
+    """
+    try:
+        if path.suffix.lower() == ".xlsx":
+            table = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
+        else:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError) as error:
+        raise LayoutError("odir", path, f"a readable ODIR annotation table ({error})") from None
+    spec = layout_spec()
+    by_header = {_key(column): column for column in table.columns}
+    rename: dict[str, str] = {}
+    missing: list[str] = []
+    for canonical, spellings in {**spec["columns"], **spec["class_columns"]}.items():
+        found = next((by_header[_key(s)] for s in spellings if _key(s) in by_header), None)
+        if found is None:
+            missing.append(" or ".join(repr(s) for s in spellings))
+        else:
+            rename[found] = canonical
+    if missing:
+        raise LayoutError("odir", path, f"an ODIR annotation table with the columns {'; '.join(missing)}")
+    return table.rename(columns=rename)[list(rename.values())]
+
+
+@dataclass(frozen=True)
+class EyeLabels:
+    """What one eye's keywords say, in ontology ids, plus the keywords the ontology does not know."""
+
+    labels: list[str]
+    uncertain_labels: list[str]
+    negative_labels: list[str]
+    descriptions: list[str]
+    quality: list[str]
+    unmapped: list[str]
+
+
+def label_eye(keywords: list[str], ontology: Any) -> EyeLabels:
+    """Map one eye's keywords (pure: keywords in, labels out).
+
+    A keyword that is not in the `odir_keyword` map stays a description and is reported in `unmapped`,
+    so it never vanishes; a no-finding keyword becomes a quality note instead of a description.
+    """
+    from mgll_data.ontology import UnmappedLabel
+
+    positive: dict[str, None] = {}
+    uncertain: dict[str, None] = {}
+    negative: dict[str, None] = {}
+    descriptions, quality, unmapped = [], [], []
+    for keyword in keywords:
+        try:
+            meaning = ontology.map_label("odir_keyword", keyword)
+        except UnmappedLabel:
+            descriptions.append(keyword)
+            unmapped.append(keyword)
+            continue
+        if meaning.no_finding:
+            quality.append(keyword)
+            continue
+        descriptions.append(keyword)
+        positive.update(dict.fromkeys(meaning.positive))
+        uncertain.update(dict.fromkeys(meaning.uncertain))
+        negative.update(dict.fromkeys(meaning.negative))
+    return EyeLabels(
+        labels=list(positive),
+        uncertain_labels=[i for i in uncertain if i not in positive],
+        negative_labels=[i for i in negative if i not in positive and i not in uncertain],
+        descriptions=descriptions,
+        quality=quality,
+        unmapped=unmapped,
+    )
+
+
+def _sex(value: str) -> str | None:
+    return {"female": "F", "male": "M"}.get(value.strip().casefold())
+
+
+def _age(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+class OdirSource(Source):
+    name = "odir"
+    modality = "fundus"
+    licence_class = "registration"
+    citation = (
+        "Peking University International Competition on Ocular Disease Intelligent Recognition (ODIR-2019), "
+        "ODIR-5K dataset."
+    )
+    homepage = "https://odir2019.grand-challenge.org/"
+    layout = (
+        "Kaggle copy: ROOT/full_df.csv + ROOT/preprocessed_images/<ID>_<left|right>.jpg, or the challenge "
+        "download: ROOT/ODIR-5K_Training_Annotations(Updated)_V2.xlsx + ROOT/ODIR-5K_Training_Dataset/"
+        "<ID>_<left|right>.jpg. Option images_dir overrides the image folder."
+    )
+    version = "ODIR-5K (2019)"
+    has_official_split = False
+
+    def __init__(self, root: Path | str, images_dir: str | None = None, **options: Any):
+        super().__init__(root, images_dir=images_dir, **options)
+        self.annotations, self.images_dir = self._find_layout(images_dir)
+        self.unmapped_keywords: Counter[str] = Counter()
+
+    def _find_layout(self, images_dir: str | None) -> tuple[Path, Path]:
+        for layout in layout_spec()["layouts"].values():
+            annotations = self.root / layout["annotations"]
+            if annotations.is_file():
+                images = self.root / (images_dir or layout["images"])
+                if not images.is_dir():
+                    raise LayoutError(self.name, self.root, f"the image folder {images} next to {annotations.name}")
+                return annotations, images
+        raise LayoutError(self.name, self.root, self.layout)
+
+    def records(self) -> Iterator[RawRecord | Reject]:
+        from mgll_data.ontology import load_ontology
+
+        ontology = load_ontology()
+        table = read_annotations(self.annotations)
+        not_fundus = {_key(k) for k in layout_spec()["not_fundus_keywords"]}
+        seen: dict[str, str] = {}
+        for position, row in enumerate(table.itertuples(index=False)):
+            entry = f"row {position + 2}"
+            for laterality, image_column, keyword_column in EYES:
+                image_name = getattr(row, image_column).strip()
+                cell = getattr(row, keyword_column)
+                if not image_name:
+                    yield self.reject(f"{self.annotations.name}:{entry}", "source", "no_image_name", laterality)
+                    continue
+                if image_name in seen:
+                    if seen[image_name] != cell:
+                        yield self.reject(image_name, "source", "conflicting_annotation", f"{entry}: {cell!r}")
+                    continue
+                seen[image_name] = cell
+                yield self._eye_record(row, entry, laterality, image_name, cell, ontology, not_fundus)
+
+    def _eye_record(
+        self, row: Any, entry: str, laterality: str, image_name: str, cell: str, ontology: Any, not_fundus: set[str]
+    ) -> RawRecord | Reject:
+        path = self.images_dir / image_name
+        problem = self.check_image_file(path)
+        if problem:
+            return problem
+        keywords = split_keywords(cell)
+        if not keywords:
+            return self.reject(path, "label", "empty_keywords", entry)
+        blocking = [k for k in keywords if _key(k) in not_fundus]
+        if blocking:
+            return self.reject(path, "source", "not_a_fundus_image", ", ".join(blocking))
+        eye = label_eye(keywords, ontology)
+        for keyword in eye.unmapped:
+            if not self.unmapped_keywords[keyword]:
+                log.warning("odir: keyword %r is not in the ontology's odir_keyword map; kept as text only", keyword)
+            self.unmapped_keywords[keyword] += 1
+        attributes: dict[str, Any] = {"age": _age(row.age), "sex": _sex(row.sex)}
+        if eye.quality:
+            attributes["quality"] = "; ".join(eye.quality)
+        return RawRecord(
+            source=self.name,
+            native_id=Path(image_name).stem,
+            modality=self.modality,
+            patient_id=row.id.strip(),
+            study_id=row.id.strip(),
+            image_path=path,
+            laterality=laterality,
+            labels=eye.labels,
+            uncertain_labels=eye.uncertain_labels,
+            negative_labels=eye.negative_labels,
+            keywords=eye.descriptions,
+            attributes=attributes,
+            source_file=self.annotations.name,
+            source_entry=entry,
+        )
