@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ImagePolicy(BaseModel):
@@ -17,11 +17,23 @@ class ImagePolicy(BaseModel):
     resample: Literal["lanczos", "bicubic", "bilinear", "area", "nearest"] = "lanczos"
     format: Literal["png", "jpeg", "webp"] = "png"
     quality: int = Field(95, ge=1, le=100, description="JPEG/WebP quality")
-    bit_depth: Literal[8, 16] = 8
-    dicom_intensity: Literal["dicom_window", "percentile", "minmax"] = "dicom_window"
+    bit_depth: Literal[8, 16] = Field(8, description="grayscale output depth; colour images are always 8 bit")
+    dicom_intensity: Literal["dicom_window", "percentile", "minmax"] = Field(
+        "dicom_window", description="how DICOM and >8-bit grayscale values become display intensities"
+    )
     percentiles: tuple[float, float] = (0.5, 99.5)
     multiframe: Literal["first_frame", "reject"] = "first_frame"
     cxr_color: Literal["to_gray", "keep"] = "to_gray"
     fundus_crop: bool = True
     fundus_mask: bool = False
+    fundus_require_fov: bool = Field(False, description="reject a fundus image whose field of view is not found")
     drop_exact_duplicates: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImagePolicy:
+        low, high = self.percentiles
+        if not 0 <= low < high <= 100:
+            raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, got {self.percentiles}")
+        if self.bit_depth == 16 and self.format != "png":
+            raise ValueError(f"bit_depth 16 needs format png ({self.format} stores 8 bits only)")
+        return self
