@@ -43,7 +43,149 @@ def sources() -> None:
 # --- foundation: build, validate, stats, push, export ---
 
 
+@app.command("build")
+def build_command(
+    recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/ and schemas/recipe.schema.json)."),
+    out: str | None = typer.Option(None, "--out", help="Output folder (default: the recipe's output.dir)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes for the local backend."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray (needs the ray extra)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars or build messages."),
+) -> None:
+    """Build a dataset folder from a recipe: resumable (rerun after a kill), deterministic, with progress."""
+    from mgll_data.build import BuildProgress, build
+    from mgll_data.build.summary import summary_table
+
+    progress = BuildProgress(quiet=quiet, console=console)
+    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress)
+    console.print(summary_table(result), highlight=False)
+
+
+# --- foundation (output folder): validate, stats, push, export ---
+
+
+@app.command("validate")
+def validate_command(
+    directory: str = typer.Argument(..., help="A built output folder (README.md, manifest.json, data/)."),
+    skip_images: bool = typer.Option(False, "--skip-images", help="Do not decode image bytes (much faster)."),
+) -> None:
+    """Check a built folder against the output contract and list every violation (exit 1 if any)."""
+    from mgll_data.checks.validate import summarise, validate_output
+
+    violations = validate_output(directory, check_images=not skip_images)
+    for violation in violations:
+        console.print(f"[red]x[/] {violation.file}: {violation.message}", highlight=False, soft_wrap=True)
+    if violations:
+        summary = ", ".join(f"{check} {count}" for check, count in sorted(summarise(violations).items()))
+        console.print(f"[bold red]{len(violations)} violation(s)[/] in {directory} ({summary})", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"[green]ok[/] {directory} meets the output contract", highlight=False)
+
+
+@app.command("stats")
+def stats_command(
+    directory: str = typer.Argument(..., help="A built output folder."),
+    report: str | None = typer.Option(None, "--report", help="Folder for report.md, stats.json, plots [DIR/stats]."),
+    near_distance: int | None = typer.Option(
+        None, "--near-distance", help="Max Hamming distance of near-duplicate phashes [dedup's default]."
+    ),
+) -> None:
+    """Counts, label prevalence, text lengths, duplicate clusters and rejects, as a Markdown report with plots."""
+    from pathlib import Path
+
+    from mgll_data.checks.stats import compute_stats, print_summary, write_report
+
+    result = compute_stats(directory, near_distance=near_distance)
+    written = write_report(result, Path(report) if report else Path(directory) / "stats")
+    print_summary(result, console)
+    console.print(f"report: {written}", highlight=False)
+
+
+@app.command("push")
+def push_command(
+    directory: str = typer.Argument(..., help="A built output folder."),
+    repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repository, ORG/NAME."),
+    private: bool = typer.Option(False, "--private", help="Create the repository as private."),
+    allow_credentialed: bool = typer.Option(
+        False, "--allow-credentialed", help="Publish even though a source needs credentialed access."
+    ),
+    token: str | None = typer.Option(None, "--token", help="Hub token [HF_TOKEN or the cached login]."),
+) -> None:
+    """Validate, then upload the folder to a Hub dataset repository (refuses credentialed sources)."""
+    from mgll_data.export.push import push_output
+
+    url = push_output(directory, repo_id, private=private, allow_credentialed=allow_credentialed, token=token)
+    console.print(f"[green]pushed[/] {directory} to {url}", highlight=False)
+
+
+@app.command("export")
+def export_command(
+    directory: str = typer.Argument(..., help="A built output folder."),
+    format_name: str = typer.Option(..., "--format", help="mgll-json or csv."),
+    out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
+) -> None:
+    """Write the rows in another layout (MGLL training JSON, flat CSV) with the images as files."""
+    from mgll_data.export.formats import export_output
+
+    result = export_output(directory, format_name, out)
+    console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
+
+
 # --- ontology ---
+
+
+@ontology_app.command("lint")
+def ontology_lint(
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
+    odir_csv: str | None = typer.Option(None, "--odir-csv", help="ODIR full_df.csv whose keywords must all map."),
+) -> None:
+    """Check the ontology; list every problem and exit 1 if there is any."""
+    from pathlib import Path
+
+    from mgll_data.ontology import OntologyError, read_ontology
+    from mgll_data.ontology.lint import lint, odir_keywords
+    from mgll_data.ontology.loader import PACKAGE_DATA
+
+    try:
+        onto = read_ontology(Path(data_dir) if data_dir else PACKAGE_DATA)
+    except OntologyError as error:
+        console.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        console.print("[red]1 problem[/] (the data could not be read)")
+        raise typer.Exit(1) from None
+    problems = lint(onto, {"odir_keyword": odir_keywords(Path(odir_csv))} if odir_csv else None)
+    for problem in problems:
+        console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        console.print(f"[red]{len(problems)} problem(s)[/]")
+        raise typer.Exit(1)
+    console.print(f"ontology ok: {len(onto)} findings, {len(onto.vocabularies())} vocabularies")
+
+
+@ontology_app.command("show")
+def ontology_show(
+    modality: str | None = typer.Option(None, "--modality", help="fundus or cxr (default: all)."),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
+) -> None:
+    """Print the findings as a table: id, kind, parent, display name, abbreviations, first description."""
+    from mgll_data.ontology import load_ontology
+
+    if modality not in (None, "fundus", "cxr"):
+        raise typer.BadParameter(f"got {modality!r}, expected fundus or cxr", param_hint="--modality")
+    table = Table()
+    for column in ("id", "modality", "kind", "parent"):
+        table.add_column(column, no_wrap=True)
+    for column in ("display name", "abbreviations", "description"):
+        table.add_column(column, overflow="fold")
+    for finding in load_ontology(data_dir).findings(modality):
+        table.add_row(
+            finding.id,
+            finding.modality,
+            finding.kind,
+            finding.parent or "",
+            finding.display_name,
+            ", ".join(finding.abbreviations),
+            finding.descriptions[0] if finding.descriptions else "",
+        )
+    console.print(table)
 
 
 # --- images ---
@@ -52,7 +194,53 @@ def sources() -> None:
 # --- text: label ---
 
 
+@app.command()
+def label(
+    reports_csv: str = typer.Argument(..., help="one report per row, no header (the CheXpert labeler's input)"),
+    out: str = typer.Option(..., "--out", help="output CSV: Reports + one column per finding (1.0/0.0/-1.0/blank)"),
+    vocab: str = typer.Option("chexpert", "--vocab", help="label columns: chexpert or chestxray14"),
+) -> None:
+    """Label chest X-ray reports offline, in the CheXpert labeler's CSV format."""
+    from pathlib import Path
+
+    from mgll_data.text.chexpert_csv import label_csv
+
+    count = label_csv(Path(reports_csv), Path(out), vocab)
+    console.print(f"labelled {count} reports -> {out}")
+
+
 # --- train and eval ---
+
+
+@app.command("train")
+def train_command(
+    config: str = typer.Argument(..., help="training config YAML (see recipes/train-demo.yaml)"),
+    resume: str = typer.Option(None, help="'auto' (latest checkpoint in run.output_dir) or a checkpoint path"),
+    max_steps: int = typer.Option(None, help="override optim.max_steps"),
+) -> None:
+    """Train an MGLL model on a built dataset; the same command under torchrun runs on N GPUs."""
+    from mgll_data.train.config import load_train_config
+    from mgll_data.train.trainer import train
+
+    settings = load_train_config(config)
+    if resume is not None:
+        settings = settings.model_copy(update={"run": settings.run.model_copy(update={"resume": resume})})
+    if max_steps is not None:
+        settings = settings.model_copy(update={"optim": settings.optim.model_copy(update={"max_steps": max_steps})})
+    result = train(settings, console)
+    if result.checkpoint is not None:
+        console.print(f"step {result.step}, loss {result.last_loss:.4f}, checkpoint {result.checkpoint}")
+
+
+@app.command("eval")
+def eval_command(config: str = typer.Argument(..., help="eval config YAML (see recipes/eval-demo.yaml)")) -> None:
+    """Evaluate a checkpoint: linear probe, zero-shot, retrieval, fine-tune; writes results.json and results.md."""
+    from mgll_data.eval.config import load_eval_config
+    from mgll_data.eval.report import render_markdown
+    from mgll_data.eval.runner import run_eval
+
+    results = run_eval(load_eval_config(config), origin=config, log=lambda line: console.print(line, highlight=False))
+    print(render_markdown(results))
 
 
 def main() -> None:

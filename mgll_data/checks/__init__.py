@@ -1,0 +1,1 @@
+"""Checks over a built output folder: contract validation and dataset statistics."""

@@ -1,0 +1,351 @@
+"""Dataset statistics of a built folder: counts, label prevalence, text lengths, duplicates, rejects, views.
+
+`compute_stats` streams only the metadata and hash columns shard by shard (never the image bytes) and
+returns a JSON-ready dict; `write_report` turns it into report.md + stats.json + PNG plots, and
+`print_summary` into a short console summary. Duplicate clustering is `mgll_data.images.dedup`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+
+from mgll_data.errors import ValidationError
+from mgll_data.export.folder import REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
+from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clusters
+
+COLUMNS: tuple[str, ...] = (
+    "id", "source", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",
+    "disease_text", "descriptions", "explanations", "report_findings", "report_impression", "hashes",
+)  # fmt: skip
+GRANULARITIES: tuple[str, ...] = (
+    "disease_text",
+    "descriptions",
+    "explanations",
+    "report_findings",
+    "report_impression",
+)
+LABEL_STATES: tuple[tuple[str, str], ...] = (
+    ("labels", "positive"), ("uncertain_labels", "uncertain"), ("negative_labels", "negative"),
+)  # fmt: skip
+HISTOGRAM_BINS = 20
+PLOTTED_LABELS = 30
+_WORD = re.compile(r"\S+")
+UNKNOWN = "(none)"
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated words: a tokenizer-free length that is the same for every text model."""
+    return len(_WORD.findall(text))
+
+
+def _texts(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [item for item in value if item] if isinstance(value, list) else ([value] if value else [])
+
+
+def _length_summary(items_per_row: list[int], lengths: list[int]) -> dict[str, Any]:
+    per_row = np.asarray(items_per_row, dtype=np.int64)
+    words = np.asarray(lengths, dtype=np.int64)
+    summary: dict[str, Any] = {
+        "rows_with_text": int((per_row > 0).sum()),
+        "rows_without_text": int((per_row == 0).sum()),
+        "texts": int(per_row.sum()),
+        "texts_per_row_mean": round(float(per_row.mean()), 3) if per_row.size else 0.0,
+        "texts_per_row_max": int(per_row.max()) if per_row.size else 0,
+    }
+    if words.size:
+        step = max(1, -(-(int(words.max()) + 1) // HISTOGRAM_BINS))  # whole words per bin
+        counts, edges = np.histogram(words, bins=np.arange(0, int(words.max()) + step + 1, step))
+        summary["words"] = {
+            "mean": round(float(words.mean()), 2),
+            "median": round(float(np.median(words)), 2),
+            "p95": round(float(np.percentile(words, 95)), 2),
+            "max": int(words.max()),
+            "histogram": {"edges": [round(float(e), 2) for e in edges], "counts": counts.tolist()},
+        }
+    return summary
+
+
+def _cluster(ids: list[str], source_of: dict[str, str], split_of: dict[str, str]) -> dict[str, Any]:
+    sources = sorted({source_of[i] for i in ids})
+    splits = sorted({split_of[i] for i in ids}, key=lambda s: SPLITS.index(s) if s in SPLITS else len(SPLITS))
+    return {
+        "ids": ids,
+        "sources": sources,
+        "splits": splits,
+        "scope": "within source" if len(sources) == 1 else "across sources",
+        "across_splits": len(splits) > 1,
+    }
+
+
+def _duplicates(
+    ids: list[str], pixel: list[str | None], phash: list[str | None], source_of, split_of, near_distance
+) -> dict[str, Any]:
+    exact = exact_duplicate_clusters(ids, pixel)
+    near_options = {} if near_distance is None else {"max_distance": near_distance}
+    exact_sets = {tuple(cluster) for cluster in exact}
+    near = [c for c in near_duplicate_clusters(ids, phash, **near_options) if tuple(c) not in exact_sets]
+    result: dict[str, Any] = {"near_distance": near_distance}
+    for kind, clusters in (("exact", exact), ("near", near)):
+        described = [_cluster(cluster, source_of, split_of) for cluster in clusters]
+        result[kind] = {
+            "clusters": len(described),
+            "images": sum(len(c["ids"]) for c in described),
+            "across_sources": sum(c["scope"] == "across sources" for c in described),
+            "across_splits": sum(c["across_splits"] for c in described),
+            "list": described,
+        }
+    return result
+
+
+def _rejects(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / REJECTS_FILE
+    if not path.is_file():
+        return {"total": 0, "by_reason": {}, "by_source": {}}
+    table = pq.read_table(path, columns=["source", "reason"])
+    by_source: dict[str, Counter] = defaultdict(Counter)
+    for source, reason in zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True):
+        by_source[source][reason] += 1
+    by_reason = Counter(table.column("reason").to_pylist())
+    return {
+        "total": table.num_rows,
+        "by_reason": dict(by_reason.most_common()),
+        "by_source": {source: dict(counts.most_common()) for source, counts in sorted(by_source.items())},
+    }
+
+
+def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict[str, Any]:
+    """All statistics of a built folder as a JSON-ready dict; `near_distance` = max phash Hamming distance
+    for near duplicates (None: the dedup module's default)."""
+    out_dir = require_output_dir(out_dir)
+    shards = shards_by_split(out_dir)
+    if not shards:
+        raise ValidationError(f"{out_dir / 'data'}: no shards named {{split}}-00000-of-0000N.parquet")
+    by_source_split: dict[str, Counter] = defaultdict(Counter)
+    split_rows: Counter = Counter()
+    labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    text_items: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
+    text_words: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
+    views: dict[str, Counter] = defaultdict(Counter)
+    lateralities: dict[str, Counter] = defaultdict(Counter)
+    ids: list[str] = []
+    pixel: list[str | None] = []
+    phash: list[str | None] = []
+    source_of: dict[str, str] = {}
+    split_of: dict[str, str] = {}
+    for paths in shards.values():
+        for path in paths:
+            for batch in iter_batches(path, COLUMNS, batch_rows=4096):
+                for row in batch.to_pylist():
+                    source, split = row["source"], row["split"]
+                    by_source_split[source][split] += 1
+                    split_rows[split] += 1
+                    for column, state in LABEL_STATES:
+                        for label in row.get(column) or []:
+                            labels[split][label][state] += 1
+                    for granularity in GRANULARITIES:
+                        texts = _texts(row.get(granularity))
+                        text_items[granularity].append(len(texts))
+                        text_words[granularity].extend(word_count(text) for text in texts)
+                    views[source][row.get("view") or UNKNOWN] += 1
+                    lateralities[source][row.get("laterality") or UNKNOWN] += 1
+                    hashes = row.get("hashes") or {}
+                    ids.append(row["id"])
+                    pixel.append(hashes.get("pixel_sha256"))
+                    phash.append(hashes.get("phash"))
+                    source_of[row["id"]], split_of[row["id"]] = source, split
+    prevalence = {
+        split: {
+            "rows": split_rows[split],
+            "labels": {
+                label: {**{state: counts[state] for _, state in LABEL_STATES},
+                        "prevalence": round(counts["positive"] / split_rows[split], 4)}
+                for label, counts in sorted(labels[split].items(), key=lambda item: (-item[1]["positive"], item[0]))
+            },
+        }
+        for split in split_rows
+    }  # fmt: skip
+    return {
+        "folder": str(out_dir),
+        "rows": sum(split_rows.values()),
+        "by_source_split": {s: dict(c) for s, c in sorted(by_source_split.items())},
+        "label_prevalence": prevalence,
+        "text": {g: _length_summary(text_items[g], text_words[g]) for g in GRANULARITIES},
+        "duplicates": _duplicates(ids, pixel, phash, source_of, split_of, near_distance),
+        "rejects": _rejects(out_dir),
+        "view": {s: dict(c.most_common()) for s, c in sorted(views.items())},
+        "laterality": {s: dict(c.most_common()) for s, c in sorted(lateralities.items())},
+    }
+
+
+def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
+    """PNG plots next to the report; returns title -> file name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files: dict[str, str] = {}
+
+    def save(fig, name: str, title: str) -> None:
+        fig.tight_layout()
+        fig.savefig(report_dir / name, dpi=100)
+        plt.close(fig)
+        files[title] = name
+
+    splits = [s for s in SPLITS if s in stats["label_prevalence"]]
+    sources = list(stats["by_source_split"])
+    if sources:
+        fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(sources)), 3.5))
+        bottom = np.zeros(len(sources))
+        for split in splits:
+            values = np.array([stats["by_source_split"][s].get(split, 0) for s in sources])
+            ax.bar(sources, values, bottom=bottom, label=split)
+            bottom += values
+        ax.set_ylabel("rows")
+        ax.legend()
+        save(fig, "rows_by_source_split.png", "Rows per source and split")
+    top = Counter()
+    for split in splits:
+        for label, counts in stats["label_prevalence"][split]["labels"].items():
+            top[label] += counts["positive"]
+    names = [label for label, count in top.most_common(PLOTTED_LABELS) if count][::-1]
+    if names:
+        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(names) + 1)))
+        height = 0.8 / max(1, len(splits))
+        for offset, split in enumerate(splits):
+            values = [stats["label_prevalence"][split]["labels"].get(n, {}).get("prevalence", 0) for n in names]
+            ax.barh(np.arange(len(names)) + offset * height, values, height=height, label=split)
+        ax.set_yticks(np.arange(len(names)) + height * (len(splits) - 1) / 2, names)
+        ax.set_xlabel("share of rows with the label (positive)")
+        ax.legend()
+        save(fig, "label_prevalence.png", "Label prevalence per split")
+    with_words = [g for g in GRANULARITIES if "words" in stats["text"][g]]
+    if with_words:
+        fig, axes = plt.subplots(1, len(with_words), figsize=(3.2 * len(with_words), 3), squeeze=False)
+        for ax, granularity in zip(axes[0], with_words, strict=True):
+            histogram = stats["text"][granularity]["words"]["histogram"]
+            ax.stairs(histogram["counts"], histogram["edges"], fill=True)
+            ax.set_title(granularity, fontsize=9)
+            ax.set_xlabel("words")
+        save(fig, "text_lengths.png", "Text lengths per granularity")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, key in zip(axes, ("view", "laterality"), strict=True):
+        totals = Counter()
+        for counts in stats[key].values():
+            totals.update(counts)
+        ax.bar(list(totals), list(totals.values()))
+        ax.set_title(key)
+        ax.tick_params(axis="x", labelrotation=45)
+    save(fig, "view_laterality.png", "View and laterality")
+    return files
+
+
+def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+
+
+def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
+    splits = [s for s in SPLITS if s in stats["label_prevalence"]]
+    lines = [
+        f"# Dataset statistics: {stats['folder']}",
+        "",
+        f"{stats['rows']} rows.",
+        "",
+        "## Rows per source and split",
+    ]
+    rows = [[s, *[c.get(sp, 0) for sp in splits], sum(c.values())] for s, c in stats["by_source_split"].items()]
+    lines += ["", *_md_table(["source", *splits, "total"], rows), ""]
+    lines += ["## Label prevalence per split", ""]
+    for split in splits:
+        block = stats["label_prevalence"][split]
+        table = [[label, c["positive"], c["prevalence"], c["uncertain"], c["negative"]]
+                 for label, c in block["labels"].items()]  # fmt: skip
+        lines += [f"### {split} ({block['rows']} rows)", "",
+                  *_md_table(["label", "positive", "prevalence", "uncertain", "negative"], table), ""]  # fmt: skip
+    lines += ["## Text lengths (words)", ""]
+    table = []
+    for granularity, text in stats["text"].items():
+        words = text.get("words", {})
+        table.append([granularity, text["rows_with_text"], text["rows_without_text"], text["texts"],
+                      text["texts_per_row_mean"], words.get("mean", "-"), words.get("median", "-"),
+                      words.get("p95", "-"), words.get("max", "-")])  # fmt: skip
+    header = ["granularity", "rows with text", "rows without", "texts", "texts/row", "mean", "median", "p95", "max"]
+    lines += [*_md_table(header, table), ""]
+    dup = stats["duplicates"]
+    lines += ["## Duplicate clusters", ""]
+    for kind, title in (("exact", "Exact (same pixel hash)"), ("near", "Near (perceptual hash, not exact)")):
+        block = dup[kind]
+        lines += [f"### {title}", "", f"{block['clusters']} cluster(s) over {block['images']} images; "
+                  f"{block['across_sources']} across sources, {block['across_splits']} across splits.", ""]  # fmt: skip
+        if block["list"]:
+            table = [[", ".join(c["ids"]), ", ".join(c["sources"]), ", ".join(c["splits"]), c["scope"]]
+                     for c in block["list"]]  # fmt: skip
+            lines += [*_md_table(["ids", "sources", "splits", "scope"], table), ""]
+    rejects = stats["rejects"]
+    lines += ["## Rejects by reason", "", f"{rejects['total']} rejected item(s).", ""]
+    if rejects["by_reason"]:
+        lines += [*_md_table(["reason", "count"], [[r, n] for r, n in rejects["by_reason"].items()]), ""]
+    for key in ("view", "laterality"):
+        values = sorted({v for counts in stats[key].values() for v in counts})
+        table = [[s, *[c.get(v, 0) for v in values]] for s, c in stats[key].items()]
+        lines += [f"## {key.capitalize()} per source", "", *_md_table(["source", *values], table), ""]
+    lines += ["## Plots", ""] + [f"![{title}]({name})" for title, name in plots.items()] + [""]
+    return "\n".join(lines)
+
+
+def write_report(stats: dict[str, Any], report_dir: Path | str) -> Path:
+    """Write report.md, stats.json and the PNG plots into `report_dir`; returns the report's path."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
+    plots = _plot_files(stats, report_dir)
+    path = report_dir / "report.md"
+    path.write_text(_markdown(stats, plots), encoding="utf-8")
+    return path
+
+
+def print_summary(stats: dict[str, Any], console: Console) -> None:
+    """A few console tables: rows per source/split, top labels, text lengths, duplicates and rejects."""
+    splits = [s for s in SPLITS if s in stats["label_prevalence"]]
+    table = Table(title=f"{stats['rows']} rows")
+    for column in ("source", *splits):
+        table.add_column(column)
+    for source, counts in stats["by_source_split"].items():
+        table.add_row(source, *[str(counts.get(split, 0)) for split in splits])
+    console.print(table)
+    labels = Table(title="top labels (positive prevalence)")
+    labels.add_column("label")
+    for split in splits:
+        labels.add_column(split)
+    first = stats["label_prevalence"][splits[0]]["labels"] if splits else {}
+    for label in list(first)[:10]:
+        labels.add_row(label, *[f"{stats['label_prevalence'][s]['labels'].get(label, {}).get('prevalence', 0):.3f}"
+                                for s in splits])  # fmt: skip
+    console.print(labels)
+    text = Table(title="text (words)")
+    for column in ("granularity", "rows with text", "mean", "p95", "max"):
+        text.add_column(column)
+    for granularity, summary in stats["text"].items():
+        words = summary.get("words", {})
+        text.add_row(granularity, str(summary["rows_with_text"]),
+                     *[str(words.get(key, "-")) for key in ("mean", "p95", "max")])  # fmt: skip
+    console.print(text)
+    dup = stats["duplicates"]
+    console.print(
+        f"duplicates: exact {dup['exact']['clusters']} cluster(s) ({dup['exact']['across_splits']} across splits), "
+        f"near {dup['near']['clusters']} ({dup['near']['across_splits']} across splits); "
+        f"rejects: {stats['rejects']['total']}",
+        highlight=False,
+    )

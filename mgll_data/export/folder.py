@@ -1,0 +1,103 @@
+"""The built output folder as readers see it: file names, the manifest, shards streamed batch by batch.
+
+Everything that reads a finished build (card, validate, stats, push, export) goes through here, so the
+folder contract of DESIGN.md is spelled out once on the reading side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mgll_data.errors import ValidationError
+from mgll_data.recipe import SPLITS
+
+LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
+CARD_FILE = "README.md"
+MANIFEST_FILE = "manifest.json"
+REJECTS_FILE = "rejects.parquet"
+DATA_DIR = "data"
+REJECT_COLUMNS: tuple[str, ...] = ("source", "item", "stage", "reason", "detail", "record_id")
+MANIFEST_KEYS: tuple[str, ...] = (
+    "schema_version",
+    "tool_version",
+    "recipe",
+    "recipe_hash",
+    "libraries",
+    "sources",
+    "splits",
+    "shards",
+    "counts",
+)
+SHARD_NAME = re.compile(r"^(?P<split>[A-Za-z_]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$")
+BATCH_ROWS = 256
+
+
+@dataclass(frozen=True)
+class ShardName:
+    """What a shard's file name says: its split, index and the split's shard count."""
+
+    split: str
+    index: int
+    count: int
+
+
+def parse_shard_name(name: str) -> ShardName | None:
+    match = SHARD_NAME.match(name)
+    if match is None:
+        return None
+    return ShardName(match["split"], int(match["index"]), int(match["count"]))
+
+
+def require_output_dir(out_dir: Path | str) -> Path:
+    """The folder as a Path, or a ValidationError when it is not a folder at all."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ValidationError(f"{out_dir}: not a folder (expected a built output folder with {MANIFEST_FILE})")
+    return out_dir
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    """`manifest.json` as a dict; a ValidationError naming the file when it is missing or not a JSON object."""
+    path = out_dir / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: missing (every built folder has a {MANIFEST_FILE})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"{path}: not readable JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path}: expected a JSON object with keys {', '.join(MANIFEST_KEYS)}")
+    return data
+
+
+def data_files(out_dir: Path) -> list[Path]:
+    """Every `.parquet` file under `data/`, sorted by name (named or misnamed alike)."""
+    data_dir = out_dir / DATA_DIR
+    return sorted(data_dir.glob("*.parquet")) if data_dir.is_dir() else []
+
+
+def shards_by_split(out_dir: Path) -> dict[str, list[Path]]:
+    """Well-named shards grouped by the split their name gives, in index order."""
+    grouped: dict[str, list[Path]] = {}
+    for path in data_files(out_dir):
+        name = parse_shard_name(path.name)
+        if name is not None:
+            grouped.setdefault(name.split, []).append(path)
+    order = {split: rank for rank, split in enumerate(SPLITS)}
+    return dict(sorted(grouped.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
+def iter_batches(path: Path, columns: Sequence[str], batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Stream `columns` of one shard in small batches (image bytes never all in memory at once)."""
+    parquet = pq.ParquetFile(path)
+    available = set(parquet.schema_arrow.names)
+    wanted = [column for column in columns if column in available]
+    yield from parquet.iter_batches(batch_size=batch_rows, columns=wanted)

@@ -1,0 +1,126 @@
+"""Statistics of a built folder: counts, prevalence, text lengths, duplicate clusters, rejects, views."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from export.output_fixture import default_records, make_record, write_output
+from PIL import Image
+from typer.testing import CliRunner
+
+from mgll_data.checks import stats as stats_module
+from mgll_data.checks.stats import compute_stats, write_report
+from mgll_data.cli import app
+from mgll_data.errors import ValidationError
+
+
+def test_counts_prevalence_rejects_and_views(output_dir):
+    result = compute_stats(output_dir)
+    records = default_records()
+    assert result["rows"] == len(records)
+    expected = Counter((r["source"], r["split"]) for r in records)
+    assert {(s, sp): n for s, c in result["by_source_split"].items() for sp, n in c.items()} == dict(expected)
+    train = result["label_prevalence"]["train"]
+    assert train["rows"] == 4
+    assert train["labels"]["cardiomegaly"] == {"positive": 1, "uncertain": 1, "negative": 0, "prevalence": 0.25}
+    assert result["label_prevalence"]["test"]["labels"]["pneumothorax"]["negative"] == 1
+    assert result["rejects"]["by_reason"] == {"undecodable": 1, "no_fov": 1, "empty_report": 1}
+    assert result["rejects"]["by_source"]["odir"] == {"undecodable": 1, "no_fov": 1}
+    assert result["view"]["iu_xray"] == {"PA": 3}
+    assert result["laterality"]["odir"] == {"L": 2, "R": 1}
+    assert result["view"]["odir"] == {"(none)": 3}
+
+
+def test_text_lengths_per_granularity(output_dir):
+    result = compute_stats(output_dir)["text"]
+    records = default_records()
+    for granularity in ("descriptions", "explanations"):
+        items = [text for r in records for text in r[granularity]]
+        summary = result[granularity]
+        assert summary["texts"] == len(items)
+        assert summary["rows_without_text"] == sum(1 for r in records if not r[granularity])
+        assert summary["words"]["max"] == max(len(text.split()) for text in items)
+        assert sum(summary["words"]["histogram"]["counts"]) == len(items)
+    assert result["disease_text"]["words"]["mean"] == round(
+        sum(len(r["disease_text"].split()) for r in records) / len(records), 2
+    )
+
+
+def _with_hashes(record: dict, pixel: str, phash: str) -> dict:
+    return {**record, "hashes": {"pixel_sha256": pixel, "phash": phash}}
+
+
+def test_exact_and_near_duplicate_clusters_across_sources_and_splits(tmp_path):
+    base = 0x0F0F_0F0F_0F0F_0F0F
+    records = [
+        _with_hashes(make_record("odir/1_left", "train", "odir/1", [], seed=1), "a" * 64, f"{base:016x}"),
+        _with_hashes(make_record("iu_xray/CXR1_1", "test", "iu_xray/1", [], seed=2), "a" * 64, f"{base:016x}"),
+        # two bits away from each other, same source and split: a near (not exact) pair
+        _with_hashes(make_record("odir/2_left", "train", "odir/2", [], seed=3), "b" * 64, "ffff000000000000"),
+        _with_hashes(make_record("odir/3_left", "train", "odir/3", [], seed=4), "c" * 64, "ffff000000000003"),
+        # far from everything
+        _with_hashes(make_record("odir/4_left", "validation", "odir/4", [], seed=5), "d" * 64, "00000000ffffffff"),
+    ]
+    write_output(tmp_path / "out", records)
+    dup = compute_stats(tmp_path / "out", near_distance=4)["duplicates"]
+    assert [c["ids"] for c in dup["exact"]["list"]] == [["iu_xray/CXR1_1", "odir/1_left"]]
+    exact = dup["exact"]["list"][0]
+    assert exact["scope"] == "across sources" and exact["splits"] == ["train", "test"] and exact["across_splits"]
+    assert [c["ids"] for c in dup["near"]["list"]] == [["odir/2_left", "odir/3_left"]]
+    assert dup["near"]["list"][0]["scope"] == "within source" and not dup["near"]["list"][0]["across_splits"]
+    assert compute_stats(tmp_path / "out", near_distance=1)["duplicates"]["near"]["clusters"] == 0
+
+
+def test_image_bytes_are_never_read(output_dir, monkeypatch):
+    requested = []
+    original = stats_module.iter_batches
+
+    def spy(path, columns, batch_rows=256):
+        requested.append(tuple(columns))
+        return original(path, columns, batch_rows)
+
+    monkeypatch.setattr(stats_module, "iter_batches", spy)
+    compute_stats(output_dir)
+    assert requested and all("image" not in columns for columns in requested)
+
+
+def test_report_files(output_dir, tmp_path):
+    result = compute_stats(output_dir)
+    report = write_report(result, tmp_path / "report")
+    text = report.read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "report" / "stats.json").read_text()) == result
+    for section in (
+        "## Rows per source and split",
+        "## Label prevalence per split",
+        "## Text lengths (words)",
+        "## Duplicate clusters",
+        "## Rejects by reason",
+        "## View per source",
+    ):
+        assert section in text
+    assert "| iu_xray | 2 | 0 | 1 | 3 |" in text
+    plots = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
+    assert plots == ["label_prevalence.png", "rows_by_source_split.png", "text_lengths.png", "view_laterality.png"]
+    for name in plots:
+        assert f"]({name})" in text
+        with Image.open(tmp_path / "report" / name) as image:
+            assert image.format == "PNG" and image.width > 100
+
+
+@pytest.mark.parametrize("explicit", [False, True])
+def test_cli_writes_the_report_and_prints_a_summary(output_dir, tmp_path, explicit):
+    target = tmp_path / "elsewhere"
+    args = ["stats", str(output_dir)] + (["--report", str(target)] if explicit else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (target if explicit else output_dir / "stats").joinpath("report.md").is_file()
+    squashed = "".join(result.output.split())  # immune to rich's line wrapping
+    assert "6rows" in squashed and "rejects:3" in squashed
+
+
+def test_folder_without_shards_is_a_clear_error(tmp_path):
+    (tmp_path / "empty" / "data").mkdir(parents=True)
+    with pytest.raises(ValidationError, match="empty/data: no shards"):
+        compute_stats(tmp_path / "empty")

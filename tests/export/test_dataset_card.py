@@ -1,0 +1,110 @@
+"""The dataset card makes the folder loadable offline with the real features, and its body states the counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import yaml
+from export.output_fixture import SOURCES, default_records, make_record, write_output
+from PIL import Image
+
+from mgll_data.export.card import card_metadata, write_card
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+
+
+def _front_matter(path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def test_load_dataset_reads_the_folder_offline_with_real_features(output_dir, tmp_path, offline):
+    import datasets
+
+    ds = datasets.load_dataset(str(output_dir), cache_dir=str(tmp_path / "cache"))
+    expected_rows = Counter(record["split"] for record in default_records())
+    assert {split: ds[split].num_rows for split in ds} == dict(expected_rows)
+    train = ds["train"]
+    assert isinstance(train.features["image"], datasets.Image)
+    for column in ("labels", "uncertain_labels", "negative_labels", "descriptions", "explanations"):
+        assert isinstance(train.features[column], datasets.List), column
+    by_id = {row["id"]: row for row in train}
+    image = by_id["odir/1_right"]["image"]
+    assert isinstance(image, Image.Image) and image.size == (20, 20)
+    cxr = by_id["iu_xray/CXR1_1"]["image"]
+    assert cxr.mode.startswith("I")  # the 16-bit PNG survives as 16-bit
+    assert by_id["iu_xray/CXR2_1"]["uncertain_labels"] == ["cardiomegaly"]
+
+
+def test_card_lists_only_present_splits_and_still_loads(tmp_path, offline):
+    import datasets
+
+    out = tmp_path / "out"
+    write_output(out, [make_record("odir/7_left", "train", "odir/7", ["glaucoma"], seed=7)])
+    meta = _front_matter(out / "README.md")
+    assert meta["configs"] == [
+        {"config_name": "default", "default": True, "data_files": [{"split": "train", "path": "data/train-*"}]}
+    ]
+    assert [s["name"] for s in meta["dataset_info"]["splits"]] == ["train"]
+    ds = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
+    assert list(ds) == ["train"] and ds["train"][0]["labels"] == ["glaucoma"]
+
+
+def test_front_matter_sizes_licence_and_features(output_dir):
+    meta = _front_matter(output_dir / "README.md")
+    manifest_bytes = {}
+    for path in sorted((output_dir / "data").glob("*.parquet")):
+        split = path.name.split("-")[0]
+        manifest_bytes[split] = manifest_bytes.get(split, 0) + path.stat().st_size
+    splits = {s["name"]: s for s in meta["dataset_info"]["splits"]}
+    assert {name: s["num_examples"] for name, s in splits.items()} == {"train": 4, "validation": 1, "test": 1}
+    assert {name: s["num_bytes"] for name, s in splits.items()} == manifest_bytes
+    assert meta["license"] == "other"
+    assert meta["license_name"] == "per-source-terms-kaggle"  # odir is kaggle, iu_xray open: kaggle is stricter
+    assert meta["pretty_name"] == "fixture-demo"
+    assert {"chest-x-ray", "fundus-photography", "medical"} <= set(meta["tags"])
+    features = {entry["name"]: entry for entry in meta["dataset_info"]["features"]}
+    assert features["image"] == {"name": "image", "dtype": "image"}
+    assert features["labels"] == {"name": "labels", "list": "string"}
+
+
+def test_credentialed_source_sets_the_strictest_licence_name(tmp_path):
+    sources = {name: dict(info) for name, info in SOURCES.items()}
+    sources["iu_xray"]["licence_class"] = "credentialed"
+    manifest = write_output(tmp_path / "out", sources=sources)
+    assert card_metadata(manifest)["license_name"] == "credentialed-access-do-not-redistribute"
+    assert "`credentialed`:" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_body_states_sources_rejects_filters_and_build(output_dir):
+    body = (output_dir / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert "| iu_xray | cxr | open | 2 | 0 | 1 | 3 | 1 | 2016 |" in body
+    assert "| odir | fundus | kaggle | 2 | 1 | 0 | 3 | 2 | 2019 |" in body
+    assert SOURCES["iu_xray"]["citation"] in body and SOURCES["odir"]["homepage"] in body
+    for reason in ("undecodable", "no_fov", "empty_report"):
+        assert f"| {reason} | 1 |" in body
+    assert "| too_short | 0 |" in body
+    assert "hash `0123456789abcdef`" in body
+    assert "| labels | list<string> | no | positive findings as canonical ontology ids |" in body
+    assert "Abnormal, Mild Non-Proliferative Diabetic Retinopathy" in body  # granularity 1 example
+
+
+def test_load_path_goes_into_the_loading_example(output_dir):
+    from export.output_fixture import read_manifest
+
+    path = write_card(output_dir, read_manifest(output_dir), load_path="my-org/fundus-mix")
+    assert 'load_dataset("my-org/fundus-mix")' in path.read_text(encoding="utf-8")
+
+
+def test_table_cells_escape_pipes_and_newlines(tmp_path):
+    sources = {name: dict(info) for name, info in SOURCES.items()}
+    sources["odir"]["version"] = "v1 | beta\nsecond line"
+    write_output(tmp_path / "out", sources=sources)
+    body = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "v1 \\| beta second line" in body
