@@ -1,0 +1,154 @@
+"""Fill the three MGLL text granularities for one record, from its labels, keywords and report.
+
+Granularity 1 (`disease_text`) names the labels in ontology order ("Cardiomegaly, Pleural Effusion"; fundus
+records carry "Abnormal, " / "Normal, Healthy"); uncertain labels read "possible <name>". Granularity 2
+(`descriptions`) is the report's impression statements, then the source's keywords, then (normal studies
+only) the negative labels stated as such ("no pleural effusion"), then the ontology descriptions of the
+labels. Granularity 3 (`explanations`) is the report's findings sentences that mention a finding stated
+present or possible (for a normal study, its normal and negative statements), then the ontology
+explanations. Every sentence left out is counted in `dropped` under the filter's name. When nothing specific
+is known, the modality's normal sentences (`data/compose.yaml`) or, for uncertain-only records, those labels'
+ontology sentences fill the level, so all three levels are non-empty. Deterministic: no sampling, ontology
+order throughout.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from mgll_data.ontology import load_ontology
+from mgll_data.text.labeler import label_report
+from mgll_data.text.policy import TextPolicy
+from mgll_data.text.sections import is_placeholder
+from mgll_data.text.sentences import split_sentences
+
+
+@dataclass
+class GranularTexts:
+    """The three granularities of one record plus the count of what each filter removed."""
+
+    disease_text: str
+    descriptions: list[str]
+    explanations: list[str]
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _conventions() -> dict:
+    path = resources.files("mgll_data.text") / "data" / "compose.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _ordered(ids: list[str], modality: str) -> list[str]:
+    """Ids in ontology order, without an id whose more specific child is also present."""
+    ontology = load_ontology()
+    present = set(ids)
+    order = [f.id for f in ontology.findings(modality) if f.id in present]
+    order += sorted(present - set(order))  # ids of another modality: kept, after the others
+    return [i for i in order if not any(ontology[j].parent == i for j in present if j in ontology)]
+
+
+def _ontology_sentences(ids: list[str], attribute: str, modality: str) -> list[str]:
+    """The descriptions or explanations of `ids`; a normal record takes the modality's own normal sentences."""
+    if ids == ["normal"]:
+        return list(_conventions()["normal_sentences"][modality][attribute])
+    ontology = load_ontology()
+    return [sentence for finding_id in ids for sentence in getattr(ontology[finding_id], attribute)]
+
+
+def disease_text(modality: str, labels: list[str], uncertain_labels: list[str]) -> str:
+    """Granularity 1: the label names in ontology order, or the modality's normal text."""
+    ontology = load_ontology()
+    conventions = _conventions()
+    positive = [i for i in _ordered(labels, modality) if i != "normal"]
+    uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal" and i not in positive]
+    names = [ontology[i].display_name for i in positive]
+    names += [conventions["uncertain_template"].format(name=ontology[i].display_name.lower()) for i in uncertain]
+    if not names:
+        return conventions["normal_text"][modality]
+    prefix = conventions["abnormal_prefix"].get(modality)
+    return ", ".join([prefix, *names] if prefix else names)
+
+
+def _keep(candidates: list[str], limit: int, policy: TextPolicy, dropped: Counter, over: str) -> list[str]:
+    """Apply the sentence filters in order, counting each removal; stop at `limit`."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for text in candidates:
+        text = text.strip()
+        if is_placeholder(text):
+            dropped["placeholder"] += 1
+        elif len(text.split()) < policy.min_sentence_tokens:
+            dropped["short_sentence"] += 1
+        elif text.lower() in seen:
+            dropped["duplicate"] += 1
+        elif len(kept) >= limit:
+            dropped[over] += 1
+        else:
+            kept.append(text)
+            seen.add(text.lower())
+    return kept
+
+
+def _report_sentences(report: dict[str, str], is_normal: bool, dropped: Counter) -> tuple[list[str], list[str]]:
+    """Impression statements, and the findings sentences worth explaining (see the module docstring)."""
+    impression = [s.text for s in split_sentences(report.get("impression") or "")]
+    findings_text = report.get("findings") or ""
+    findings: list[str] = []
+    if findings_text:
+        mentions = label_report(findings_text).mentions
+        for sentence in split_sentences(findings_text):
+            inside = [m for m in mentions if sentence.start <= m.start < sentence.end]
+            stated = any(m.status in ("positive", "uncertain") for m in inside)
+            if stated or is_normal:
+                findings.append(sentence.text)
+            else:
+                dropped["findings_without_stated_finding"] += 1
+    return impression, findings
+
+
+def compose_texts(
+    *,
+    modality: str,
+    labels: list[str],
+    uncertain_labels: list[str],
+    negative_labels: list[str],
+    keywords: list[str],
+    report: dict[str, str] | None,
+    policy: TextPolicy,
+) -> GranularTexts:
+    """The three granularities for one record (used by the build engine for every source)."""
+    dropped: Counter = Counter()
+    ontology = load_ontology()
+    pathologies = [i for i in _ordered(labels, modality) if i != "normal"]
+    uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal"]
+    is_normal = not [i for i in [*pathologies, *uncertain] if ontology[i].kind != "device"]
+    impression, findings = _report_sentences(report, is_normal, dropped) if report else ([], [])
+
+    basis = pathologies or uncertain or ["normal"]
+    denied = []
+    if is_normal:  # a normal study's explicit negatives are statements about it ("no pleural effusion")
+        template = _conventions()["negative_template"]
+        denied = [template.format(name=ontology[i].display_name.lower()) for i in _ordered(negative_labels, modality)]
+    descriptions = _keep(
+        [*impression, *keywords, *denied, *_ontology_sentences(basis, "descriptions", modality)],
+        policy.max_descriptions,
+        policy,
+        dropped,
+        "over_max_descriptions",
+    )
+    explanations = _keep(
+        [*findings, *_ontology_sentences(basis, "explanations", modality)],
+        policy.max_explanations,
+        policy,
+        dropped,
+        "over_max_explanations",
+    )
+    text = disease_text(modality, labels, uncertain_labels)
+    # A level every filter emptied still gets a sentence: the disease text itself is always true.
+    return GranularTexts(text, descriptions or [text], explanations or [text], dict(sorted(dropped.items())))

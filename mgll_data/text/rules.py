@@ -1,0 +1,140 @@
+"""The labeler's rule data, read from `data/mentions.yaml`, `data/context_rules.yaml` and the ontology.
+
+Kept apart from the matching code so that tests and the evaluation script can inspect exactly which phrases
+and triggers are in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from mgll_data.errors import MgllError
+from mgll_data.ontology import load_ontology
+
+STATUSES = ("positive", "uncertain", "negative")
+# Endings of words that take no regular plural: plurals already, Greek -sis/-x nouns and adjectives.
+_NOT_PLURALISED = ("s", "x", "ed", "ous", "ic", "ive", "al", "ar", "ing")
+
+
+@dataclass(frozen=True)
+class TriggerCategory:
+    """A ConText trigger category: what it sets, which way its scope runs and how far (tokens)."""
+
+    name: str
+    status: str
+    direction: str
+    scope: int
+    phrases: tuple[str, ...]
+    blocks: bool = True
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    """A subject ("heart size") that names a finding only together with an abnormal or normal modifier."""
+
+    finding: str
+    window: int
+    subjects: tuple[str, ...]
+    abnormal: tuple[str, ...]
+    normal: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImpliedRule:
+    """Phrases whose non-negated mention states another finding with a fixed status."""
+
+    finding: str
+    status: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelerRules:
+    """Everything the labeler matches, by finding id and trigger category."""
+
+    mentions: dict[str, tuple[str, ...]]
+    also: dict[str, tuple[str, ...]]
+    unmentions: tuple[str, ...]
+    attributes: tuple[AttributeRule, ...]
+    implied: tuple[ImpliedRule, ...]
+    categories: tuple[TriggerCategory, ...]
+    terminators: tuple[str, ...]
+    pseudo: tuple[str, ...]
+    pathologies: frozenset[str]  # the ids that make a report abnormal (devices do not: CheXpert's No Finding)
+    broader: dict[str, frozenset[str]]  # finding id -> its ontology ancestors, so the narrower mention wins
+
+
+def _data(name: str) -> dict:
+    path = resources.files("mgll_data.text") / "data" / name
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def plural_variants(phrase: str) -> tuple[str, ...]:
+    """The phrase and the regular plural of its last word ("opacity" -> "opacities")."""
+    head, _, last = phrase.rpartition(" ")
+    if not last.isalpha() or last.endswith(_NOT_PLURALISED):
+        return (phrase,)
+    plural = last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou" else last + "s"
+    return (phrase, f"{head} {plural}".strip())
+
+
+@lru_cache(maxsize=1)
+def labeler_rules() -> LabelerRules:
+    """Load and check the rule files against the ontology once per process."""
+    mention_data = _data("mentions.yaml")
+    context_data = _data("context_rules.yaml")
+    ontology = load_ontology()
+    cxr_ids = [f.id for f in ontology.findings("cxr") if f.id != "normal" and f.modality in ("cxr", "both")]
+    referenced = {
+        *mention_data["findings"],
+        *(i for v in mention_data["findings"].values() for i in v.get("also", [])),
+        *(a["finding"] for a in mention_data["attributes"]),
+        *(i["finding"] for i in mention_data["implied"]),
+    }
+    unknown = sorted(referenced - set(cxr_ids))
+    if unknown:
+        raise MgllError(f"mgll_data/text/data/mentions.yaml: ids {unknown} are not chest X-ray ontology findings")
+
+    ignored = {k: {p.lower() for p in v} for k, v in mention_data.get("ignore_ontology_names", {}).items()}
+    mentions: dict[str, tuple[str, ...]] = {}
+    for finding_id in cxr_ids:
+        own = mention_data["findings"].get(finding_id, {}).get("phrases", [])
+        names = [n for n in ontology[finding_id].names() if n.lower() not in ignored.get(finding_id, set())]
+        phrases = {v.lower() for p in [*own, *names] for v in plural_variants(str(p).lower().replace("_", " "))}
+        mentions[finding_id] = tuple(sorted(phrases))
+    also = {k: tuple(v.get("also", [])) for k, v in mention_data["findings"].items()}
+    attributes = tuple(
+        AttributeRule(a["finding"], int(a["window"]), tuple(a["subjects"]), tuple(a["abnormal"]), tuple(a["normal"]))
+        for a in mention_data["attributes"]
+    )
+    implied = tuple(ImpliedRule(i["finding"], i["status"], tuple(i["phrases"])) for i in mention_data["implied"])
+    categories = tuple(
+        TriggerCategory(
+            name,
+            c["status"],
+            c["direction"],
+            int(c["scope"]),
+            tuple(str(p) for p in c["phrases"]),
+            c.get("blocks", True),
+        )
+        for name, c in context_data["categories"].items()
+    )
+    for category in categories:
+        if category.direction not in ("pre", "post") or category.status not in (*STATUSES, "historical"):
+            raise MgllError(f"mgll_data/text/data/context_rules.yaml: category {category.name!r} is malformed")
+    return LabelerRules(
+        mentions=mentions,
+        also=also,
+        unmentions=tuple(mention_data["unmentions"]),
+        attributes=attributes,
+        implied=implied,
+        categories=categories,
+        terminators=tuple(str(t) for t in context_data["terminators"]),
+        pseudo=tuple(context_data["pseudo"]),
+        pathologies=frozenset(i for i in cxr_ids if ontology[i].kind != "device"),
+        broader={i: frozenset(ontology.ancestors(i)) for i in cxr_ids},
+    )

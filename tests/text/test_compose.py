@@ -1,0 +1,81 @@
+"""The three text granularities from labels, keywords and reports; every filtered sentence is counted."""
+
+from __future__ import annotations
+
+from mgll_data.ontology import load_ontology
+from mgll_data.text import TextPolicy, compose_texts, label_report, section_report, sections_as_dict
+
+
+def _compose(modality: str, labels=(), uncertain=(), keywords=(), report=None, negative=(), **policy):
+    return compose_texts(
+        modality=modality,
+        labels=list(labels),
+        uncertain_labels=list(uncertain),
+        negative_labels=list(negative),
+        keywords=list(keywords),
+        report=report,
+        policy=TextPolicy(**policy),
+    )
+
+
+def test_fundus_grade_names_the_specific_grade_and_uses_keywords() -> None:
+    keywords = ["moderate non proliferative retinopathy"]
+    texts = _compose("fundus", ["diabetic_retinopathy", "moderate_npdr"], keywords=keywords)
+    onto = load_ontology()
+    assert texts.disease_text == f"Abnormal, {onto['moderate_npdr'].display_name}"
+    assert texts.descriptions[0] == "moderate non proliferative retinopathy"
+    assert set(onto["moderate_npdr"].descriptions) <= set(texts.descriptions)
+    assert texts.explanations == list(onto["moderate_npdr"].explanations)
+
+
+def test_fundus_normal_uses_only_fundus_sentences() -> None:
+    texts = _compose("fundus", ["normal"])
+    assert texts.disease_text == "Normal, Healthy"
+    assert texts.explanations and not any("lung" in e.lower() or "heart" in e.lower() for e in texts.explanations)
+    assert not any("lung" in e.lower() for e in texts.descriptions)
+
+
+def test_cxr_labels_in_ontology_order_with_uncertain_phrased() -> None:
+    texts = _compose("cxr", ["pleural_effusion", "cardiomegaly"], uncertain=["pneumonia"])
+    assert texts.disease_text == "Cardiomegaly, Pleural Effusion, possible pneumonia"
+
+
+def test_nothing_known_still_fills_every_level() -> None:
+    texts = _compose("cxr")
+    assert texts.disease_text == "No Finding"
+    assert texts.descriptions and texts.explanations
+
+
+def test_report_sentences_become_descriptions_and_explanations() -> None:
+    text = (
+        "FINDINGS: Mild cardiomegaly. No pneumothorax. There is a small left pleural effusion.\n"
+        "IMPRESSION: 1. Small left effusion. 2. Enlarged heart.\nNO IMPRESSION"
+    )
+    report = sections_as_dict(section_report(text))
+    labels = label_report(f"{report['findings']} {report['impression']}")
+    texts = _compose("cxr", labels.labels, labels.uncertain_labels, report=report)
+    assert texts.descriptions[:2] == ["Small left effusion.", "Enlarged heart."]
+    assert texts.explanations[:2] == ["Mild cardiomegaly.", "There is a small left pleural effusion."]
+    assert texts.dropped == {"findings_without_stated_finding": 1, "placeholder": 1}
+
+
+def test_normal_study_keeps_its_negative_statements() -> None:
+    report = {"findings": "The heart is normal in size. No pleural effusion or pneumothorax.", "impression": "Normal."}
+    texts = _compose("cxr", ["normal"], report=report, min_sentence_tokens=2)
+    assert texts.explanations[:2] == ["The heart is normal in size.", "No pleural effusion or pneumothorax."]
+    assert texts.dropped == {"short_sentence": 1}
+
+
+def test_negative_labels_are_stated_for_normal_studies_only() -> None:
+    normal = _compose("cxr", ["normal"], negative=["pneumothorax", "pleural_effusion"])
+    assert normal.descriptions[:2] == ["no pneumothorax", "no pleural effusion"]  # ontology (CheXpert) order
+    abnormal = _compose("cxr", ["cardiomegaly"], negative=["pneumothorax"])
+    assert "no pneumothorax" not in abnormal.descriptions
+
+
+def test_caps_are_counted_and_output_is_deterministic() -> None:
+    report = {"impression": "One two three. Four five six. Seven eight nine.", "findings": ""}
+    first = _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
+    assert first.descriptions == ["One two three."]
+    assert first.dropped["over_max_descriptions"] >= 2
+    assert first == _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
