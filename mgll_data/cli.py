@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mgll_data.errors import MgllError
@@ -188,9 +189,6 @@ def ontology_show(
     console.print(table)
 
 
-# --- images ---
-
-
 # --- text: label ---
 
 
@@ -229,7 +227,7 @@ def train_command(
         settings = settings.model_copy(update={"optim": settings.optim.model_copy(update={"max_steps": max_steps})})
     result = train(settings, console)
     if result.checkpoint is not None:
-        console.print(f"step {result.step}, loss {result.last_loss:.4f}, checkpoint {result.checkpoint}")
+        console.print(f"last step {result.step}: loss {result.last_loss:.4f}; checkpoint {result.checkpoint}")
 
 
 @app.command("eval")
@@ -248,6 +246,7 @@ def main() -> None:
     try:
         app()
     except MgllError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        # soft_wrap keeps long paths on one line; escape keeps "mgll-data[ray]" from being read as markup
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(2)
 

@@ -1,25 +1,36 @@
-"""Report text: sectioning, sentence splitting, the chest X-ray labeler and the three text granularities."""
+"""Report text: sectioning, sentence splitting, the chest X-ray labeler and the three text granularities.
 
-from mgll_data.text.compose import GranularTexts, compose_texts, disease_text
-from mgll_data.text.labeler import Mention, ReportLabels, label_report, label_reports
-from mgll_data.text.policy import TextPolicy
-from mgll_data.text.sections import Section, section_report, sections_as_dict, sections_from_iu_xml
-from mgll_data.text.sentences import Sentence, normalize_text, split_sentences
+Names are resolved lazily: the labeler imports spaCy (and, through thinc, torch), which costs seconds and
+hundreds of MB, so `from mgll_data.text.policy import TextPolicy` or the sectioner must not pay for it.
+"""
 
-__all__ = [
-    "GranularTexts",
-    "Mention",
-    "ReportLabels",
-    "Section",
-    "Sentence",
-    "TextPolicy",
-    "compose_texts",
-    "disease_text",
-    "label_report",
-    "label_reports",
-    "normalize_text",
-    "section_report",
-    "sections_as_dict",
-    "sections_from_iu_xml",
-    "split_sentences",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "GranularTexts": "compose",
+    "compose_texts": "compose",
+    "disease_text": "compose",
+    "Mention": "labeler",
+    "ReportLabels": "labeler",
+    "label_report": "labeler",
+    "label_reports": "labeler",
+    "TextPolicy": "policy",
+    "Section": "sections",
+    "section_report": "sections",
+    "sections_as_dict": "sections",
+    "sections_from_iu_xml": "sections",
+    "Sentence": "sentences",
+    "normalize_text": "sentences",
+    "split_sentences": "sentences",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mgll_data.text' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mgll_data.text.{_EXPORTS[name]}"), name)

@@ -1,0 +1,223 @@
+"""After every task is done: cross-source deduplication, rejects, leakage check, manifest and card.
+
+Everything here reads shards column by column or row group by row group, so finalisation needs memory
+for a few short strings per row (ids, patient ids, pixel hashes), never for the images.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from mgll_data.build.plan import Task, read_plan_rejects
+from mgll_data.build.splits import check_no_leakage
+from mgll_data.build.workdir import WorkDir, atomic_write_text
+from mgll_data.build.writer import ShardWriter, file_sha256
+from mgll_data.errors import MgllError
+from mgll_data.recipe import SPLITS, Recipe
+from mgll_data.schema import SCHEMA_VERSION
+from mgll_data.sources.base import Source
+
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("item", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("record_id", pa.string()),
+    ]
+)
+LIBRARIES = ("pyarrow", "datasets", "pillow", "numpy", "pydicom", "pydantic", "spacy", "huggingface-hub")
+DUPLICATE_REASON = "exact_duplicate"
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def remove_stale(tasks: list[Task], work: WorkDir) -> None:
+    """Drop shards and completion records of an earlier plan (e.g. a different shard count)."""
+    current = {task.shard_name for task in tasks}
+    for shard in work.data.glob("*.parquet"):
+        if shard.name not in current:
+            shard.unlink()
+    for done in work.done.glob("*.parquet.json"):
+        if done.name.removesuffix(".json") not in current:
+            done.unlink()
+
+
+def drop_cross_source_duplicates(
+    tasks: list[Task], done: dict[str, dict[str, Any]], recipe: Recipe, work: WorkDir
+) -> None:
+    """Remove rows whose pixels equal an earlier row's from another source; record them as rejects.
+
+    "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. Shards
+    that lose rows are rewritten atomically and their completion records updated (rows, bytes, sha256,
+    rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
+    """
+    rank = {spec.name: i for i, spec in enumerate(recipe.sources)}
+    first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+    for order, task in enumerate(tasks):
+        table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
+        hashes = pc.struct_field(table["hashes"], "pixel_sha256").to_pylist()
+        for row, (record_id, source, pixel_hash) in enumerate(
+            zip(table["id"].to_pylist(), table["source"].to_pylist(), hashes, strict=True)
+        ):
+            key = (rank[source], order, row)
+            if pixel_hash and (pixel_hash not in first or key < first[pixel_hash][0]):
+                first[pixel_hash] = (key, record_id, source)
+    for task in tasks:
+        _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work)
+
+
+def _rewrite_without_duplicates(
+    task: Task, record: dict[str, Any], first: dict[str, tuple], recipe: Recipe, work: WorkDir
+) -> None:
+    shard = work.data / task.shard_name
+    source_file = pq.ParquetFile(shard)
+    columns = ["id", "source", "hashes", "provenance"]
+    duplicates = []
+    for row in source_file.read(columns=columns).to_pylist():
+        kept = first.get(row["hashes"]["pixel_sha256"] or "")
+        if kept and kept[2] != row["source"]:
+            duplicates.append((row, kept[1]))
+    if not duplicates:
+        return
+    drop = {row["id"] for row, _ in duplicates}
+    with ShardWriter(shard, recipe.output.row_group_size, source_file.schema_arrow) as writer:
+        for batch in source_file.iter_batches(batch_size=recipe.output.row_group_size):
+            table = pa.Table.from_batches([batch])
+            writer.write_table(table.filter(pc.invert(pc.is_in(table["id"], pa.array(sorted(drop))))))
+    by_source = Counter(record["by_source"])
+    by_source.subtract(row["source"] for row, _ in duplicates)
+    record.update(
+        rows=writer.rows,
+        bytes=shard.stat().st_size,
+        sha256=file_sha256(shard),
+        by_source={k: v for k, v in sorted(by_source.items()) if v},
+        rejects=record["rejects"]
+        + [
+            {
+                "source": row["source"],
+                "item": row["provenance"]["image_file"],
+                "stage": "dedup",
+                "reason": DUPLICATE_REASON,
+                "detail": f"same pixels as {kept_id}",
+                "record_id": row["id"],
+            }
+            for row, kept_id in duplicates
+        ],
+    )
+    work.write_done(task.shard_name, record)
+
+
+def all_rejects(work: WorkDir, done: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Adapter rejects in source order, then task rejects in plan order."""
+    yield from read_plan_rejects(work)
+    for record in done:
+        yield from record["rejects"]
+
+
+def write_rejects(out_dir: Path, rejects: Iterable[dict[str, Any]], batch_rows: int = 10_000) -> Counter:
+    """Stream every reject into `rejects.parquet`; return counts per (source, reason)."""
+    counts: Counter = Counter()
+    with ShardWriter(out_dir / "rejects.parquet", batch_rows, REJECTS_SCHEMA) as writer:
+        for reject in rejects:
+            counts[(reject["source"], reject["reason"])] += 1
+            writer.write({name: reject.get(name) for name in REJECTS_SCHEMA.names})
+    return counts
+
+
+def build_manifest(
+    recipe: Recipe,
+    sources: list[Source],
+    tasks: list[Task],
+    done: dict[str, dict[str, Any]],
+    reject_counts: Counter,
+) -> dict[str, Any]:
+    records = [done[task.shard_name] for task in tasks]
+    by_source_split: dict[str, dict[str, int]] = {spec.name: {} for spec in recipe.sources}
+    text_filters: Counter[str] = Counter()
+    for record in records:
+        text_filters.update(record["text_filters"])
+        for source, rows in record["by_source"].items():
+            split_counts = by_source_split[source]
+            split_counts[record["split"]] = split_counts.get(record["split"], 0) + rows
+    rejects_by_reason: Counter[str] = Counter()
+    rejects_by_source: Counter[str] = Counter()
+    for (source, reason), n in reject_counts.items():
+        rejects_by_reason[reason] += n
+        rejects_by_source[source] += n
+    roots = {spec.name: spec.root for spec in recipe.sources}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": _version("mgll-data"),
+        "recipe": recipe.as_json(),
+        "recipe_hash": recipe.content_hash(),
+        "libraries": {name: v for name in LIBRARIES if (v := _version(name))},
+        "sources": {
+            source.name: {
+                "root": roots[source.name],
+                "licence_class": source.licence_class,
+                "citation": source.citation,
+                "homepage": source.homepage,
+                "version": source.version,
+                "modality": source.modality,
+                "rows": sum(by_source_split[source.name].values()),
+                "rejects": rejects_by_source[source.name],
+            }
+            for source in sources
+        },
+        "splits": {
+            split: {
+                "rows": sum(r["rows"] for r in records if r["split"] == split),
+                "shards": [r["file"] for r in records if r["split"] == split],
+            }
+            for split in SPLITS
+            if any(r["split"] == split for r in records)
+        },
+        "shards": [{k: r[k] for k in ("file", "split", "rows", "bytes", "sha256")} for r in records],
+        "counts": {
+            "by_source_split": by_source_split,
+            "rejects_by_reason": dict(sorted(rejects_by_reason.items())),
+            "text_filters": dict(sorted(text_filters.items())),
+        },
+    }
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
+    path = out_dir / "manifest.json"
+    atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: WorkDir) -> dict[str, Any]:
+    """Turn completed shards into a finished folder; the manifest is written only if every check passes."""
+    remove_stale(tasks, work)
+    done = {task.shard_name: work.read_done(task.shard_name) for task in tasks}
+    if recipe.image.drop_exact_duplicates:
+        drop_cross_source_duplicates(tasks, done, recipe, work)
+    reject_counts = write_rejects(work.out, all_rejects(work, done.values()))
+    if not any(record["rows"] for record in done.values()):
+        reasons = ", ".join(f"{source}: {reason} {n}" for (source, reason), n in sorted(reject_counts.items()))
+        reasons = reasons or "the sources listed no records"
+        raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / 'rejects.parquet'}")
+    check_no_leakage(work.data / task.shard_name for task in tasks)
+    manifest = build_manifest(recipe, sources, tasks, done, reject_counts)
+    write_manifest(work.out, manifest)
+    from mgll_data.export.card import write_card
+
+    write_card(work.out, manifest)
+    return manifest

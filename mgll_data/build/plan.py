@@ -1,0 +1,147 @@
+"""Planning: one streaming pass over the adapters' records, cut into shard tasks spilled to disk.
+
+Records are assigned a split, buffered per split and written out every `shard_size` records, so the
+planner holds at most three buffers of `shard_size` records whatever the size of the dataset. Adapter
+rejects stream to a JSON-lines file. Once every source is read, the shard count per split is known and
+each task gets its final file name `{split}-{i:05d}-of-{n:05d}.parquet`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mgll_data.build.rows import path_in_source
+from mgll_data.build.splits import patient_split
+from mgll_data.build.workdir import WorkDir
+from mgll_data.recipe import SPLITS, Recipe, SourceSpec
+from mgll_data.sources.base import RawRecord, Reject, Source
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """What a task needs to know about a record's source (the Source instance stays in the planner)."""
+
+    name: str
+    root: str
+    version: str
+    licence_class: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """One output shard: the records file it is built from and the hash of everything that shapes it."""
+
+    split: str
+    index: int
+    count: int
+    records_file: Path
+    key: str
+
+    @property
+    def shard_name(self) -> str:
+        return f"{self.split}-{self.index:05d}-of-{self.count:05d}.parquet"
+
+
+def source_meta(source: Source) -> SourceMeta:
+    return SourceMeta(source.name, str(source.root), source.version, source.licence_class)
+
+
+def _record_digest(record: RawRecord) -> bytes:
+    """Canonical bytes of a record, for task hashes that do not depend on pickle details."""
+    return json.dumps(dataclasses.asdict(record), sort_keys=True, default=str).encode()
+
+
+def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
+    if record.split is not None and recipe.keeps_official_split(spec):
+        return record.split
+    return patient_split(recipe.split.seed, spec.name, record.patient_id, recipe.split.fractions())
+
+
+def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
+    item = path_in_source(record.image_path, root)
+    if not record.patient_id:
+        return Reject(spec.name, item, "plan", "missing_patient_id", "", record.id)
+    if record.split is not None and recipe.keeps_official_split(spec) and record.split not in SPLITS:
+        detail = f"{record.split!r}; expected one of {', '.join(SPLITS)}"
+        return Reject(spec.name, item, "plan", "unknown_split", detail, record.id)
+    return None
+
+
+class _SplitBuffer:
+    """Records of one split waiting to be spilled as a task file."""
+
+    def __init__(self, split: str, work: WorkDir, shard_size: int):
+        self.split, self.work, self.shard_size = split, work, shard_size
+        self.records: list[RawRecord] = []
+        self.digest = hashlib.sha256()
+        self.spilled: list[tuple[Path, str]] = []
+
+    def add(self, record: RawRecord) -> None:
+        self.records.append(record)
+        self.digest.update(_record_digest(record))
+        if len(self.records) >= self.shard_size:
+            self.spill()
+
+    def spill(self) -> None:
+        if not self.records:
+            return
+        path = self.work.tasks / f"{self.split}-{len(self.spilled):05d}.pkl"
+        with path.open("wb") as handle:
+            pickle.dump(self.records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.spilled.append((path, self.digest.hexdigest()))
+        self.records, self.digest = [], hashlib.sha256()
+
+
+def plan_tasks(
+    sources: list[tuple[SourceSpec, Source]],
+    recipe: Recipe,
+    work: WorkDir,
+    code_hash: str,
+    on_record: Callable[[], None] = lambda: None,
+) -> list[Task]:
+    """Read every source once; write task files and adapter rejects; return the tasks in output order.
+
+    A task's key hashes its records, its place in the output, the recipe and the code that builds it.
+    """
+    recipe_hash = recipe.content_hash()
+    buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
+    with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
+        for spec, source in sources:
+            for item in source.records():
+                on_record()
+                root = str(source.root)
+                if isinstance(item, Reject):
+                    problem = dataclasses.replace(item, item=path_in_source(item.item, root))
+                else:
+                    problem = _check(item, spec, recipe, root)
+                if problem is not None:
+                    rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
+                    continue
+                buffers[choose_split(item, spec, recipe)].add(item)
+    tasks = []
+    for split, buffer in buffers.items():
+        buffer.spill()
+        count = len(buffer.spilled)
+        for index, (path, records_digest) in enumerate(buffer.spilled):
+            fields = (recipe_hash, code_hash, split, str(index), str(count), records_digest)
+            key = hashlib.sha256("\x00".join(fields).encode())
+            tasks.append(Task(split, index, count, path, key.hexdigest()))
+    return tasks
+
+
+def read_plan_rejects(work: WorkDir) -> Iterator[dict[str, Any]]:
+    with work.plan_rejects.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def load_task_records(task: Task) -> list[RawRecord]:
+    with task.records_file.open("rb") as handle:
+        return pickle.load(handle)

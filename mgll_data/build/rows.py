@@ -1,0 +1,85 @@
+"""From a raw record, its processed image and its composed texts to one row of the record schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mgll_data.images.pipeline import ProcessedImage
+from mgll_data.schema import ATTRIBUTES_TYPE, FIELD_NAMES, HASHES_TYPE, empty_attributes, empty_geometry
+from mgll_data.sources.base import RawRecord
+
+if TYPE_CHECKING:  # plan.py imports this module
+    from mgll_data.build.plan import SourceMeta
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def image_file_name(record_id: str, image_format: str) -> str:
+    """A file name for the image struct's `path` that is unique per id and safe on every filesystem."""
+    return f"{_UNSAFE.sub('_', record_id.replace('/', '__'))}.{image_format}"
+
+
+def path_in_source(path: Path | str, root: str) -> str:
+    """A file as named inside the download, never with the builder's local folders (outputs get published)."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _attributes(record: RawRecord, image: ProcessedImage) -> dict[str, Any]:
+    allowed = {f.name for f in ATTRIBUTES_TYPE}
+    unknown = sorted((set(record.attributes) | set(image.attributes)) - allowed)
+    if unknown:
+        raise ValueError(f"{record.id}: attributes not in the record schema: {unknown}; allowed: {sorted(allowed)}")
+    attributes = empty_attributes()
+    attributes.update(record.attributes)
+    attributes.update({k: v for k, v in image.attributes.items() if v is not None})
+    return attributes
+
+
+def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, meta: SourceMeta) -> dict[str, Any]:
+    """One row with exactly the schema's columns; `texts` is what `compose_texts` returned."""
+    report = record.report or {}
+    geometry = empty_geometry()
+    geometry.update(image.geometry)
+    hashes = {f.name: None for f in HASHES_TYPE}
+    hashes.update(image.hashes)
+    row = {
+        "id": record.id,
+        "source": record.source,
+        "modality": record.modality,
+        "split": split,
+        "patient_id": record.patient_id,
+        "study_id": record.study_id,
+        "image": {"bytes": image.data, "path": image_file_name(record.id, image.format)},
+        "width": image.width,
+        "height": image.height,
+        "view": record.view,
+        "laterality": record.laterality,
+        "labels": list(record.labels),
+        "uncertain_labels": list(record.uncertain_labels),
+        "negative_labels": list(record.negative_labels),
+        "disease_text": texts.disease_text,
+        "descriptions": list(texts.descriptions),
+        "explanations": list(texts.explanations),
+        "report_findings": report.get("findings"),
+        "report_impression": report.get("impression"),
+        "attributes": _attributes(record, image),
+        "geometry": geometry,
+        "hashes": hashes,
+        "provenance": {
+            "source_file": record.source_file,
+            "source_entry": record.source_entry,
+            "image_file": path_in_source(record.image_path, meta.root),
+            "source_version": meta.version or None,
+            "licence_class": meta.licence_class,
+        },
+    }
+    assert tuple(row) == FIELD_NAMES, "make_row must follow mgll_data.schema.FIELDS"
+    return row

@@ -1,0 +1,64 @@
+"""Split assignment and the leakage check.
+
+A record without an official split gets one from a hash of (seed, source, patient_id): every image of a
+patient lands in the same split, the result never depends on record order or on other records, and no
+global state is kept, so planning streams.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from mgll_data.errors import ValidationError
+from mgll_data.recipe import SPLITS
+
+_HASH_SCALE = float(2**64)
+
+
+def patient_split(seed: int, source: str, patient_id: str, fractions: dict[str, float]) -> str:
+    """The split of a patient under seeded fractions; the same inputs always give the same split."""
+    digest = hashlib.sha256(f"{seed}\x00{source}\x00{patient_id}".encode()).digest()
+    position = int.from_bytes(digest[:8], "big") / _HASH_SCALE
+    cumulative = 0.0
+    for split in SPLITS:
+        cumulative += fractions[split]
+        if position < cumulative and fractions[split] > 0:
+            return split
+    return next(s for s in reversed(SPLITS) if fractions[s] > 0)
+
+
+def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
+    """Raise if a patient of one source appears in two splits, or an id appears twice.
+
+    Reads only the id, source, patient_id and split columns, shard by shard, keeping the distinct
+    (source, patient, split) triples and the ids: memory grows with short strings per row, never with images.
+    """
+    triples, ids = [], []
+    for path in shards:
+        table = pq.read_table(path, columns=["id", "source", "patient_id", "split"])
+        keys = ["source", "patient_id", "split"]
+        triples.append(table.select(keys).group_by(keys).aggregate([]))
+        ids.append(table["id"])
+    if not ids:
+        return
+    all_ids = pa.chunked_array([chunk for column in ids for chunk in column.chunks], type=pa.string())
+    if pc.count_distinct(all_ids).as_py() != len(all_ids):
+        counts = pa.table({"id": all_ids}).group_by("id").aggregate([("id", "count")])
+        repeated = counts.filter(pc.greater(counts["id_count"], 1))["id"].to_pylist()[:max_examples]
+        raise ValidationError(f"duplicate record ids in the shards (an adapter emitted an id twice): {repeated}")
+    per_patient = pa.concat_tables(triples).group_by(["source", "patient_id"]).aggregate([("split", "count_distinct")])
+    leaking = per_patient.filter(pc.greater(per_patient["split_count_distinct"], 1))
+    if leaking.num_rows:
+        examples = [f"{row['source']}/{row['patient_id']}" for row in leaking.slice(0, max_examples).to_pylist()]
+        sources = sorted(set(leaking["source"].to_pylist()))
+        raise ValidationError(
+            f"split leakage: {leaking.num_rows} patient(s) appear in more than one split, e.g. {', '.join(examples)}. "
+            f"The official split of {', '.join(sources)} is not patient-grouped; set `split: policy` on that "
+            "source in the recipe to re-split it by patient."
+        )

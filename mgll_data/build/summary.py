@@ -1,0 +1,22 @@
+"""The table `mgll-data build` prints at the end: rows per split, rejects by reason, where the output is."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from mgll_data.build.engine import BuildResult
+
+
+def summary_table(result: BuildResult) -> Table:
+    manifest = result.manifest
+    table = Table(title=f"{manifest['recipe']['name']} -> {result.out_dir}", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for split, info in manifest["splits"].items():
+        table.add_row(f"rows: {split}", str(info["rows"]))
+    table.add_row("shards (built / reused)", f"{result.tasks_run} / {result.tasks_reused}")
+    for reason, count in manifest["counts"]["rejects_by_reason"].items():
+        table.add_row(f"rejected: {reason}", str(count))
+    if not manifest["counts"]["rejects_by_reason"]:
+        table.add_row("rejected", "0")
+    return table

@@ -1,0 +1,70 @@
+"""One shard task: records in, one Parquet shard and a completion record out.
+
+A pure function of its task file and the recipe, so any backend can run it in any process. The
+completion record is written after the shard is in place, so a build killed at any point either has
+both (the task is skipped on resume) or redoes the task, overwriting the shard atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import Any
+
+from mgll_data.build.plan import SourceMeta, Task, load_task_records
+from mgll_data.build.rows import make_row, path_in_source
+from mgll_data.build.workdir import WorkDir
+from mgll_data.build.writer import ShardWriter, file_sha256
+from mgll_data.images import ImageRejected, process_image
+from mgll_data.recipe import Recipe
+from mgll_data.sources.base import Reject
+from mgll_data.text import compose_texts
+
+
+def is_complete(task: Task, work: WorkDir) -> bool:
+    """A task is done when its completion record matches its content hash and its shard is on disk."""
+    done = work.read_done(task.shard_name)
+    shard = work.data / task.shard_name
+    return bool(done) and done["key"] == task.key and shard.is_file() and shard.stat().st_size == done["bytes"]
+
+
+def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir) -> dict[str, Any]:
+    """Build the shard of `task`; return (and store) its completion record."""
+    rejects: list[dict[str, Any]] = []
+    by_source: Counter[str] = Counter()
+    text_filters: Counter[str] = Counter()
+    shard = work.data / task.shard_name
+    with ShardWriter(shard, recipe.output.row_group_size) as writer:
+        for record in load_task_records(task):
+            try:
+                image = process_image(record.image_path, record.modality, recipe.image)
+            except ImageRejected as error:
+                item = path_in_source(record.image_path, sources[record.source].root)
+                reject = Reject(record.source, item, "image", error.reason, error.detail, record.id)
+                rejects.append(dataclasses.asdict(reject))
+                continue
+            texts = compose_texts(
+                modality=record.modality,
+                labels=record.labels,
+                uncertain_labels=record.uncertain_labels,
+                negative_labels=record.negative_labels,
+                keywords=record.keywords,
+                report=record.report,
+                policy=recipe.text,
+            )
+            text_filters.update(texts.dropped)
+            writer.write(make_row(record, task.split, image, texts, sources[record.source]))
+            by_source[record.source] += 1
+    done = {
+        "key": task.key,
+        "file": f"data/{task.shard_name}",
+        "split": task.split,
+        "rows": writer.rows,
+        "bytes": shard.stat().st_size,
+        "sha256": file_sha256(shard),
+        "by_source": dict(sorted(by_source.items())),
+        "rejects": rejects,
+        "text_filters": dict(sorted(text_filters.items())),
+    }
+    work.write_done(task.shard_name, done)
+    return done

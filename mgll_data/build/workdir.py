@@ -1,0 +1,114 @@
+"""The build's working state inside the output folder, which makes a killed build resumable.
+
+`OUT/.mgll-build/` (hidden, so `load_dataset` and Hub uploads of the folder ignore it) holds the planned
+tasks, one completion record per finished shard, the adapters' rejects and the recipe hash of the build
+that wrote them. A completion record names the content hash of its task, so a shard is reused only when
+the same records under the same recipe would produce it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mgll_data.errors import MgllError
+
+WORK_DIR_NAME = ".mgll-build"
+TMP_PREFIX = ".tmp-"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+CODE_SUFFIXES = (".py", ".yaml", ".yml", ".tsv", ".csv", ".json", ".txt")
+
+
+def code_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
+    """Hash of mgll-data's code and data files (ontology, text rules): rows depend on them as much as on
+    the recipe, so shards built by other code or data are never reused."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package_dir.rglob("*") if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return digest.hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write next to the target, then rename: readers see the old file or the whole new one."""
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class WorkDir:
+    out: Path
+
+    @property
+    def root(self) -> Path:
+        return self.out / WORK_DIR_NAME
+
+    @property
+    def data(self) -> Path:
+        return self.out / "data"
+
+    @property
+    def tasks(self) -> Path:
+        return self.root / "tasks"
+
+    @property
+    def done(self) -> Path:
+        return self.root / "done"
+
+    @property
+    def plan_rejects(self) -> Path:
+        return self.root / "plan-rejects.jsonl"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    def prepare(self, recipe_hash: str, code_hash: str) -> str | None:
+        """Create the folders; return a message when state from another recipe or code was discarded."""
+        if self.out.exists() and not self.out.is_dir():
+            raise MgllError(f"{self.out}: the output path is a file; expected a folder")
+        foreign = not self.root.exists() and not (self.out / "manifest.json").exists()
+        if foreign and self.out.is_dir() and any(self.out.iterdir()):
+            raise MgllError(
+                f"{self.out}: output folder is not empty and was not written by mgll-data; "
+                "choose an empty or new folder (--out)"
+            )
+        message = None
+        if self.state.exists():
+            previous = json.loads(self.state.read_text(encoding="utf-8"))
+            if previous.get("recipe_hash") != recipe_hash:
+                message = (
+                    f"recipe changed since the previous build in {self.out} "
+                    f"(hash {str(previous.get('recipe_hash'))[:12]} -> {recipe_hash[:12]})"
+                )
+            elif previous.get("code_hash") != code_hash:
+                message = f"mgll-data code or data files changed since the previous build in {self.out}"
+            if message:
+                shutil.rmtree(self.done, ignore_errors=True)
+                message += ": its shards are not reused, rebuilding all"
+        for folder in (self.tasks, self.done, self.data):
+            folder.mkdir(parents=True, exist_ok=True)
+        # Until this build finishes, the folder must not look like a finished dataset.
+        (self.out / "manifest.json").unlink(missing_ok=True)
+        for leftover in self.data.glob(f"{TMP_PREFIX}*"):
+            leftover.unlink()
+        atomic_write_text(self.state, json.dumps({"recipe_hash": recipe_hash, "code_hash": code_hash}))
+        return message
+
+    def done_path(self, shard_name: str) -> Path:
+        return self.done / f"{shard_name}.json"
+
+    def read_done(self, shard_name: str) -> dict[str, Any] | None:
+        path = self.done_path(shard_name)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def write_done(self, shard_name: str, record: dict[str, Any]) -> None:
+        atomic_write_text(self.done_path(shard_name), json.dumps(record, sort_keys=True))
+
+    def clear_tasks(self) -> None:
+        shutil.rmtree(self.tasks, ignore_errors=True)

@@ -1,0 +1,68 @@
+"""Streaming Parquet shard writer: bounded memory, explicit schema, atomic appearance.
+
+Rows are buffered up to `row_group_size` and flushed as one row group, so a writer holds at most that
+many encoded images. The file is written under a hidden temporary name in the same folder and renamed
+on close, so a final shard name only ever points at a complete file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mgll_data.build.workdir import TMP_PREFIX
+from mgll_data.schema import arrow_schema
+
+
+def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class ShardWriter:
+    """Write rows of the record schema to `path`; use as a context manager (an error leaves no file)."""
+
+    def __init__(self, path: Path, row_group_size: int, schema: pa.Schema | None = None):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f"{TMP_PREFIX}{self.path.name}")
+        self.schema = schema or arrow_schema()
+        self.row_group_size = row_group_size
+        self.rows = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._writer = pq.ParquetWriter(self.tmp, self.schema)
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._buffer.append(row)
+        if len(self._buffer) >= self.row_group_size:
+            self._flush()
+
+    def write_table(self, table: pa.Table) -> None:
+        self._flush()
+        self._writer.write_table(table, row_group_size=self.row_group_size)
+        self.rows += table.num_rows
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
+            self.rows += len(self._buffer)
+            self._buffer = []
+
+    def __enter__(self) -> ShardWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._flush()
+            self._writer.close()
+            os.replace(self.tmp, self.path)
+        else:
+            self._writer.close()
+            self.tmp.unlink(missing_ok=True)

@@ -1,0 +1,165 @@
+"""The build recipe: which sources to read and how to turn them into one dataset. The YAML users write.
+
+Paths in a recipe are relative to the recipe file, so a recipe and its data can move together. A root
+written `demo://<name>` points at a bundled demo tree. Every model forbids unknown keys, so a typo is an
+error naming the key and the keys allowed there, never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from mgll_data.config_io import load_config, parse_config
+from mgll_data.images.policy import ImagePolicy
+from mgll_data.text.policy import TextPolicy
+
+DEMO_SCHEME = "demo://"
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+RECIPE_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "recipe.schema.json"
+
+
+class SourceSpec(BaseModel):
+    """One source: an adapter name, where its download lives, and options for the adapter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="adapter name, as listed by `mgll-data sources`")
+    root: str = Field(description="folder of the download, relative to the recipe file, or demo://<name>")
+    options: dict[str, Any] = Field(default_factory=dict, description="adapter options, passed as keywords")
+    split: Literal["official", "policy"] | None = Field(
+        None,
+        description="official: keep the source's own split; policy: re-split by patient; unset: split.keep_official",
+    )
+
+
+class OutputSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dir: str = Field(description="output folder, relative to the recipe file (`--out` overrides it)")
+    shard_size: int = Field(1000, ge=1, description="rows per Parquet shard; also bounds a worker's task size")
+    row_group_size: int = Field(100, ge=1, description="rows per Parquet row group; bounds rows held in memory")
+
+
+class SplitPolicy(BaseModel):
+    """Patient-grouped fractions for records without an official split."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 0
+    train: float = Field(0.8, ge=0, le=1)
+    validation: float = Field(0.1, ge=0, le=1)
+    test: float = Field(0.1, ge=0, le=1)
+    keep_official: bool = Field(True, description="keep a source's official split where a record has one")
+
+    @model_validator(mode="after")
+    def _fractions_sum_to_one(self) -> SplitPolicy:
+        total = self.train + self.validation + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"train + validation + test must sum to 1, got {total:g}")
+        return self
+
+    def fractions(self) -> dict[str, float]:
+        return {"train": self.train, "validation": self.validation, "test": self.test}
+
+
+class Recipe(BaseModel):
+    """A whole build: sources in, one Hub-ready dataset folder out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="dataset name, used in the dataset card")
+    description: str | None = None
+    sources: list[SourceSpec] = Field(min_length=1)
+    output: OutputSpec
+    image: ImagePolicy = Field(default_factory=ImagePolicy)
+    text: TextPolicy = Field(default_factory=TextPolicy)
+    split: SplitPolicy = Field(default_factory=SplitPolicy)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _origin: str = PrivateAttr("recipe")
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Recipe:
+        names = [s.name for s in self.sources]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"each source may be listed once; repeated: {', '.join(repeated)}")
+        return self
+
+    @property
+    def origin(self) -> str:
+        """Where the recipe came from (its file), for error messages."""
+        return self._origin
+
+    def located(self, base_dir: Path | str, origin: str) -> Recipe:
+        """Attach the folder relative paths resolve against and the name error messages use."""
+        self._base_dir, self._origin = Path(base_dir).resolve(), origin
+        return self
+
+    def resolve_root(self, source: SourceSpec) -> Path:
+        """Absolute root of a source; `demo://<name>` asks the bundled demo data for its tree."""
+        if source.root.startswith(DEMO_SCHEME):
+            from mgll_data.demo import resolve_demo_root
+
+            return Path(resolve_demo_root(source.root[len(DEMO_SCHEME) :]))
+        return (self._base_dir / Path(source.root).expanduser()).resolve()
+
+    def output_dir(self, override: Path | str | None = None) -> Path:
+        """`--out` (relative to the working folder) wins over `output.dir` (relative to the recipe)."""
+        if override is not None:
+            return Path(override).expanduser().resolve()
+        return (self._base_dir / Path(self.output.dir).expanduser()).resolve()
+
+    def keeps_official_split(self, source: SourceSpec) -> bool:
+        return source.split == "official" if source.split else self.split.keep_official
+
+    def as_json(self) -> dict[str, Any]:
+        """The validated recipe with defaults filled in, as written in the manifest."""
+        return self.model_dump(mode="json")
+
+    def content_hash(self) -> str:
+        """Hash of everything that shapes the shards; name, description and output folder are not part of it."""
+        content = self.as_json()
+        for key in ("name", "description"):
+            content.pop(key)
+        content["output"].pop("dir")
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def load_recipe(path: Path | str) -> Recipe:
+    """Read and validate a recipe file; relative paths in it resolve against its folder."""
+    path = Path(path)
+    return load_config(path, Recipe).located(path.resolve().parent, str(path))
+
+
+def parse_recipe(data: dict[str, Any], base_dir: Path | str, origin: str = "recipe") -> Recipe:
+    """Validate an in-memory recipe (tests, notebooks); `origin` names it in error messages."""
+    return parse_config(data, Recipe, origin).located(base_dir, origin)
+
+
+def recipe_json_schema() -> dict[str, Any]:
+    """The recipe as JSON Schema, published in `schemas/recipe.schema.json`."""
+    schema = Recipe.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "mgll-data/recipe"
+    return schema
+
+
+def render_recipe_schema() -> str:
+    return json.dumps(recipe_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def write_recipe_schema(path: Path = RECIPE_SCHEMA_PATH) -> Path:
+    """Regenerate the published schema file: `python -m mgll_data.recipe`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_recipe_schema(), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(write_recipe_schema())
