@@ -1,0 +1,349 @@
+"""The training loop: one command on CPU, one GPU, or N GPUs under `torchrun`.
+
+Why these pieces: AdamW without decay on biases, norms and the logit scale; linear warm-up then cosine per
+optimizer step; bf16 autocast on GPU (fp16 with a loss scaler skipped every step on H100 in the public code);
+contrastive losses over the batch gathered from all ranks (gradients flow back through the gather);
+checkpoints that restore weights, optimizer, schedule, step and RNG, with the data plan skipping what was
+already seen, so a resumed run continues exactly where an uninterrupted one would be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from rich.console import Console
+
+from mgll_data.errors import MgllError
+from mgll_data.train.checkpoint import load_checkpoint, resume_folder, save_checkpoint
+from mgll_data.train.config import OptimConfig, TrainConfig
+from mgll_data.train.data import ParquetTrainData, make_loader
+from mgll_data.train.losses import make_loss
+from mgll_data.train.model import MGLLModel, build_model
+
+LOG_FILE = "train_log.jsonl"
+
+
+@dataclass(frozen=True)
+class Distributed:
+    """Where this process runs: from torchrun's environment, or a single process."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed() -> Distributed:
+    """Join the process group when launched by torchrun (WORLD_SIZE > 1); pick this process's device."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+    if world_size > 1 and not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return Distributed(rank, world_size, local_rank, device)
+
+
+def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Decay matrices only: biases, norm weights and the logit scale (all 0/1-d) get none."""
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        is_norm = "norm" in name.lower() or ".ln" in name.lower()
+        (no_decay if parameter.ndim < 2 or is_norm else decay).append(parameter)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def warmup_cosine(optim: OptimConfig, total_steps: int):
+    """LR multiplier per optimizer step: linear warm-up to 1, then cosine down to `min_lr_ratio`."""
+
+    def factor(step: int) -> float:
+        if step < optim.warmup_steps:
+            return (step + 1) / optim.warmup_steps
+        span = max(total_steps - optim.warmup_steps, 1)
+        progress = min((step - optim.warmup_steps) / span, 1.0)
+        return optim.min_lr_ratio + (1 - optim.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """bf16 on GPU (and on CPU only when asked); fp32 otherwise."""
+    if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
+        return torch.bfloat16
+    return None
+
+
+def gather_batch(
+    image: torch.Tensor, texts: list[torch.Tensor], labels: list, strings: list[list[str]]
+) -> tuple[torch.Tensor, list[torch.Tensor], list, list[list[str]]]:
+    """The global batch from every rank, in rank order; embeddings keep their gradients through the gather."""
+    from torch.distributed.nn.functional import all_gather
+
+    world = dist.get_world_size()
+    with warnings.catch_warnings():  # deprecated in favour of a private API; still the public autograd gather
+        warnings.simplefilter("ignore", FutureWarning)
+        image = torch.cat(all_gather(image.contiguous()))
+        texts = [torch.cat(all_gather(t.contiguous())) for t in texts]
+    gathered: list[Any] = [None] * world
+    dist.all_gather_object(gathered, (labels, strings))
+    labels = [item for rank_labels, _ in gathered for item in rank_labels]
+    strings = [[s for _, rank_strings in gathered for s in rank_strings[g]] for g in range(len(strings))]
+    return image, texts, labels, strings
+
+
+@dataclass
+class Meter:
+    """Throughput and data-wait over a logging window."""
+
+    images: int = 0
+    wait: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    terms: dict[str, float] = field(default_factory=dict)
+    steps: int = 0
+
+    def report(self) -> dict[str, float]:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        report = {k: v / max(self.steps, 1) for k, v in self.terms.items()}
+        report.update(images_per_s=self.images / elapsed, data_wait_fraction=self.wait / elapsed)
+        return report
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    step: int
+    last_loss: float
+    checkpoint: Path | None
+
+
+def _micro_batches(dataset: ParquetTrainData, first: int, pin_memory: bool) -> Iterator[dict[str, Any]]:
+    """Micro-batches from global index `first` on, epoch after epoch."""
+    per_epoch = dataset.batches_per_epoch()
+    epoch, skip = divmod(first, per_epoch)
+    while True:
+        dataset.epoch, dataset.skip_batches = epoch, skip
+        for batch in make_loader(dataset, pin_memory):
+            batch["epoch"] = epoch
+            yield batch
+        epoch, skip = epoch + 1, 0
+
+
+@dataclass
+class StepOutcome:
+    terms: dict[str, float]
+    lr: float
+    epoch: int
+    images: int
+    data_wait: float
+
+
+@dataclass
+class Session:
+    """Everything one training process holds: built once by `prepare`, stepped by `train` and bench/train.py."""
+
+    config: TrainConfig
+    env: Distributed
+    dataset: ParquetTrainData
+    model: MGLLModel
+    forward: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    loss_fn: Any
+    dtype: torch.dtype | None
+    step: int
+    total_steps: int
+    resumed_from: Path | None
+
+    def batches(self) -> Iterator[dict[str, Any]]:
+        """Micro-batches from where this session stands (after a resume: the next unseen batch)."""
+        first = self.step * self.config.optim.accumulation_steps
+        return _micro_batches(self.dataset, first, self.env.device.type == "cuda")
+
+    def train_step(self, batches: Iterator[dict[str, Any]]) -> StepOutcome:
+        """One optimizer step over `accumulation_steps` micro-batches; returns the step's mean loss terms."""
+        optim, env = self.config.optim, self.env
+        device_terms: dict[str, torch.Tensor] = {}
+        waited, images, epoch = 0.0, 0, 0
+        for micro in range(optim.accumulation_steps):
+            started = time.perf_counter()
+            batch = next(batches)
+            waited += time.perf_counter() - started
+            epoch = batch.get("epoch", 0)
+            last = micro == optim.accumulation_steps - 1
+            sync = self.forward.no_sync() if env.world_size > 1 and not last else contextlib.nullcontext()
+            with sync:
+                labels, strings = batch["labels"], batch["texts"]
+                tokens = batch.get("tokens") or self.model.text.tokenize([t for g in strings for t in g])
+                with torch.autocast(env.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+                    image, text = self.forward(batch["images"], tokens)
+                texts = list(text.split([len(g) for g in strings]))
+                if env.world_size > 1:
+                    image, texts, labels, strings = gather_batch(image, texts, labels, strings)
+                terms = self.loss_fn(image, texts, self.model.logit_scale, labels, strings)
+                (terms["loss"] / optim.accumulation_steps).backward()
+            for name, value in terms.items():
+                share = value.detach() / optim.accumulation_steps  # summed on the device: one sync per step
+                device_terms[name] = device_terms[name] + share if name in device_terms else share
+            images += batch["images"].shape[0] * env.world_size
+        if optim.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), optim.grad_clip)
+        lr = self.scheduler.get_last_lr()[0]
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        terms_sum = dict(zip(device_terms, torch.stack(list(device_terms.values())).float().tolist(), strict=True))
+        if not math.isfinite(terms_sum["loss"]):
+            raise MgllError(
+                f"loss is {terms_sum['loss']} at step {self.step}: training diverged; lower optim.lr or check the data"
+            )
+        return StepOutcome(terms_sum, lr, epoch, images, waited)
+
+    def training_state(self) -> dict[str, Any]:
+        state = {
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step,
+            "torch_rng": torch.get_rng_state(),
+            "world_size": self.env.world_size,
+        }
+        if self.env.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.env.device)
+        return state
+
+
+def prepare(config: TrainConfig) -> Session:
+    """Process group, data plan, model, optimizer and schedule; restored from a checkpoint when resuming."""
+    env = init_distributed()
+    run, optim = config.run, config.optim
+    torch.manual_seed(run.seed)  # the same initial weights on every rank
+    random.seed(run.seed + env.rank)
+    np.random.seed(run.seed + env.rank)
+    if env.device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    elif config.data.num_workers:
+        # CPU: leave cores to the decode workers; oversubscribed OpenMP threads spin and slow steps tenfold
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores // env.world_size - config.data.num_workers)))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # workers tokenise; no thread pools across forks
+    dataset = ParquetTrainData(config.data, run.seed, env.rank, env.world_size)  # fails fast on a missing dataset
+    model: MGLLModel = build_model(config).to(env.device)
+    dataset.tokenize = model.text.tokenize
+    total_steps = optim.max_steps or max(optim.epochs * dataset.batches_per_epoch() // optim.accumulation_steps, 1)
+    optimizer = torch.optim.AdamW(
+        parameter_groups(model, optim.weight_decay), lr=optim.lr, betas=optim.betas, fused=env.device.type == "cuda"
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(optim, total_steps))
+    step = 0
+    source = resume_folder(run.resume, run.output_dir)
+    if source is not None:
+        state = load_checkpoint(source, model, env.device)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = int(state["step"])
+        torch.set_rng_state(state["torch_rng"])
+        if env.device.type == "cuda" and "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"])
+    forward: torch.nn.Module = model
+    if env.world_size > 1:
+        device_ids = [env.local_rank] if env.device.type == "cuda" else None
+        forward = torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+    if run.compile:
+        forward = torch.compile(forward)
+    model.train()
+    return Session(
+        config=config,
+        env=env,
+        dataset=dataset,
+        model=model,
+        forward=forward,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        loss_fn=make_loss(config.loss),
+        dtype=autocast_dtype(run.precision, env.device),
+        step=step,
+        total_steps=total_steps,
+        resumed_from=source,
+    )
+
+
+def _log_line(session: Session, outcome: StepOutcome, meter: Meter) -> dict[str, Any]:
+    record = {"step": session.step, "epoch": outcome.epoch, "lr": outcome.lr, **meter.report()}
+    record["logit_scale"] = float(session.model.logit_scale.detach().exp())
+    if session.env.device.type == "cuda":
+        record["gpu_memory_gb"] = torch.cuda.max_memory_allocated(session.env.device) / 2**30
+    return record
+
+
+def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
+    """Run the configured training to its last step; resumes when `run.resume` says so."""
+    console = console or Console()
+    session = prepare(config)
+    env, run, optim = session.env, config.run, config.optim
+    output_dir = Path(run.output_dir)
+    if env.is_main:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if session.resumed_from is not None:
+            console.print(f"resumed from {session.resumed_from} at step {session.step}")
+        if session.step >= session.total_steps:
+            console.print(f"nothing to train: step {session.step} already reaches {session.total_steps} steps")
+        effective = config.data.batch_size * optim.accumulation_steps * env.world_size
+        console.print(
+            f"training {session.total_steps} steps on {env.world_size} x {env.device.type}, effective batch "
+            f"{effective}, precision {'bf16' if session.dtype else 'fp32'}, loss {config.loss.name}, "
+            f"output {output_dir}"
+        )
+    batches = session.batches()
+    meter, last_loss, checkpoint = Meter(), float("nan"), None
+    while session.step < session.total_steps:
+        outcome = session.train_step(batches)
+        step, last_loss = session.step, outcome.terms["loss"]
+        meter.steps += 1
+        meter.images += outcome.images
+        meter.wait += outcome.data_wait
+        for name, value in outcome.terms.items():
+            meter.terms[name] = meter.terms.get(name, 0.0) + value
+        if env.is_main and (step % run.log_every == 0 or step == session.total_steps):
+            record = _log_line(session, outcome, meter)
+            with (output_dir / LOG_FILE).open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+            console.print(
+                f"step {step}/{session.total_steps} epoch {outcome.epoch} loss {record['loss']:.4f} "
+                f"lr {record['lr']:.2e} {record['images_per_s']:.1f} img/s "
+                f"data-wait {100 * record['data_wait_fraction']:.1f}%"
+            )
+            meter = Meter()
+        if step % run.checkpoint_every == 0 or step == session.total_steps:
+            if env.is_main:
+                checkpoint = save_checkpoint(
+                    output_dir, step, session.model, config, session.training_state(), run.keep_checkpoints
+                )
+            if env.world_size > 1:
+                dist.barrier()
+    batches.close()  # shuts the dataloader workers down now rather than at garbage collection
+    if env.world_size > 1:
+        dist.destroy_process_group()
+    return TrainResult(output_dir, session.step, last_loss, checkpoint)
