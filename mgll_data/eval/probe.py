@@ -1,0 +1,69 @@
+"""Linear probe on frozen features: one logistic regression per label, per nested patient-level fraction.
+
+Features are L2-normalised (the embedding space the model was trained in), then standardised with
+statistics of the training subset only. A label that has a single value in a small training subset
+cannot be fitted; it scores every test image with the subset's prevalence (AUC 0.5) and is listed in
+`constant_classes`, so a 1% result is never silently better or worse than what was fitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mgll_data.eval.metrics import classify
+from mgll_data.eval.subsets import nested_patient_subsets
+from mgll_data.eval.zero_shot import l2_normalise
+
+
+def fit_predict_probe(
+    train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, C: float, max_iter: int, seed: int
+) -> tuple[np.ndarray, list[int]]:
+    """Test-set probabilities [N_test, C] and the column indices that were constant in training."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(l2_normalise(train_x))
+    x_train = scaler.transform(l2_normalise(train_x))
+    x_test = scaler.transform(l2_normalise(test_x))
+    scores = np.empty((test_x.shape[0], train_y.shape[1]), dtype=np.float64)
+    constant = []
+    for c in range(train_y.shape[1]):
+        y = train_y[:, c].astype(int)
+        if y.min() == y.max():
+            scores[:, c] = float(y[0])
+            constant.append(c)
+            continue
+        model = LogisticRegression(C=C, max_iter=max_iter, random_state=seed)
+        scores[:, c] = model.fit(x_train, y).predict_proba(x_test)[:, 1]
+    return scores, constant
+
+
+def linear_probe(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    train_patients: Sequence[str],
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    class_names: Sequence[str],
+    fractions: Sequence[float],
+    seed: int,
+    C: float = 1.0,
+    max_iter: int = 1000,
+) -> dict[str, dict[str, Any]]:
+    """Probe results keyed by fraction (as text, e.g. "0.01"): sizes, metrics, constant classes."""
+    subsets = nested_patient_subsets(train_patients, fractions, seed)
+    patients = np.asarray(train_patients, dtype=object)
+    results = {}
+    for fraction, rows in subsets.items():
+        scores, constant = fit_predict_probe(train_x[rows], train_y[rows], test_x, C, max_iter, seed)
+        metrics = classify(test_y, scores, class_names, calibrated=True)
+        results[f"{fraction:g}"] = {
+            "n_patients": len(set(patients[rows].tolist())),
+            "n_images": len(rows),
+            **metrics.to_dict(),
+            "constant_classes": [class_names[c] for c in constant],
+        }
+    return results
