@@ -124,8 +124,14 @@ def features():
 
 
 def arrow_schema() -> pa.Schema:
-    """The Arrow schema of a shard, with the `huggingface` metadata `load_dataset` reads features from."""
-    schema = pa.schema([pa.field(f.name, f.type, nullable=f.nullable) for f in FIELDS])
+    """The Arrow schema of a shard, with the `huggingface` metadata `load_dataset` reads features from.
+
+    Every Arrow field is nullable: `datasets` uses the stored features only for fields whose Arrow type
+    matches its own (always nullable) exactly, so a non-nullable `image` would load as a plain struct when a
+    shard is read without the dataset card. Required fields stay required in the contract: `Field.nullable`,
+    the JSON Schema's `required` list and `mgll-data validate` enforce them.
+    """
+    schema = pa.schema([pa.field(f.name, f.type, nullable=True) for f in FIELDS])
     metadata = {
         b"huggingface": json.dumps({"info": {"features": features().to_dict()}}).encode(),
         b"mgll_data_schema_version": SCHEMA_VERSION.encode(),

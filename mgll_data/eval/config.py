@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mgll_data.config_io import load_config
-from mgll_data.train.config import _resolve
+from mgll_data.train.config import resolve_path
 
 Task = Literal["linear_probe", "zero_shot", "retrieval", "fine_tune"]
 
@@ -99,5 +99,5 @@ def load_eval_config(path: Path | str) -> EvalConfig:
         key: str((base / Path(getattr(config, key)).expanduser()).resolve()) for key in ("checkpoint", "output_dir")
     }
     if config.dataset is not None:
-        updates["dataset"] = _resolve(config.dataset, base)
+        updates["dataset"] = resolve_path(config.dataset, base)
     return config.model_copy(update=updates)

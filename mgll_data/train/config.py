@@ -149,7 +149,7 @@ def _is_hub_id(value: str) -> bool:
     return len(parts) == 2 and all(parts) and not value.startswith((".", "~"))
 
 
-def _resolve(value: str, base: Path) -> str:
+def resolve_path(value: str, base: Path) -> str:
     """A relative local path becomes absolute against the config's folder; hub ids and absolute paths stay."""
     path = Path(value).expanduser()
     if path.is_absolute():
@@ -162,20 +162,20 @@ def _resolve(value: str, base: Path) -> str:
 
 def resolve_paths(config: TrainConfig, base: Path) -> TrainConfig:
     """Make every local path in the config absolute, so runs do not depend on the working directory."""
-    data = config.data.model_copy(update={"dataset": _resolve(config.data.dataset, base)})
+    data = config.data.model_copy(update={"dataset": resolve_path(config.data.dataset, base)})
     model = config.model
     updates = {}
     for key in ("vision_pretrained", "text_pretrained"):
         value = getattr(model, key)
         if value and value != "default" and (value.startswith(".") or (base / value).exists()):
-            updates[key] = _resolve(value, base)
+            updates[key] = resolve_path(value, base)
     if model.text.startswith("hf:"):
         name = model.text[3:]
         if name.startswith(".") or (base / name).exists():
-            updates["text"] = "hf:" + _resolve(name, base)
-    run = config.run.model_copy(update={"output_dir": _resolve(config.run.output_dir, base)})
+            updates["text"] = "hf:" + resolve_path(name, base)
+    run = config.run.model_copy(update={"output_dir": resolve_path(config.run.output_dir, base)})
     if run.resume not in (None, "auto"):
-        run = run.model_copy(update={"resume": _resolve(run.resume, base)})
+        run = run.model_copy(update={"resume": resolve_path(run.resume, base)})
     return config.model_copy(update={"data": data, "model": model.model_copy(update=updates), "run": run})
 
 
