@@ -20,7 +20,6 @@ from mgll_data.text.policy import TextPolicy
 
 DEMO_SCHEME = "demo://"
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
-RECIPE_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "recipe.schema.json"
 
 
 class SourceSpec(BaseModel):
@@ -140,26 +139,3 @@ def load_recipe(path: Path | str) -> Recipe:
 def parse_recipe(data: dict[str, Any], base_dir: Path | str, origin: str = "recipe") -> Recipe:
     """Validate an in-memory recipe (tests, notebooks); `origin` names it in error messages."""
     return parse_config(data, Recipe, origin).located(base_dir, origin)
-
-
-def recipe_json_schema() -> dict[str, Any]:
-    """The recipe as JSON Schema, published in `schemas/recipe.schema.json`."""
-    schema = Recipe.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "mgll-data/recipe"
-    return schema
-
-
-def render_recipe_schema() -> str:
-    return json.dumps(recipe_json_schema(), indent=2, sort_keys=True) + "\n"
-
-
-def write_recipe_schema(path: Path = RECIPE_SCHEMA_PATH) -> Path:
-    """Regenerate the published schema file: `python -m mgll_data.recipe`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_recipe_schema(), encoding="utf-8")
-    return path
-
-
-if __name__ == "__main__":
-    print(write_recipe_schema())
