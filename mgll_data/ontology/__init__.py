@@ -6,7 +6,9 @@ synonyms, abbreviations, parent, our own level-2 descriptions and level-3 explan
 
 To add a finding: append an entry to `findings/fundus.yaml` or `findings/cxr.yaml` (`normal` and other
 both-modality ids live in `findings/common.yaml`) with at least one description and one explanation
-written in our own words, then run `mgll-data ontology lint`.
+written in our own words, then run `mgll-data ontology lint`. Descriptions and explanations are paraphrases
+that must hold for EVERY image carrying the finding (the trainer samples one per step): no severity, size or
+side unless the finding itself is that grade ("mild cardiomegaly" would be false for most cardiomegaly rows).
 To add a vocabulary: create `maps/<vocab>.tsv` with the header `label positive uncertain negative note`
 (tab-separated), one row per source label in the source's own order and spelling; join several ids with
 `|`; write `-` in `positive` (and a note) for a label that deliberately carries no finding. Then lint,

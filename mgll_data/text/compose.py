@@ -75,17 +75,30 @@ def disease_text(modality: str, labels: list[str], uncertain_labels: list[str]) 
     return ", ".join([prefix, *names] if prefix else names)
 
 
-def _keep(candidates: list[str], limit: int, policy: TextPolicy, dropped: Counter, over: str) -> list[str]:
-    """Apply the sentence filters in order, counting each removal; stop at `limit`."""
-    kept: list[str] = []
-    seen: set[str] = set()
-    for text in candidates:
+def _report_filters(sentences: list[str], policy: TextPolicy, dropped: Counter) -> list[str]:
+    """Drop placeholder and too-short report sentences, counting each. Keywords and ontology sentences are
+    curated text and skip these filters: a one-word ODIR keyword ("cataract") is still a description."""
+    kept = []
+    for text in sentences:
         text = text.strip()
         if is_placeholder(text):
             dropped["placeholder"] += 1
         elif len(text.split()) < policy.min_sentence_tokens:
             dropped["short_sentence"] += 1
-        elif text.lower() in seen:
+        else:
+            kept.append(text)
+    return kept
+
+
+def _keep(candidates: list[str], limit: int, dropped: Counter, over: str) -> list[str]:
+    """Drop repeats and stop at `limit`, counting each removal."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for text in candidates:
+        text = text.strip()
+        if not text:
+            continue
+        if text.lower() in seen:
             dropped["duplicate"] += 1
         elif len(kept) >= limit:
             dropped[over] += 1
@@ -95,9 +108,11 @@ def _keep(candidates: list[str], limit: int, policy: TextPolicy, dropped: Counte
     return kept
 
 
-def _report_sentences(report: dict[str, str], is_normal: bool, dropped: Counter) -> tuple[list[str], list[str]]:
+def _report_sentences(
+    report: dict[str, str], is_normal: bool, policy: TextPolicy, dropped: Counter
+) -> tuple[list[str], list[str]]:
     """Impression statements, and the findings sentences worth explaining (see the module docstring)."""
-    impression = [s.text for s in split_sentences(report.get("impression") or "")]
+    impression = _report_filters([s.text for s in split_sentences(report.get("impression") or "")], policy, dropped)
     findings_text = report.get("findings") or ""
     findings: list[str] = []
     if findings_text:
@@ -109,7 +124,7 @@ def _report_sentences(report: dict[str, str], is_normal: bool, dropped: Counter)
                 findings.append(sentence.text)
             else:
                 dropped["findings_without_stated_finding"] += 1
-    return impression, findings
+    return impression, _report_filters(findings, policy, dropped)
 
 
 def compose_texts(
@@ -128,7 +143,7 @@ def compose_texts(
     pathologies = [i for i in _ordered(labels, modality) if i != "normal"]
     uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal"]
     is_normal = not [i for i in [*pathologies, *uncertain] if ontology[i].kind != "device"]
-    impression, findings = _report_sentences(report, is_normal, dropped) if report else ([], [])
+    impression, findings = _report_sentences(report, is_normal, policy, dropped) if report else ([], [])
 
     basis = pathologies or uncertain or ["normal"]
     denied = []
@@ -138,14 +153,12 @@ def compose_texts(
     descriptions = _keep(
         [*impression, *keywords, *denied, *_ontology_sentences(basis, "descriptions", modality)],
         policy.max_descriptions,
-        policy,
         dropped,
         "over_max_descriptions",
     )
     explanations = _keep(
         [*findings, *_ontology_sentences(basis, "explanations", modality)],
         policy.max_explanations,
-        policy,
         dropped,
         "over_max_explanations",
     )

@@ -79,3 +79,13 @@ def test_caps_are_counted_and_output_is_deterministic() -> None:
     assert first.descriptions == ["One two three."]
     assert first.dropped["over_max_descriptions"] >= 2
     assert first == _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
+
+
+def test_one_word_keywords_stay_descriptions_while_one_word_report_sentences_are_filtered() -> None:
+    """The minimum-token filter is for report sentences; an ODIR keyword such as "drusen" is curated text."""
+    fundus = _compose("fundus", ["drusen"], keywords=["drusen"], min_sentence_tokens=2)
+    assert fundus.descriptions[0] == "drusen"
+    assert "short_sentence" not in fundus.dropped
+    cxr = _compose("cxr", ["cardiomegaly"], report={"impression": "Cardiomegaly."}, min_sentence_tokens=2)
+    assert "Cardiomegaly." not in cxr.descriptions
+    assert cxr.dropped["short_sentence"] == 1
