@@ -1,12 +1,16 @@
 """CLIP vs MGLL on the synthetic multi-label shapes benchmark, same budget, on CPU.
 
-Both runs share everything but `loss.name`: the generated dataset, tiny model, steps, batch, learning rate,
-seed and texts (all three granularities). Each checkpoint then goes through `mgll-data eval`'s runner
+Both runs share everything but the `loss` section: the generated dataset, tiny model, steps, batch, learning
+rate, seed and texts (all three granularities). Each checkpoint then goes through `mgll-data eval`'s runner
 (linear probe at 10% / 100% of training patients, zero-shot from the shape vocabulary at every granularity).
 The untrained model is evaluated too ("random init"), the floor both losses must rise above.
 
     .venv/bin/python bench/synthetic_clip_vs_mgll.py                 # one seed, a few minutes on 2 cores
     .venv/bin/python bench/synthetic_clip_vs_mgll.py --seeds 0 1 2   # mean over seeds as well
+    .venv/bin/python bench/synthetic_clip_vs_mgll.py --variants clip mgll mgll:lambda2=0 mgll_reference
+
+A variant is a loss name with optional `loss` config overrides, `NAME[:KEY=VALUE,...]` (e.g. `mgll:lambda3=0`);
+"random init" evaluates the untrained model.
 
 Prints a markdown table and writes OUT/summary.json.
 """
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import statistics
 import tempfile
 import time
@@ -23,6 +29,7 @@ from pathlib import Path
 import torch
 from rich.console import Console
 
+from mgll_data.errors import MgllError
 from mgll_data.eval.config import EvalConfig
 from mgll_data.eval.runner import run_eval
 from mgll_data.eval.synthetic import write_synthetic_dataset
@@ -31,11 +38,29 @@ from mgll_data.train.config import train_config_from_dict
 from mgll_data.train.model import build_model
 from mgll_data.train.trainer import train
 
-LOSSES = ("random init", "clip", "mgll")
+DEFAULT_VARIANTS = ("random init", "clip", "mgll")
 GRANULARITIES = ("disease_text", "descriptions", "explanations")
+METRICS = (
+    "probe_auc_10",
+    "probe_auc_100",
+    *(f"zero_shot_auc_{g}" for g in GRANULARITIES),
+    *(f"zero_shot_centered_{g}" for g in GRANULARITIES),
+)
 
 
-def train_config(args: argparse.Namespace, dataset: Path, loss: str, seed: int, output_dir: Path) -> dict:
+def loss_section(variant: str) -> dict:
+    """`NAME[:KEY=VALUE,...]` as a `loss` config section; values are floats (the lambdas, the temperature)."""
+    name, _, overrides = variant.partition(":")
+    section: dict = {"name": "clip" if name == "random init" else name}
+    for item in filter(None, overrides.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"variant {variant!r}: expected KEY=VALUE after ':', got {item!r}")
+        section[key.strip()] = float(value)
+    return section
+
+
+def train_config(args: argparse.Namespace, dataset: Path, loss: dict, seed: int, output_dir: Path) -> dict:
     return {
         "data": {
             "dataset": str(dataset),
@@ -46,23 +71,33 @@ def train_config(args: argparse.Namespace, dataset: Path, loss: str, seed: int, 
             "augment": {"crop_scale": [0.9, 1.0], "hflip": 0.0, "color_jitter": 0.1},
         },
         "model": {"vision": args.vision, "text": "tiny", "embed_dim": args.embed_dim, "max_text_length": 48},
-        "loss": {"name": loss},
+        "loss": loss,
         "optim": {"max_steps": args.steps, "lr": args.lr, "warmup_steps": max(1, args.steps // 10)},
         "run": {"output_dir": str(output_dir), "seed": seed, "log_every": max(1, args.steps // 4)},
     }
 
 
 def run_one(args, dataset: Path, loss: str, seed: int, work: Path, console: Console) -> dict:
-    """Train with `loss` and evaluate; loss "random init" evaluates the untrained model (the floor)."""
-    run_dir = work / f"{loss.replace(' ', '_')}-seed{seed}"
-    name = "clip" if loss == "random init" else loss
-    config = train_config_from_dict(train_config(args, dataset, name, seed, run_dir), f"bench {loss} seed {seed}")
+    """Train with variant `loss` and evaluate; "random init" evaluates the untrained model (the floor)."""
+    run_dir = work / f"{re.sub(r'[^A-Za-z0-9_.=-]+', '_', loss)}-seed{seed}"
+    section = loss_section(loss)
+    config = train_config_from_dict(train_config(args, dataset, section, seed, run_dir), f"bench {loss} seed {seed}")
     started = time.perf_counter()
     if loss == "random init":
         torch.manual_seed(seed)
         checkpoint, last_loss = save_checkpoint(run_dir, 0, build_model(config), config, {}), float("nan")
     else:
-        result = train(config, console)
+        try:
+            result = train(config, console)
+        except MgllError as exc:  # a diverged variant is a result (NaN row), not a reason to lose the others
+            console.print(f"{loss} seed {seed}: {exc}")
+            return {
+                "loss": loss,
+                "seed": seed,
+                "train_seconds": time.perf_counter() - started,
+                "final_train_loss": math.nan,
+                **dict.fromkeys(METRICS, math.nan),
+            }
         checkpoint, last_loss = result.checkpoint, result.last_loss
     train_seconds = time.perf_counter() - started
     eval_config = EvalConfig(
@@ -90,13 +125,8 @@ def run_one(args, dataset: Path, loss: str, seed: int, work: Path, console: Cons
     }
 
 
-def table(rows: list[dict]) -> str:
-    keys = [
-        "probe_auc_10",
-        "probe_auc_100",
-        *(f"zero_shot_auc_{g}" for g in GRANULARITIES),
-        *(f"zero_shot_centered_{g}" for g in GRANULARITIES),
-    ]
+def table(rows: list[dict], variants: list[str]) -> str:
+    keys = METRICS
     header = ["loss", "seed", "train s", *keys]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
@@ -109,7 +139,7 @@ def table(rows: list[dict]) -> str:
         )
     seeds = sorted({row["seed"] for row in rows})
     if len(seeds) > 1:
-        for loss in LOSSES:
+        for loss in variants:
             mine = [row for row in rows if row["loss"] == loss]
             cells = [
                 f"{statistics.mean(r[k] for r in mine):.4f} ± {statistics.stdev(r[k] for r in mine):.4f}" for k in keys
@@ -131,6 +161,7 @@ def main() -> None:
     parser.add_argument("--train-size", type=int, default=1000)
     parser.add_argument("--test-size", type=int, default=400)
     parser.add_argument("--data-seed", type=int, default=0)
+    parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS), help="losses to compare, in order")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these tiny models)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -140,10 +171,10 @@ def main() -> None:
     dataset = write_synthetic_dataset(
         work / "dataset", {"train": args.train_size, "test": args.test_size}, args.image_size, args.data_seed
     )
-    rows = [run_one(args, dataset, loss, seed, work, console) for seed in args.seeds for loss in LOSSES]
+    rows = [run_one(args, dataset, loss, seed, work, console) for seed in args.seeds for loss in args.variants]
     summary = {"settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "runs": rows}
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(table(rows))
+    print(table(rows, args.variants))
     print(f"\nsummary: {work / 'summary.json'}")
 
 

@@ -21,6 +21,7 @@ from mgll_data.build.rows import path_in_source
 from mgll_data.build.splits import patient_split
 from mgll_data.build.workdir import WorkDir
 from mgll_data.recipe import SPLITS, Recipe, SourceSpec
+from mgll_data.schema import shard_file_name
 from mgll_data.sources.base import RawRecord, Reject, Source
 
 
@@ -46,7 +47,7 @@ class Task:
 
     @property
     def shard_name(self) -> str:
-        return f"{self.split}-{self.index:05d}-of-{self.count:05d}.parquet"
+        return shard_file_name(self.split, self.index, self.count)
 
 
 def source_meta(source: Source) -> SourceMeta:

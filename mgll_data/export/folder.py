@@ -7,7 +7,6 @@ folder contract of DESIGN.md is spelled out once on the reading side.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import pyarrow.parquet as pq
 
 from mgll_data.errors import ValidationError
 from mgll_data.recipe import SPLITS
+from mgll_data.schema import SHARD_NAME
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
 CARD_FILE = "README.md"
@@ -36,7 +36,6 @@ MANIFEST_KEYS: tuple[str, ...] = (
     "shards",
     "counts",
 )
-SHARD_NAME = re.compile(r"^(?P<split>[A-Za-z_]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$")
 BATCH_ROWS = 256
 
 

@@ -148,10 +148,11 @@ def mgll_reference_loss(image, texts, logit_scale, labels, strings) -> dict[str,
         per_granularity.append(contrastive + F.binary_cross_entropy_with_logits(lg, targets))
     alignment = torch.stack(per_granularity).sum()
     if len(logits) > 1:
-        p = torch.stack([F.log_softmax(lg, dim=1).exp() for lg in logits])
-        m = p.mean(0).clamp_min(REFERENCE_M_FLOOR)
+        log_p = torch.stack([F.log_softmax(lg, dim=1) for lg in logits])
+        m = log_p.exp().mean(0).clamp_min(REFERENCE_M_FLOOR)
         m = m / m.sum(1, keepdim=True)
-        kl = torch.stack([F.kl_div(m.log(), pg, reduction="batchmean") for pg in p])
+        # p given as log p: the same value, but a p that underflows to 0 gives gradient 0, not 0 * log 0 = NaN
+        kl = torch.stack([F.kl_div(m.log(), lp, reduction="batchmean", log_target=True) for lp in log_p])
         cross = 0.5 * kl.mean()
     else:
         cross = logits[0].new_zeros(())

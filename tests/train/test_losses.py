@@ -190,3 +190,21 @@ def test_mgll_reference_with_one_granularity_has_no_cross_term():
     terms = mgll_reference_loss(image, texts, torch.tensor(1.0), [], [["a", "b", "a", "c", "d", "e"]])
     assert terms["cross_granularity"].item() == 0.0
     assert terms["loss"].item() == pytest.approx(terms["alignment"].item())
+
+
+def test_mgll_reference_gradients_stay_finite_when_a_probability_underflows():
+    """Raw embeddings make logit gaps of hundreds, so some softmax entries are exactly 0 in float32; the
+    cross-granularity KL must still give finite gradients (0 log 0 = 0), or one optimizer step turns every
+    weight into NaN."""
+    rng = np.random.default_rng(5)
+    image = torch.tensor(rng.normal(size=(6, 8)) * 6.0, dtype=torch.float32, requires_grad=True)
+    texts = [torch.tensor(rng.normal(size=(6, 8)) * 3.0, dtype=torch.float32, requires_grad=True) for _ in range(2)]
+    strings = [["a", "b", "c", "a", "d", "e"], ["p", "q", "r", "s", "p", "t"]]
+    logits = [math.exp(math.log(1 / 0.07)) * image.detach() @ t.detach().T for t in texts]
+    assert any((torch.softmax(lg, dim=1) == 0).any() for lg in logits)  # the case under test occurs
+    scale = torch.tensor(math.log(1 / 0.07), requires_grad=True)
+    terms = mgll_reference_loss(image, texts, scale, [], strings)
+    terms["loss"].backward()
+    assert torch.isfinite(terms["cross_granularity"])
+    assert torch.isfinite(image.grad).all() and all(torch.isfinite(t.grad).all() for t in texts)
+    assert torch.isfinite(scale.grad)
