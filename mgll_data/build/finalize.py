@@ -22,6 +22,7 @@ from mgll_data.build.splits import check_no_leakage
 from mgll_data.build.workdir import WorkDir, atomic_write_text
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.errors import MgllError
+from mgll_data.images.rejects import RejectReason
 from mgll_data.recipe import SPLITS, Recipe
 from mgll_data.schema import SCHEMA_VERSION
 from mgll_data.sources.base import Source
@@ -37,7 +38,6 @@ REJECTS_SCHEMA = pa.schema(
     ]
 )
 LIBRARIES = ("pyarrow", "datasets", "pillow", "numpy", "pydicom", "pydantic", "spacy", "huggingface-hub")
-DUPLICATE_REASON = "exact_duplicate"
 
 
 def _version(package: str) -> str | None:
@@ -113,7 +113,7 @@ def _rewrite_without_duplicates(
                 "source": row["source"],
                 "item": row["provenance"]["image_file"],
                 "stage": "dedup",
-                "reason": DUPLICATE_REASON,
+                "reason": RejectReason.EXACT_DUPLICATE.value,
                 "detail": f"same pixels as {kept_id}",
                 "record_id": row["id"],
             }

@@ -60,7 +60,7 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
         "image": {"bytes": image.data, "path": image_file_name(record.id, image.format)},
         "width": image.width,
         "height": image.height,
-        "view": record.view,
+        "view": record.view or image.view,  # a source's own view wins over the DICOM ViewPosition
         "laterality": record.laterality,
         "labels": list(record.labels),
         "uncertain_labels": list(record.uncertain_labels),
