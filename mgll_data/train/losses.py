@@ -9,8 +9,10 @@ Choices the paper leaves open, made here:
 - Label co-occurrence A(i, j) is the Jaccard overlap of image i's and image j's label sets (text j carries
   the labels of the image it describes). An empty label set counts as one shared "no finding" label, so two
   normal images are positives of each other. The soft target W is A row-normalised; y(i, j) = 1 where
-  A(i, j) > 0, i.e. the two share at least one label. A is the same for every granularity, because every
-  granularity's text of image j states image j's labels.
+  A(i, j) > 0, i.e. the two share at least one label. A is the same for every granularity: text j is given
+  image j's whole label set even when a sampled description or explanation states only one of its findings
+  (the record does not link sentences to labels). On label-dense data these partial-overlap targets favour
+  "how many findings" over "which finding": see the synthetic benchmark (bench/synthetic_clip_vs_mgll.py).
 - Soft CLIP and point-wise terms are averaged over granularities, so the lambdas do not scale with their
   number; the point-wise BCE is averaged over all N x N pairs; the smooth KL term is summed over
   granularities and averaged over images, as the paper states it.
