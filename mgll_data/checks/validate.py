@@ -7,7 +7,6 @@ label on many rows, many empty texts) are reported once per shard with a count a
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -22,6 +21,7 @@ import pyarrow.parquet as pq
 import yaml
 from PIL import Image
 
+from mgll_data.build.writer import file_sha256
 from mgll_data.errors import ValidationError
 from mgll_data.export.folder import (
     CARD_FILE,
@@ -53,7 +53,6 @@ SOURCE_KEYS: tuple[str, ...] = (
 LABEL_COLUMNS: tuple[str, ...] = ("labels", "uncertain_labels", "negative_labels")
 EXAMPLES = 3
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -313,14 +312,6 @@ def _cross_shard(scan: _Scan) -> list[Violation]:
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _rejects_counts(out_dir: Path) -> tuple[list[Violation], Counter, Counter] | None:
     path = out_dir / REJECTS_FILE
     if not path.is_file():
@@ -377,7 +368,7 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
         for key, actual in (("rows", scan.rows_by_file.get(file)), ("bytes", size)):
             if entry.get(key) != actual:
                 found.append(Violation(file, "manifest", f"manifest says {key}={entry.get(key)!r}, file has {actual}"))
-        if entry.get("sha256") != _sha256(path):
+        if entry.get("sha256") != file_sha256(path):
             found.append(Violation(file, "manifest", "sha256 in manifest.json does not match the file"))
         name = parse_shard_name(path.name)
         if name is not None and entry.get("split") != name.split:
