@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mgll_data.errors import LayoutError
+from mgll_data.rejects import check_reason
 
 
 @dataclass
@@ -53,7 +54,10 @@ class RawRecord:
 
 @dataclass(frozen=True)
 class Reject:
-    """An input item that will not be emitted, and why. Written to `rejects.parquet`."""
+    """An input item that will not be emitted, and why. Written to `rejects.parquet`.
+
+    `reason` must be registered for `stage` in `mgll_data/data/reject_reasons.yaml` (checked here).
+    """
 
     source: str
     item: str
@@ -61,6 +65,9 @@ class Reject:
     reason: str
     detail: str = ""
     record_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", str(check_reason(self.reason, self.stage)))
 
 
 class Source(ABC):
@@ -94,7 +101,7 @@ class Source(ABC):
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
 
     def check_image_file(self, path: Path) -> Reject | None:
-        """A `missing_file`, `empty_file` or `unreadable_file` reject for `path`, or None when it can be opened.
+        """A `missing_file`, `empty_file` or `permission_denied` reject for `path`, or None when it can be opened.
 
         Adapters never decode pixels; this only looks at the file system, so a listed image that is not
         there becomes a reject row instead of a crash in a worker.
@@ -104,5 +111,5 @@ class Source(ABC):
         if path.stat().st_size == 0:
             return self.reject(path, "source", "empty_file")
         if not os.access(path, os.R_OK):
-            return self.reject(path, "source", "unreadable_file")
+            return self.reject(path, "source", "permission_denied")
         return None
