@@ -39,8 +39,9 @@ def agreement(root: Path, count_uncertain: bool, exclusive_normal: bool) -> dict
     for row in table.itertuples(index=False):
         derived: set[str] = set()
         for cell in (row.left_keywords, row.right_keywords):
-            eye = label_eye(split_keywords(cell), ontology)
-            derived |= eye_letters(eye.labels + (eye.uncertain_labels if count_uncertain else []), ontology, class_ids)
+            eye = label_eye(split_keywords(cell)).labels
+            ids = [*eye.positive, *(eye.uncertain if count_uncertain else [])]
+            derived |= eye_letters(ids, ontology, class_ids)
         if exclusive_normal and derived - {"N"}:
             derived.discard("N")  # ODIR marks a patient N only when no eye has any finding
         given = {letter for letter in letters if int(getattr(row, letter))}

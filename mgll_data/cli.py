@@ -30,14 +30,48 @@ console = Console()
 
 @app.command()
 def sources() -> None:
-    """List the source adapters: expected layout, licence class and citation."""
+    """List the source adapters: expected layout, options, licence class and citation."""
     from mgll_data.sources import available_sources
+    from mgll_data.sources.base import option_descriptions
 
     table = Table(show_lines=True)
-    for column in ("name", "modality", "licence", "expected layout", "citation"):
+    for column in ("name", "modality", "licence", "expected layout", "options", "citation"):
         table.add_column(column, overflow="fold")
     for name, cls in sorted(available_sources().items()):
-        table.add_row(name, cls.modality, cls.licence_class, cls.layout, cls.citation)
+        options = "\n".join(f"{o} ({kind}): {doc}" for o, kind, doc in option_descriptions(cls.Options)) or "-"
+        table.add_row(name, cls.modality, cls.licence_class, cls.layout, options, cls.citation)
+    console.print(table)
+
+
+@app.command("rejects")
+def rejects_command(
+    folder: str | None = typer.Argument(None, help="A built dataset folder: count its rejects by source and reason."),
+    reasons: bool = typer.Option(False, "--reasons", help="List every reject reason with its stages and meaning."),
+) -> None:
+    """Explain rejects: the registry of reasons (--reasons), or a built folder's rejects by source and reason."""
+    from mgll_data.rejects import reason_table
+
+    if reasons or folder is None:
+        table = Table()
+        for column in ("reason", "stages", "meaning"):
+            table.add_column(column, overflow="fold")
+        for info in reason_table().values():
+            table.add_row(info.code, ", ".join(info.stages), info.meaning)
+        console.print(table)
+        return
+    from pathlib import Path
+
+    from mgll_data.checks.stats import reject_summary
+
+    summary = reject_summary(Path(folder))
+    meanings = reason_table()
+    table = Table(title=f"{summary['total']} rejected item(s)")
+    for column in ("source", "reason", "count", "meaning"):
+        table.add_column(column, overflow="fold")
+    for source, counts in summary["by_source"].items():
+        for reason, n in counts.items():
+            info = meanings.get(reason)
+            table.add_row(source, reason, str(n), info.meaning if info else "")
     console.print(table)
 
 

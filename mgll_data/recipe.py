@@ -23,17 +23,37 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
 
 class SourceSpec(BaseModel):
-    """One source: an adapter name, where its download lives, and options for the adapter."""
+    """One source entry: an adapter name, where its download lives, and options for the adapter.
+
+    One adapter may be listed several times (two `folder` trees, RFMiD 1.0 beside 2.0); each entry's `id`
+    (default: the adapter name) prefixes its row ids and names it in the manifest and card, so ids must differ.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="adapter name, as listed by `mgll-data sources`")
+    id: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="entry id, unique in the recipe; prefixes row ids (default: the adapter name)",
+    )
     root: str = Field(description="folder of the download, relative to the recipe file, or demo://<name>")
-    options: dict[str, Any] = Field(default_factory=dict, description="adapter options, passed as keywords")
+    options: dict[str, Any] = Field(default_factory=dict, description="adapter options (see `mgll-data sources`)")
     split: Literal["official", "policy"] | None = Field(
         None,
         description="official: keep the source's own split; policy: re-split by patient; unset: split.keep_official",
     )
+    unlabelled: Literal["reject", "keep"] = Field(
+        "reject",
+        description=(
+            "images the source lists without any label, keyword or report: reject (default) or keep for "
+            "self-supervised use (marked attributes.unlabelled, texts may be empty)"
+        ),
+    )
+
+    @property
+    def entry_id(self) -> str:
+        return self.id or self.name
 
 
 class OutputSpec(BaseModel):
@@ -83,11 +103,14 @@ class Recipe(BaseModel):
     _origin: str = PrivateAttr("recipe")
 
     @model_validator(mode="after")
-    def _unique_source_names(self) -> Recipe:
-        names = [s.name for s in self.sources]
-        repeated = sorted({n for n in names if names.count(n) > 1})
+    def _unique_entry_ids(self) -> Recipe:
+        ids = [s.entry_id for s in self.sources]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
-            raise ValueError(f"each source may be listed once; repeated: {', '.join(repeated)}")
+            raise ValueError(
+                f"source entry ids must be unique; repeated: {', '.join(repeated)} "
+                "(give each entry of the same adapter its own `id:`)"
+            )
         return self
 
     @property

@@ -34,6 +34,10 @@ def _struct(*fields: tuple[str, pa.DataType]) -> pa.StructType:
 
 IMAGE_TYPE = _struct(("bytes", pa.binary()), ("path", pa.string()))
 
+BOX_TYPE = _struct(
+    ("label", pa.string()), ("x0", pa.float32()), ("y0", pa.float32()), ("x1", pa.float32()), ("y1", pa.float32())
+)
+
 ATTRIBUTES_TYPE = _struct(
     ("age", pa.float32()),
     ("sex", pa.string()),
@@ -51,7 +55,28 @@ ATTRIBUTES_TYPE = _struct(
     ("exposure", pa.float32()),
     ("dr_grade", pa.int32()),
     ("dme_grade", pa.int32()),
+    ("messidor_grade", pa.int32()),
+    ("macular_edema_risk", pa.int32()),
+    ("quality_overall", pa.int32()),
+    ("quality_clarity", pa.int32()),
+    ("quality_field", pa.int32()),
+    ("quality_artifact", pa.int32()),
+    ("eye_mismatch", pa.bool_()),
+    ("cup_to_disc_ratio", pa.float32()),
+    ("od_center", pa.list_(pa.float32())),
+    ("fovea_center", pa.list_(pa.float32())),
+    ("lesions", pa.list_(_struct(("name", pa.string()), ("area_fraction", pa.float32())))),
+    ("boxes", pa.list_(BOX_TYPE)),
+    ("mask_area_fraction", pa.float32()),
+    ("dataset_origin", pa.string()),
+    ("reader_count", pa.int32()),
+    ("label_origin", pa.string()),
+    ("unlabelled", pa.bool_()),
 )
+# Attributes holding image coordinates: adapters give them in the original file's pixels, and the build maps
+# them through the recorded geometry, so stored values are in stored-image pixels.
+POINT_ATTRIBUTES = ("od_center", "fovea_center")
+BOX_ATTRIBUTES = ("boxes",)
 
 GEOMETRY_TYPE = _struct(
     ("policy", pa.string()),
@@ -75,6 +100,8 @@ PROVENANCE_TYPE = _struct(
     ("image_file", pa.string()),
     ("source_version", pa.string()),
     ("licence_class", pa.string()),
+    ("adapter", pa.string()),
+    ("related_files", pa.list_(pa.string())),
 )
 
 STRINGS = pa.list_(pa.string())

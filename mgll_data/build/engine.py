@@ -42,9 +42,11 @@ def open_sources(recipe: Recipe) -> list[Source]:
         except RecipeError as error:
             raise RecipeError(f"{recipe.origin}: sources.{i}.name: {error}") from None
         try:
-            opened.append(cls(recipe.resolve_root(spec), **spec.options))
-        except TypeError as error:
-            raise RecipeError(f"{recipe.origin}: sources.{i}.options ({spec.name}): {error}") from None
+            source = cls(recipe.resolve_root(spec), **spec.options)
+        except RecipeError as error:
+            raise RecipeError(f"{recipe.origin}: sources.{i}.options: {error}") from None
+        source.entry_id = spec.entry_id
+        opened.append(source)
     return opened
 
 
@@ -57,13 +59,13 @@ def run_build(
     progress: BuildProgress | None = None,
     runner: TaskRunner = run_task,
 ) -> BuildResult:
-    """Build from already-constructed sources (one per recipe source, matched by name)."""
+    """Build from already-constructed sources (one per recipe entry, matched by entry id)."""
     check_backend(backend)
-    specs = {spec.name: spec for spec in recipe.sources}
-    missing = [source.name for source in sources if source.name not in specs]
+    specs = {spec.entry_id: spec for spec in recipe.sources}
+    missing = [source.entry_id for source in sources if source.entry_id not in specs]
     if missing or len(sources) != len(specs):
         raise RecipeError(f"{recipe.origin}: sources {missing or sorted(specs)} do not match the recipe's sources")
-    ordered = sorted(sources, key=lambda source: list(specs).index(source.name))
+    ordered = sorted(sources, key=lambda source: list(specs).index(source.entry_id))
     progress = progress or BuildProgress(quiet=True)
     work = WorkDir(Path(out_dir))
     code_hash = code_fingerprint()
@@ -72,11 +74,11 @@ def run_build(
         if message:
             progress.log(message)
         progress.start_planning()
-        pairs = [(specs[s.name], s) for s in ordered]
+        pairs = [(specs[s.entry_id], s) for s in ordered]
         tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read)
         pending = [task for task in tasks if not is_complete(task, work)]
         progress.start_tasks(len(tasks), len(tasks) - len(pending))
-        metas = {source.name: source_meta(source) for source in ordered}
+        metas = {source.entry_id: source_meta(source) for source in ordered}
         for done in run_tasks(backend, pending, recipe, metas, work, workers, runner):
             progress.task_done(done["rows"])
     manifest = finalize(recipe, ordered, tasks, work)

@@ -67,7 +67,7 @@ def drop_cross_source_duplicates(
     that lose rows are rewritten atomically and their completion records updated (rows, bytes, sha256,
     rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
     """
-    rank = {spec.name: i for i, spec in enumerate(recipe.sources)}
+    rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
     first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
     for order, task in enumerate(tasks):
         table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
@@ -148,7 +148,7 @@ def build_manifest(
     reject_counts: Counter,
 ) -> dict[str, Any]:
     records = [done[task.shard_name] for task in tasks]
-    by_source_split: dict[str, dict[str, int]] = {spec.name: {} for spec in recipe.sources}
+    by_source_split: dict[str, dict[str, int]] = {spec.entry_id: {} for spec in recipe.sources}
     text_filters: Counter[str] = Counter()
     for record in records:
         text_filters.update(record["text_filters"])
@@ -160,7 +160,7 @@ def build_manifest(
     for (source, reason), n in reject_counts.items():
         rejects_by_reason[reason] += n
         rejects_by_source[source] += n
-    roots = {spec.name: spec.root for spec in recipe.sources}
+    roots = {spec.entry_id: spec.root for spec in recipe.sources}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": _version("mgll-data"),
@@ -168,15 +168,16 @@ def build_manifest(
         "recipe_hash": recipe.content_hash(),
         "libraries": {name: v for name in LIBRARIES if (v := _version(name))},
         "sources": {
-            source.name: {
-                "root": roots[source.name],
+            source.entry_id: {
+                "adapter": source.name,
+                "root": roots[source.entry_id],
                 "licence_class": source.licence_class,
                 "citation": source.citation,
                 "homepage": source.homepage,
                 "version": source.version,
                 "modality": source.modality,
-                "rows": sum(by_source_split[source.name].values()),
-                "rejects": rejects_by_source[source.name],
+                "rows": sum(by_source_split[source.entry_id].values()),
+                "rejects": rejects_by_source[source.entry_id],
             }
             for source in sources
         },

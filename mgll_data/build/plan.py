@@ -33,6 +33,7 @@ class SourceMeta:
     root: str
     version: str
     licence_class: str
+    adapter: str
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Task:
 
 
 def source_meta(source: Source) -> SourceMeta:
-    return SourceMeta(source.name, str(source.root), source.version, source.licence_class)
+    return SourceMeta(source.entry_id, str(source.root), source.version, source.licence_class, source.name)
 
 
 def _record_digest(record: RawRecord) -> bytes:
@@ -62,16 +63,21 @@ def _record_digest(record: RawRecord) -> bytes:
 def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
     if record.split is not None and recipe.keeps_official_split(spec):
         return record.split
-    return patient_split(recipe.split.seed, spec.name, record.patient_id, recipe.split.fractions())
+    return patient_split(recipe.split.seed, spec.entry_id, record.patient_id, recipe.split.fractions())
 
 
 def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
     item = path_in_source(record.image_path, root)
     if not record.patient_id:
-        return Reject(spec.name, item, "plan", "missing_patient_id", "", record.id)
+        return Reject(spec.entry_id, item, "plan", "missing_patient_id", "", record.id)
     if record.split is not None and recipe.keeps_official_split(spec) and record.split not in SPLITS:
         detail = f"{record.split!r}; expected one of {', '.join(SPLITS)}"
-        return Reject(spec.name, item, "plan", "unknown_split", detail, record.id)
+        return Reject(spec.entry_id, item, "plan", "unknown_split", detail, record.id)
+    if not record.is_labelled():
+        if spec.unlabelled == "reject":
+            detail = "listed without labels; set `unlabelled: keep` on the source entry to keep it"
+            return Reject(spec.entry_id, item, "label", "unlabelled", detail, record.id)
+        record.attributes["unlabelled"] = True
     return None
 
 
@@ -119,8 +125,9 @@ def plan_tasks(
                 on_record()
                 root = str(source.root)
                 if isinstance(item, Reject):
-                    problem = dataclasses.replace(item, item=path_in_source(item.item, root))
+                    problem = dataclasses.replace(item, source=spec.entry_id, item=path_in_source(item.item, root))
                 else:
+                    item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
                     problem = _check(item, spec, recipe, root)
                 if problem is not None:
                     rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")

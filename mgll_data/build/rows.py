@@ -6,8 +6,17 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
-from mgll_data.schema import ATTRIBUTES_TYPE, FIELD_NAMES, HASHES_TYPE, empty_attributes, empty_geometry
+from mgll_data.schema import (
+    ATTRIBUTES_TYPE,
+    BOX_ATTRIBUTES,
+    FIELD_NAMES,
+    HASHES_TYPE,
+    POINT_ATTRIBUTES,
+    empty_attributes,
+    empty_geometry,
+)
 from mgll_data.sources.base import RawRecord
 
 if TYPE_CHECKING:  # plan.py imports this module
@@ -32,13 +41,40 @@ def path_in_source(path: Path | str, root: str) -> str:
         return path.name
 
 
-def _attributes(record: RawRecord, image: ProcessedImage) -> dict[str, Any]:
+def to_stored_coordinates(attributes: dict[str, Any], geometry: dict[str, Any]) -> dict[str, Any]:
+    """Points and boxes given in original-file pixels, moved into stored-image pixels (pure)."""
+    if geometry.get("scale") is None:
+        return attributes
+    moved = dict(attributes)
+    for key in POINT_ATTRIBUTES:
+        if moved.get(key) is not None:
+            x, y = moved[key]
+            moved[key] = list(map_box_to_stored((x, y, x, y), geometry)[:2])
+    for key in BOX_ATTRIBUTES:
+        if moved.get(key):
+            moved[key] = [
+                {
+                    "label": box["label"],
+                    **dict(
+                        zip(
+                            ("x0", "y0", "x1", "y1"),
+                            map_box_to_stored((box["x0"], box["y0"], box["x1"], box["y1"]), geometry),
+                            strict=True,
+                        )
+                    ),
+                }
+                for box in moved[key]
+            ]
+    return moved
+
+
+def _attributes(record: RawRecord, image: ProcessedImage, geometry: dict[str, Any]) -> dict[str, Any]:
     allowed = {f.name for f in ATTRIBUTES_TYPE}
     unknown = sorted((set(record.attributes) | set(image.attributes)) - allowed)
     if unknown:
         raise ValueError(f"{record.id}: attributes not in the record schema: {unknown}; allowed: {sorted(allowed)}")
     attributes = empty_attributes()
-    attributes.update(record.attributes)
+    attributes.update(to_stored_coordinates(record.attributes, geometry))
     attributes.update({k: v for k, v in image.attributes.items() if v is not None})
     return attributes
 
@@ -70,7 +106,7 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
         "explanations": list(texts.explanations),
         "report_findings": report.get("findings"),
         "report_impression": report.get("impression"),
-        "attributes": _attributes(record, image),
+        "attributes": _attributes(record, image, geometry),
         "geometry": geometry,
         "hashes": hashes,
         "provenance": {
@@ -79,6 +115,8 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
             "image_file": path_in_source(record.image_path, meta.root),
             "source_version": meta.version or None,
             "licence_class": meta.licence_class,
+            "adapter": meta.adapter,
+            "related_files": [path_in_source(p, meta.root) for p in record.related_files],
         },
     }
     assert tuple(row) == FIELD_NAMES, "make_row must follow mgll_data.schema.FIELDS"

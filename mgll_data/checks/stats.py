@@ -108,7 +108,8 @@ def _duplicates(
     return result
 
 
-def _rejects(out_dir: Path) -> dict[str, Any]:
+def reject_summary(out_dir: Path) -> dict[str, Any]:
+    """Rejects of a built folder: total, per reason, per source and reason."""
     path = out_dir / REJECTS_FILE
     if not path.is_file():
         return {"total": 0, "by_reason": {}, "by_source": {}}
@@ -182,7 +183,7 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
         "label_prevalence": prevalence,
         "text": {g: _length_summary(text_items[g], text_words[g]) for g in GRANULARITIES},
         "duplicates": _duplicates(ids, pixel, phash, source_of, split_of, near_distance),
-        "rejects": _rejects(out_dir),
+        "rejects": reject_summary(out_dir),
         "view": {s: dict(c.most_common()) for s, c in sorted(views.items())},
         "laterality": {s: dict(c.most_common()) for s, c in sorted(lateralities.items())},
     }

@@ -26,7 +26,6 @@ from mgll_data.errors import ValidationError
 from mgll_data.export.folder import (
     CARD_FILE,
     DATA_DIR,
-    LICENCE_CLASSES,
     MANIFEST_FILE,
     MANIFEST_KEYS,
     REJECT_COLUMNS,
@@ -39,8 +38,10 @@ from mgll_data.export.folder import (
     require_output_dir,
 )
 from mgll_data.schema import FIELDS, SCHEMA_VERSION, arrow_schema, features
+from mgll_data.sources.base import LICENCE_CLASSES
 
 SOURCE_KEYS: tuple[str, ...] = (
+    "adapter",
     "root",
     "licence_class",
     "citation",

@@ -19,7 +19,6 @@ from mgll_data.errors import ValidationError
 from mgll_data.recipe import SPLITS
 from mgll_data.schema import SHARD_NAME
 
-LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
 CARD_FILE = "README.md"
 MANIFEST_FILE = "manifest.json"
 REJECTS_FILE = "rejects.parquet"

@@ -85,6 +85,9 @@ def _text_and_parent_problems(onto: Ontology) -> list[Problem]:
 
 
 def _map_problems(onto: Ontology) -> list[Problem]:
+    from mgll_data.schema import ATTRIBUTES_TYPE
+
+    attribute_names = {f.name for f in ATTRIBUTES_TYPE}
     problems = []
     for vocab in onto.vocabularies():
         seen: dict[str, str] = {}
@@ -117,6 +120,11 @@ def _map_problems(onto: Ontology) -> list[Problem]:
                 Problem("unknown_target", where, f"{entry.label!r} maps to {target!r}, which is not a finding id")
                 for target in targets
                 if target not in onto
+            )
+            problems.extend(
+                Problem("unknown_attribute", where, f"{entry.label!r} sets {key!r}, which is not a record attribute")
+                for key in mapped.attributes
+                if key not in attribute_names
             )
     return problems
 

@@ -3,9 +3,10 @@
 Layout of a data directory (the package's own is `mgll_data/ontology/`):
   findings/*.yaml   a mapping with one key `findings:`, a list of entries with the keys of `Finding`; a
                     `both` finding may give descriptions/explanations as a mapping {fundus: [...], cxr: [...]}
-  maps/<vocab>.tsv  header `label  positive  uncertain  negative  note`; ids joined by `|`; row order is
-                    the vocabulary's order; `-` in `positive` marks a label that deliberately carries no
-                    finding (its note says why). Lines starting with `#` are comments.
+  maps/<vocab>.tsv  header `label  positive  uncertain  negative  note` and optionally `attributes`; ids
+                    joined by `|`; row order is the vocabulary's order; `-` in `positive` marks a label that
+                    deliberately carries no finding (its note says why); `attributes` sets record attributes
+                    (`dr_grade=2;gradable=true`), so a grade scale carries its grade. `#` starts a comment line.
 
 Only structural faults (unreadable file, missing key, unknown modality/kind, bad header) raise here;
 content faults (duplicate synonym, missing description, unknown target) are for `lint.py` to list.
@@ -23,6 +24,7 @@ from mgll_data.ontology.model import KINDS, MODALITIES, Finding, MapEntry, Mappe
 
 PACKAGE_DATA = Path(__file__).resolve().parent
 MAP_COLUMNS = ("label", "positive", "uncertain", "negative", "note")
+ATTRIBUTES_COLUMN = "attributes"
 NO_FINDING_MARK = "-"
 ID_SEPARATOR = "|"
 _REQUIRED_KEYS = ("id", "modality", "kind", "display_name")
@@ -106,6 +108,29 @@ def _ids(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(ID_SEPARATOR) if part.strip()]
 
 
+def _attribute_value(text: str) -> str | int | float | bool:
+    lowered = text.casefold()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _attributes(cell: str, where: str) -> dict[str, str | int | float | bool]:
+    """`key=value;key=value` -> a dict with ints, floats and booleans parsed."""
+    attributes = {}
+    for part in (p.strip() for p in cell.split(";") if p.strip()):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise OntologyError(f"{where}: attribute {part!r} is not written key=value")
+        attributes[key.strip()] = _attribute_value(value.strip())
+    return attributes
+
+
 def read_map(path: Path) -> list[MapEntry]:
     """Rows of one vocabulary map, in file order."""
     try:
@@ -113,17 +138,18 @@ def read_map(path: Path) -> list[MapEntry]:
     except OSError as exc:
         raise OntologyError(f"{path}: cannot read map TSV: {exc}") from None
     rows = [(number, line.split("\t")) for number, line in enumerate(lines, start=1) if not line.startswith("#")]
-    if not rows or tuple(cell.strip() for cell in rows[0][1]) != MAP_COLUMNS:
-        raise OntologyError(f"{path}: expected the tab-separated header {' '.join(MAP_COLUMNS)!r}")
+    header = tuple(cell.strip() for cell in rows[0][1]) if rows else ()
+    if header not in (MAP_COLUMNS, (*MAP_COLUMNS, ATTRIBUTES_COLUMN)):
+        raise OntologyError(
+            f"{path}: expected the tab-separated header {' '.join(MAP_COLUMNS)!r} (optionally + {ATTRIBUTES_COLUMN!r})"
+        )
     entries = []
     for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(MAP_COLUMNS):
-            raise OntologyError(
-                f"{path}: line {number} has {len(row)} tab-separated fields, expected {len(MAP_COLUMNS)}"
-            )
-        label, positive, uncertain, negative, note = (*row, *[""] * (len(MAP_COLUMNS) - len(row)))
+        if len(row) > len(header):
+            raise OntologyError(f"{path}: line {number} has {len(row)} tab-separated fields, expected {len(header)}")
+        label, positive, uncertain, negative, note, attributes = (*row, *[""] * (len(MAP_COLUMNS) + 1 - len(row)))
         if not label.strip():
             raise OntologyError(f"{path}: line {number} has an empty label")
         no_finding = positive.strip() == NO_FINDING_MARK
@@ -133,6 +159,7 @@ def read_map(path: Path) -> list[MapEntry]:
             negative=_ids(negative),
             no_finding=no_finding,
             note=note.strip(),
+            attributes=_attributes(attributes, f"{path}: line {number}"),
         )
         entries.append(MapEntry(label=label, mapped=mapped, origin=f"{path}: line {number}"))
     return entries

@@ -90,7 +90,8 @@ class MappedLabel:
     """What one source label means in ontology ids.
 
     `no_finding` is True for a label that deliberately carries no finding (e.g. ODIR "lens dust"); such a
-    label has empty `positive`, `uncertain` and `negative`, and `note` says why.
+    label has empty `positive`, `uncertain` and `negative`, and `note` says why. `attributes` are record
+    attributes the label implies (a grade scale's `dr_grade`, an ungradable class's `gradable=False`).
     """
 
     positive: list[str] = field(default_factory=list)
@@ -98,6 +99,7 @@ class MappedLabel:
     negative: list[str] = field(default_factory=list)
     no_finding: bool = False
     note: str = ""
+    attributes: dict[str, str | int | float | bool] = field(default_factory=dict)
 
     def targets(self) -> list[str]:
         """Every id the label refers to, whatever its polarity."""

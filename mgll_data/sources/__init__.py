@@ -1,7 +1,8 @@
-"""Source adapters, one module per public dataset, found by name.
+"""Source adapters, one module per public dataset, found by name, and the kit they are built from.
 
-To add a source, write `mgll_data/sources/<name>.py` with one `Source` subclass and add the module
-name to `ADAPTER_MODULES` (see CONTRIBUTING.md).
+To add a source, write `mgll_data/sources/<name>.py` with one `Source` subclass and add the module name to
+`ADAPTER_MODULES` (see CONTRIBUTING.md). The kit: `base` (Source, RawRecord, Reject, SourceOptions),
+`tables` (read_table), `files` (FileIndex), `labels` (LabelSet).
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 import importlib
 
 from mgll_data.errors import RecipeError
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 
-ADAPTER_MODULES: tuple[str, ...] = ("odir", "iu_xray", "folder")
+ADAPTER_MODULES: tuple[str, ...] = ("odir", "iu_xray", "folder", "aptos")
 
 
-def _adapter_class(module_name: str) -> type[Source]:
+def adapter_class(module_name: str) -> type[Source]:
+    """The one concrete `Source` subclass defined in `mgll_data.sources.<module_name>`."""
     module = importlib.import_module(f"mgll_data.sources.{module_name}")
     classes = [
         obj
         for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, Source) and obj is not Source and obj.__module__ == module.__name__
+        if isinstance(obj, type)
+        and issubclass(obj, Source)
+        and obj.__module__ == module.__name__
+        and not getattr(obj, "__abstractmethods__", None)
     ]
     if len(classes) != 1:
         raise RuntimeError(f"mgll_data.sources.{module_name} must define exactly one Source subclass")
@@ -28,7 +33,7 @@ def _adapter_class(module_name: str) -> type[Source]:
 
 def available_sources() -> dict[str, type[Source]]:
     """Adapter name -> class, for every registered module."""
-    return {cls.name: cls for cls in map(_adapter_class, ADAPTER_MODULES)}
+    return {cls.name: cls for cls in map(adapter_class, ADAPTER_MODULES)}
 
 
 def get_source(name: str) -> type[Source]:
@@ -38,4 +43,4 @@ def get_source(name: str) -> type[Source]:
     return sources[name]
 
 
-__all__ = ["ADAPTER_MODULES", "RawRecord", "Reject", "Source", "available_sources", "get_source"]
+__all__ = ["ADAPTER_MODULES", "RawRecord", "Reject", "Source", "SourceOptions", "available_sources", "get_source"]

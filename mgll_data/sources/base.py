@@ -4,29 +4,46 @@ An adapter reads one public dataset exactly as users download it and yields, per
 `RawRecord` (metadata, labels as ontology ids, report sections, where the image file is) or a `Reject`
 (why this item cannot become a row). Adapters never decode pixels and never write: the build engine
 plans shards over their records and runs image and text normalisation in workers.
+
+The routine work lives in the kit next to this module (`tables.py` reads label tables, `files.py` finds
+files as downloads name them, `labels.py` turns source labels into label states), so an adapter is the
+part that is truly about its dataset.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mgll_data.errors import LayoutError
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.rejects import check_reason
+from mgll_data.sources.files import FileIndex
+
+LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
+ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "any")
+_ADAPTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass
 class RawRecord:
     """One image as a source describes it, before any normalisation.
 
-    `labels`, `uncertain_labels` and `negative_labels` are canonical ontology ids. `keywords` are the
-    source's own free-text diagnostic phrases (ODIR keywords, folder names); they become descriptions.
-    `report` maps normalised section names (findings, impression, indication, ...) to text.
-    `split` is the official split where the source has one, else None (the split policy assigns it).
+    `labels`, `uncertain_labels` and `negative_labels` are canonical ontology ids (fill them with
+    `LabelSet`); a finding in none of them is not stated. `keywords` are the source's own free-text
+    diagnostic phrases (ODIR keywords, folder names); they become descriptions. `report` maps normalised
+    section names (findings, impression, indication, ...) to text. `split` is the official split where the
+    source has one, else None (the split policy assigns it). `related_files` are other files of this image
+    (masks, annotations) recorded in provenance. `attributes` keys are record-schema attributes; points and
+    boxes are in the original file's pixels.
     """
 
     source: str
@@ -46,10 +63,23 @@ class RawRecord:
     attributes: dict[str, Any] = field(default_factory=dict)
     source_file: str | None = None
     source_entry: str | None = None
+    related_files: list[Path] = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return f"{self.source}/{self.native_id}"
+
+    def is_labelled(self) -> bool:
+        """True when the source says anything about the image: a label state, a keyword or report text."""
+        report = self.report or {}
+        return bool(
+            self.labels
+            or self.uncertain_labels
+            or self.negative_labels
+            or self.keywords
+            or report.get("findings")
+            or report.get("impression")
+        )
 
 
 @dataclass(frozen=True)
@@ -70,12 +100,21 @@ class Reject:
         object.__setattr__(self, "reason", str(check_reason(self.reason, self.stage)))
 
 
+class SourceOptions(BaseModel):
+    """Typed adapter options (a recipe's `sources[i].options`); subclass it as `Options` in an adapter.
+
+    Unknown keys are refused, so a typo is a recipe error naming the key, never a silently ignored setting.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Source(ABC):
-    """Base class of every adapter. Subclasses set the class attributes and implement `records`.
+    """Base class of every adapter. Subclasses set the class attributes, `Options`, `find_layout` and `records`.
 
     `layout` is shown by `mgll-data sources` and in layout errors, so write it as the user sees the
-    download. `licence_class` is one of: open, registration, kaggle, credentialed (credentialed sources
-    are refused by `push` without an explicit override).
+    download. `licence_class` is one of `LICENCE_CLASSES` (credentialed sources are refused by `push`
+    without an explicit override). The class attributes are checked when the class is defined.
     """
 
     name: ClassVar[str]
@@ -86,19 +125,70 @@ class Source(ABC):
     layout: ClassVar[str]
     version: ClassVar[str] = ""
     has_official_split: ClassVar[bool] = False
+    Options: ClassVar[type[SourceOptions]] = SourceOptions
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "__abstractmethods__", None):
+            return  # an intermediate base; concrete adapters are checked
+        problems = []
+        if not _ADAPTER_NAME.match(getattr(cls, "name", "") or ""):
+            problems.append("name must be lower_snake_case")
+        if getattr(cls, "modality", None) not in ADAPTER_MODALITIES:
+            problems.append(f"modality must be one of {ADAPTER_MODALITIES}")
+        if getattr(cls, "licence_class", None) not in LICENCE_CLASSES:
+            problems.append(f"licence_class must be one of {LICENCE_CLASSES}")
+        for text in ("layout", "citation"):
+            if not str(getattr(cls, text, "") or "").strip():
+                problems.append(f"{text} must describe the source")
+        if not (isinstance(cls.Options, type) and issubclass(cls.Options, SourceOptions)):
+            problems.append("Options must subclass SourceOptions")
+        if problems:
+            raise TypeError(f"source adapter {cls.__qualname__}: {'; '.join(problems)}")
 
     def __init__(self, root: Path | str, **options: Any):
         self.root = Path(root)
-        self.options = options
-        if not self.root.exists():
+        self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
+        try:
+            self.options = self.Options(**options)
+        except PydanticValidationError as error:
+            raise RecipeError(f"{self.name} options: {_options_problem(error, self.Options)}") from None
+        if not self.root.is_dir():
             raise LayoutError(self.name, self.root, f"an existing folder; {self.layout}")
+        self.find_layout()
+
+    @abstractmethod
+    def find_layout(self) -> None:
+        """Locate the download's files under `root` (called once by `__init__`); raise `LayoutError` naming
+        what was expected, so a wrong root fails before any record is read."""
 
     @abstractmethod
     def records(self) -> Iterator[RawRecord | Reject]:
         """Yield one RawRecord or Reject per image the source lists, in a deterministic order."""
 
+    @cached_property
+    def files(self) -> FileIndex:
+        """Every file under the root, indexed once (case-, URL-encoding- and doubled-folder-tolerant lookups)."""
+        return FileIndex(self.root)
+
+    def record(self, native_id: str, image_path: Path, patient_id: str, **fields: Any) -> RawRecord:
+        """A RawRecord of this source (source and modality filled in)."""
+        fields.setdefault("modality", self.modality)
+        return RawRecord(source=self.name, native_id=native_id, patient_id=patient_id, image_path=image_path, **fields)
+
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
+
+    def locate_image(self, listed: str, under: Path | str | None = None) -> Path | Reject:
+        """The file a label table names (`listed`, relative to `under` or the root), or a reject saying why not.
+
+        Found through the file index, so `IM001.jpg` finds `IM001.JPG` and doubled or URL-encoded folders
+        resolve; the file must then be a readable, non-empty regular file.
+        """
+        found = self.files.find(listed, under=under)
+        if found is None:
+            return self.reject(Path(under or "") / listed, "source", "missing_file")
+        return self.check_image_file(found) or found
 
     def check_image_file(self, path: Path) -> Reject | None:
         """A `missing_file`, `empty_file` or `permission_denied` reject for `path`, or None when it can be opened.
@@ -113,3 +203,24 @@ class Source(ABC):
         if not os.access(path, os.R_OK):
             return self.reject(path, "source", "permission_denied")
         return None
+
+
+def _options_problem(error: PydanticValidationError, options: type[SourceOptions]) -> str:
+    allowed = ", ".join(options.model_fields) or "none"
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "options"
+        if item["type"] == "extra_forbidden":
+            problems.append(f"unknown option {key!r} (allowed: {allowed})")
+        else:
+            problems.append(f"option {key!r}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def option_descriptions(options: type[SourceOptions]) -> list[tuple[str, str, str]]:
+    """(name, type, description) of each declared option, for `mgll-data sources`."""
+    rows = []
+    for name, info in options.model_fields.items():
+        annotation = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
+        rows.append((name, annotation, info.description or ""))
+    return rows

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import Field
 
-from mgll_data.errors import LayoutError, RecipeError
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.errors import LayoutError
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
+from mgll_data.sources.tables import read_table
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".dcm")
-MODALITIES = ("fundus", "cxr")
 SPLITS = ("train", "validation", "test")
 LABEL_SEPARATOR = "|"
 OPTIONAL_COLUMNS = ("labels", "text", "patient_id", "study_id", "split", "view", "laterality")
@@ -37,7 +38,7 @@ def resolve_label(label: str, modality: str, ontology: Any) -> str | None:
 
 class FolderSource(Source):
     name = "folder"
-    modality = "fundus or cxr (option modality)"
+    modality = "any"
     licence_class = "open"
     citation = "Your own images: cite their origin in the recipe description."
     layout = (
@@ -48,16 +49,15 @@ class FolderSource(Source):
     version = ""
     has_official_split = False
 
-    def __init__(self, root: Path | str, modality: str | None = None, csv: str | None = None, **options: Any):
-        super().__init__(root, modality=modality, csv=csv, **options)
-        if modality not in MODALITIES:
-            raise RecipeError(
-                f"folder source {self.root}: option modality must be one of {MODALITIES}, got {modality!r}"
-            )
-        self.modality = modality  # the instance's modality replaces the class's description of the option
+    class Options(SourceOptions):
+        modality: Literal["fundus", "cxr"] = Field(description="what the images are: fundus or cxr")
+        csv: str | None = Field(None, description="CSV listing the images (path relative to the root, labels, text)")
+
+    def find_layout(self) -> None:
+        self.modality = self.options.modality  # the instance's modality replaces the class's "any"
         self.csv = None
-        if csv:
-            path = Path(csv).expanduser()
+        if self.options.csv:
+            path = Path(self.options.csv).expanduser()
             self.csv = path if path.is_absolute() else self.root / path
             if not self.csv.is_file():
                 raise LayoutError(self.name, self.root, f"the CSV {self.csv} named by option csv")
@@ -72,10 +72,7 @@ class FolderSource(Source):
             yield from self._listed(ontology)
 
     def _walk(self, ontology: Any) -> Iterator[RawRecord | Reject]:
-        paths = sorted(
-            (p for p in self.root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not _hidden(p, self.root)),
-            key=lambda p: p.relative_to(self.root).as_posix(),
-        )
+        paths = self.files.files_under(self.root, IMAGE_SUFFIXES)
         if not paths:
             raise LayoutError(self.name, self.root, f"image files ({', '.join(IMAGE_SUFFIXES)}) under the root")
         for path in paths:
@@ -86,33 +83,19 @@ class FolderSource(Source):
                 continue
             folder = path.parent.name if path.parent != self.root else None
             label = resolve_label(folder, self.modality, ontology) if folder else None
-            yield RawRecord(
-                source=self.name,
-                native_id=relative,
-                modality=self.modality,
-                patient_id=str(Path(relative).with_suffix("")),
-                image_path=path,
+            yield self.record(
+                relative,
+                path,
+                str(Path(relative).with_suffix("")),
                 labels=[label] if label else [],
                 keywords=[folder] if folder else [],
                 source_entry=relative,
             )
 
     def _read_csv(self) -> pd.DataFrame:
-        try:
-            table = pd.read_csv(self.csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, ValueError) as error:
-            raise LayoutError(self.name, self.csv, f"a readable CSV ({error})") from None
-        table.columns = [str(c).strip() for c in table.columns]
-        if "path" not in table.columns:
-            raise LayoutError(
-                self.name, self.csv, f"a CSV with a 'path' column (optional: {', '.join(OPTIONAL_COLUMNS)})"
-            )
-        for column in OPTIONAL_COLUMNS:
-            if column not in table.columns:
-                table[column] = ""
+        table = read_table(self.csv, source=self.name, required=["path"], optional=OPTIONAL_COLUMNS).frame
         for column, allowed in (("split", SPLITS), ("laterality", tuple(LATERALITY))):
-            values = table[column].str.strip()
-            bad = [f"row {i + 2}: {v!r}" for i, v in enumerate(values) if v and v.casefold() not in allowed]
+            bad = [f"row {i + 2}: {v!r}" for i, v in enumerate(table[column]) if v and v.casefold() not in allowed]
             if bad:
                 raise LayoutError(
                     self.name, self.csv, f"{column} values in {allowed} or empty; got {'; '.join(bad[:5])}"
@@ -127,10 +110,9 @@ class FolderSource(Source):
             if not relative:
                 yield self.reject(f"{self.csv.name}:{entry}", "source", "no_path")
                 continue
-            path = self.root / relative
-            problem = self.check_image_file(path)
-            if problem:
-                yield problem
+            path = self.locate_image(relative)
+            if isinstance(path, Reject):
+                yield path
                 continue
             raw_labels = [x.strip() for x in row.labels.split(LABEL_SEPARATOR) if x.strip()]
             labels = [resolve_label(x, self.modality, ontology) for x in raw_labels]
@@ -139,13 +121,11 @@ class FolderSource(Source):
                 yield self.reject(path, "label", "unknown_label", f"{entry}: {', '.join(unknown)}")
                 continue
             text = row.text.strip()
-            yield RawRecord(
-                source=self.name,
-                native_id=Path(relative).as_posix(),
-                modality=self.modality,
-                patient_id=row.patient_id.strip() or str(Path(relative).with_suffix("")),
+            yield self.record(
+                Path(relative).as_posix(),
+                path,
+                row.patient_id.strip() or str(Path(relative).with_suffix("")),
                 study_id=row.study_id.strip() or None,
-                image_path=path,
                 split=row.split.strip().casefold() or None,
                 view=row.view.strip().upper() or None,
                 laterality=LATERALITY.get(row.laterality.strip().casefold()),
@@ -156,5 +136,4 @@ class FolderSource(Source):
             )
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+

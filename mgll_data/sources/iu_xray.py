@@ -22,9 +22,10 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import Field
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.text.sections import ReportFormatError
 
 _SPACES = re.compile(r"\s+")
@@ -125,10 +126,11 @@ class IuXraySource(Source):
     version = "Open-i NLMCXR"
     has_official_split = False
 
-    def __init__(
-        self, root: Path | str, images_dir: str | None = None, metadata_csv: str | None = None, **options: Any
-    ):
-        super().__init__(root, images_dir=images_dir, metadata_csv=metadata_csv, **options)
+    class Options(SourceOptions):
+        images_dir: str | None = Field(None, description="PNG folder relative to the root (default NLMCXR_png)")
+        metadata_csv: str | None = Field(None, description="Open-i DICOM metadata table giving the view per image")
+
+    def find_layout(self) -> None:
         spec = layout_spec()
         folder, archive = self.root / spec["reports_folder"], self.root / spec["reports_archive"]
         if folder.is_dir():
@@ -139,10 +141,10 @@ class IuXraySource(Source):
             raise LayoutError(
                 self.name, self.root, f"{spec['reports_archive']} or {spec['reports_folder']}/; {self.layout}"
             )
-        self.images_dir = self._resolve(images_dir or spec["images_dir"])
+        self.images_dir = self._resolve(self.options.images_dir or spec["images_dir"])
         if not self.images_dir.is_dir():
             raise LayoutError(self.name, self.root, f"the PNG folder {self.images_dir} (option images_dir)")
-        self.metadata_csv = self._metadata(metadata_csv)
+        self.metadata_csv = self._metadata(self.options.metadata_csv)
 
     def _resolve(self, path: str | Path) -> Path:
         path = Path(path).expanduser()

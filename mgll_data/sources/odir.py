@@ -23,9 +23,13 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import Field
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.ontology import UnmappedLabel
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
+from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.tables import read_table
 
 log = logging.getLogger(__name__)
 
@@ -54,74 +58,37 @@ def read_annotations(path: Path) -> pd.DataFrame:
 
     Raises `LayoutError` naming the file and the headers it lacks.
     """
-    try:
-        if path.suffix.lower() == ".xlsx":
-            table = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-        else:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError) as error:
-        raise LayoutError("odir", path, f"a readable ODIR annotation table ({error})") from None
     spec = layout_spec()
-    by_header = {_key(column): column for column in table.columns}
-    rename: dict[str, str] = {}
-    missing: list[str] = []
-    for canonical, spellings in {**spec["columns"], **spec["class_columns"]}.items():
-        found = next((by_header[_key(s)] for s in spellings if _key(s) in by_header), None)
-        if found is None:
-            missing.append(" or ".join(repr(s) for s in spellings))
-        else:
-            rename[found] = canonical
-    if missing:
-        raise LayoutError("odir", path, f"an ODIR annotation table with the columns {'; '.join(missing)}")
-    return table.rename(columns=rename)[list(rename.values())]
+    return read_table(path, source="odir", required={**spec["columns"], **spec["class_columns"]}).frame
 
 
 @dataclass(frozen=True)
 class EyeLabels:
     """What one eye's keywords say, in ontology ids, plus the keywords the ontology does not know."""
 
-    labels: list[str]
-    uncertain_labels: list[str]
-    negative_labels: list[str]
+    labels: LabelSet
     descriptions: list[str]
     quality: list[str]
     unmapped: list[str]
 
 
-def label_eye(keywords: list[str], ontology: Any) -> EyeLabels:
+def label_eye(keywords: list[str]) -> EyeLabels:
     """Map one eye's keywords (pure: keywords in, labels out).
 
     A keyword that is not in the `odir_keyword` map stays a description and is reported in `unmapped`,
     so it never vanishes; a no-finding keyword becomes a quality note instead of a description.
     """
-    from mgll_data.ontology import UnmappedLabel
-
-    positive: dict[str, None] = {}
-    uncertain: dict[str, None] = {}
-    negative: dict[str, None] = {}
+    labels = LabelSet()
     descriptions, quality, unmapped = [], [], []
     for keyword in keywords:
         try:
-            meaning = ontology.map_label("odir_keyword", keyword)
+            meaning = labels.add("odir_keyword", keyword)
         except UnmappedLabel:
             descriptions.append(keyword)
             unmapped.append(keyword)
             continue
-        if meaning.no_finding:
-            quality.append(keyword)
-            continue
-        descriptions.append(keyword)
-        positive.update(dict.fromkeys(meaning.positive))
-        uncertain.update(dict.fromkeys(meaning.uncertain))
-        negative.update(dict.fromkeys(meaning.negative))
-    return EyeLabels(
-        labels=list(positive),
-        uncertain_labels=[i for i in uncertain if i not in positive],
-        negative_labels=[i for i in negative if i not in positive and i not in uncertain],
-        descriptions=descriptions,
-        quality=quality,
-        unmapped=unmapped,
-    )
+        (quality if meaning.no_finding else descriptions).append(keyword)
+    return EyeLabels(labels, descriptions=descriptions, quality=quality, unmapped=unmapped)
 
 
 def _sex(value: str) -> str | None:
@@ -152,25 +119,23 @@ class OdirSource(Source):
     version = "ODIR-5K (2019)"
     has_official_split = False
 
-    def __init__(self, root: Path | str, images_dir: str | None = None, **options: Any):
-        super().__init__(root, images_dir=images_dir, **options)
-        self.annotations, self.images_dir = self._find_layout(images_dir)
-        self.unmapped_keywords: Counter[str] = Counter()
+    class Options(SourceOptions):
+        images_dir: str | None = Field(None, description="image folder relative to the root (default: the layout's)")
 
-    def _find_layout(self, images_dir: str | None) -> tuple[Path, Path]:
+    def find_layout(self) -> None:
+        self.unmapped_keywords: Counter[str] = Counter()
         for layout in layout_spec()["layouts"].values():
-            annotations = self.root / layout["annotations"]
-            if annotations.is_file():
-                images = self.root / (images_dir or layout["images"])
-                if not images.is_dir():
-                    raise LayoutError(self.name, self.root, f"the image folder {images} next to {annotations.name}")
-                return annotations, images
+            annotations = self.files.find(layout["annotations"])
+            if annotations is not None:
+                images = self.files.folder(self.options.images_dir or layout["images"])
+                if images is None:
+                    wanted = self.options.images_dir or layout["images"]
+                    raise LayoutError(self.name, self.root, f"the image folder {wanted}/ next to {annotations.name}")
+                self.annotations, self.images_dir = annotations, images
+                return
         raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        from mgll_data.ontology import load_ontology
-
-        ontology = load_ontology()
         table = read_annotations(self.annotations)
         not_fundus = {_key(k) for k in layout_spec()["not_fundus_keywords"]}
         seen: dict[str, str] = {}
@@ -187,22 +152,21 @@ class OdirSource(Source):
                         yield self.reject(image_name, "source", "conflicting_annotation", f"{entry}: {cell!r}")
                     continue
                 seen[image_name] = cell
-                yield self._eye_record(row, entry, laterality, image_name, cell, ontology, not_fundus)
+                yield self._eye_record(row, entry, laterality, image_name, cell, not_fundus)
 
     def _eye_record(
-        self, row: Any, entry: str, laterality: str, image_name: str, cell: str, ontology: Any, not_fundus: set[str]
+        self, row: Any, entry: str, laterality: str, image_name: str, cell: str, not_fundus: set[str]
     ) -> RawRecord | Reject:
-        path = self.images_dir / image_name
-        problem = self.check_image_file(path)
-        if problem:
-            return problem
+        path = self.locate_image(image_name, under=self.images_dir)
+        if isinstance(path, Reject):
+            return path
         keywords = split_keywords(cell)
         if not keywords:
             return self.reject(path, "label", "empty_keywords", entry)
         blocking = [k for k in keywords if _key(k) in not_fundus]
         if blocking:
             return self.reject(path, "source", "not_a_fundus_image", ", ".join(blocking))
-        eye = label_eye(keywords, ontology)
+        eye = label_eye(keywords)
         for keyword in eye.unmapped:
             if not self.unmapped_keywords[keyword]:
                 log.warning("odir: keyword %r is not in the ontology's odir_keyword map; kept as text only", keyword)
@@ -210,17 +174,13 @@ class OdirSource(Source):
         attributes: dict[str, Any] = {"age": _age(row.age), "sex": _sex(row.sex)}
         if eye.quality:
             attributes["quality"] = "; ".join(eye.quality)
-        return RawRecord(
-            source=self.name,
-            native_id=Path(image_name).stem,
-            modality=self.modality,
-            patient_id=row.id.strip(),
+        return self.record(
+            Path(image_name).stem,
+            path,
+            row.id.strip(),
             study_id=row.id.strip(),
-            image_path=path,
             laterality=laterality,
-            labels=eye.labels,
-            uncertain_labels=eye.uncertain_labels,
-            negative_labels=eye.negative_labels,
+            **eye.labels.as_fields(),
             keywords=eye.descriptions,
             attributes=attributes,
             source_file=self.annotations.name,

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from PIL import Image
 
+from mgll_data.errors import LayoutError
 from mgll_data.recipe import Recipe, parse_recipe
 from mgll_data.sources.base import RawRecord, Reject, Source
 
@@ -36,11 +37,15 @@ class CsvSource(Source):
     layout = "index.csv + images/*.png"
     version = "1"
 
+    def find_layout(self) -> None:
+        if not (self.root / "index.csv").is_file():
+            raise LayoutError(self.name, self.root, self.layout)
+
     def records(self) -> Iterator[RawRecord | Reject]:
         with (self.root / "index.csv").open(newline="") as handle:
             for n, row in enumerate(csv.DictReader(handle), start=2):
                 if row["status"] == "adapter_reject":
-                    yield self.reject(row["image"], "source", "no_label", f"index.csv line {n}")
+                    yield self.reject(row["image"], "label", "unlabelled", f"index.csv line {n}")
                     continue
                 yield RawRecord(
                     source=self.name,

@@ -102,14 +102,14 @@ def test_rejects_have_source_item_stage_reason(tmp_path):
     }
     assert (by_item["images/gone.png"]["stage"], by_item["images/gone.png"]["reason"]) == ("image", "missing_file")
     assert by_item["images/junk.png"]["reason"] == "unreadable"
-    assert (by_item["nolabel.png"]["stage"], by_item["nolabel.png"]["reason"]) == ("source", "no_label")
+    assert (by_item["nolabel.png"]["stage"], by_item["nolabel.png"]["reason"]) == ("label", "unlabelled")
     orphan = next(r for r in rejects if r["record_id"] == "csv_fundus/orphan")
     assert (orphan["stage"], orphan["reason"]) == ("plan", "missing_patient_id")
     odd = next(r for r in rejects if r["record_id"] == "csv_fundus/odd")
     assert odd["reason"] == "unknown_split" and "'dev'" in odd["detail"]
     assert all(r["source"] == "csv_fundus" for r in rejects) and len(rejects) == 5
     counts = result.manifest["counts"]["rejects_by_reason"]
-    assert counts == {"missing_file": 1, "unreadable": 1, "no_label": 1, "missing_patient_id": 1, "unknown_split": 1}
+    assert counts == {"missing_file": 1, "unreadable": 1, "unlabelled": 1, "missing_patient_id": 1, "unknown_split": 1}
     assert result.manifest["sources"]["csv_fundus"]["rejects"] == 5
     assert result.manifest["sources"]["csv_fundus"]["rows"] == 3
 

@@ -11,7 +11,7 @@ from mgll_data.images import ProcessedImage
 from mgll_data.schema import FIELD_NAMES
 from mgll_data.sources.base import RawRecord
 
-META = SourceMeta(name="folder", root="/data", version="", licence_class="open")
+META = SourceMeta(name="folder", root="/data", version="", licence_class="open", adapter="folder")
 TEXTS = SimpleNamespace(disease_text="No Finding", descriptions=["normal chest"], explanations=["clear lungs"])
 
 

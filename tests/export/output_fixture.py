@@ -24,6 +24,7 @@ from mgll_data.schema import SCHEMA_VERSION, arrow_schema, empty_attributes, emp
 
 SOURCES: dict[str, dict[str, Any]] = {
     "odir": {
+        "adapter": "odir",
         "root": "/data/ODIR-5K",
         "licence_class": "kaggle",
         "citation": "Peking University, ODIR-2019 Ocular Disease Intelligent Recognition challenge",
@@ -32,6 +33,7 @@ SOURCES: dict[str, dict[str, Any]] = {
         "modality": "fundus",
     },
     "iu_xray": {
+        "adapter": "iu_xray",
         "root": "/data/NLMCXR",
         "licence_class": "open",
         "citation": "Demner-Fushman D. et al., Preparing a collection of radiology examinations, JAMIA 2016",
@@ -109,6 +111,8 @@ def make_record(
             "image_file": record_id + ".png",
             "source_version": SOURCES.get(source, {}).get("version"),
             "licence_class": SOURCES.get(source, {}).get("licence_class"),
+            "adapter": source,
+            "related_files": [],
         },
     }
     record.update(overrides)

@@ -118,7 +118,7 @@ def test_unmapped_label_names_vocab_and_label(onto):
 
 def test_polarity_and_deliberate_no_finding(onto):
     assert onto.map_label("icdr", "0") == MappedLabel(
-        negative=["diabetic_retinopathy"], note=onto.map_label("icdr", "0").note
+        negative=["diabetic_retinopathy"], note=onto.map_label("icdr", "0").note, attributes={"dr_grade": 0}
     )
     assert onto.map_label("icdr", "0").positive == []
     assert onto.map_label("idrid_dme", "0").negative == ["diabetic_macular_edema"]

@@ -91,7 +91,7 @@ def test_csv_labels_resolve_within_the_modality(tmp_path: Path, realdata: Path) 
 @pytest.mark.parametrize(
     ("csv_text", "message"),
     [
-        ("file,labels\nloose.png,normal\n", "'path' column"),
+        ("file,labels\nloose.png,normal\n", "column\\(s\\) 'path'"),
         ("path,split\nloose.png,training\n", r"split values .* row 2: 'training'"),
         ("path,laterality\nloose.png,both\n", r"laterality values .* row 2: 'both'"),
     ],

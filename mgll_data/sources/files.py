@@ -1,0 +1,113 @@
+"""Finding files the way downloads really name them.
+
+Label tables and folders disagree in small ways that break exact lookups: `IM001.jpg` listed while the disk
+holds `IM001.JPG`; an archive extracted into `Training_Set/Training_Set/`; an outer folder kept with its
+URL encoding (`A.%20Segmentation/`). `FileIndex` walks a tree once and answers lookups under one normal form
+(URL-decoded, case-folded, doubled folders collapsed), so an adapter never pays one `stat` per listed row on
+a 100k-file tree and never writes its own case or path juggling.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+
+def path_key(relative: str | PurePosixPath) -> tuple[str, ...]:
+    """The normal form of a relative path: parts URL-decoded and case-folded, a part repeated at once collapsed."""
+    parts: list[str] = []
+    for part in PurePosixPath(str(relative).replace("\\", "/")).parts:
+        if part in ("", "."):
+            continue
+        key = unquote(part).strip().casefold()
+        if not parts or parts[-1] != key:
+            parts.append(key)
+    return tuple(parts)
+
+
+def _join(*keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Concatenate normal forms, collapsing a part repeated across the joint too."""
+    parts: list[str] = []
+    for part in (p for key in keys for p in key):
+        if not parts or parts[-1] != part:
+            parts.append(part)
+    return tuple(parts)
+
+
+class FileIndex:
+    """Every regular file (and folder) under `root`, found by normalised relative path, name or stem.
+
+    Hidden entries (names starting with a dot) are skipped; symbolic links to files are listed as files.
+    Lookups return the real path on disk. Ambiguous names (the same file name in two folders) are resolved by
+    the folder the caller names (`under=`); a bare name that is ambiguous returns None from `find_name`.
+    """
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self._by_key: dict[tuple[str, ...], Path] = {}
+        self._folders: dict[tuple[str, ...], Path] = {(): self.root}
+        self._by_name: dict[str, list[Path]] = defaultdict(list)
+        self._by_stem: dict[str, list[Path]] = defaultdict(list)
+        for folder, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            here = Path(folder)
+            base = path_key(here.relative_to(self.root).as_posix())
+            self._folders.setdefault(base, here)
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                path = here / name
+                self._by_key.setdefault(_join(base, path_key(name)), path)
+                self._by_name[name.casefold()].append(path)
+                self._by_stem[Path(name).stem.casefold()].append(path)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def folder(self, *candidates: str) -> Path | None:
+        """The first of `candidates` (relative folder paths) that exists, matched in normal form."""
+        for candidate in candidates:
+            found = self._folders.get(path_key(candidate))
+            if found is not None:
+                return found
+        return None
+
+    def find(self, listed: str, under: Path | str | None = None) -> Path | None:
+        """The file `listed` names, relative to `under` (a folder inside the root, or absolute under it)."""
+        prefix: tuple[str, ...] = ()
+        if under is not None:
+            under = Path(under)
+            if under.is_absolute():
+                try:
+                    under = under.relative_to(self.root)
+                except ValueError:
+                    return None
+            prefix = path_key(under.as_posix())
+        return self._by_key.get(_join(prefix, path_key(listed)))
+
+    def find_name(self, name: str) -> Path | None:
+        """The one file called `name` anywhere in the tree (case-insensitive); None if absent or ambiguous."""
+        found = self._by_name.get(name.casefold(), [])
+        return found[0] if len(found) == 1 else None
+
+    def find_stem(self, stem: str, suffixes: tuple[str, ...], under: Path | str | None = None) -> Path | None:
+        """A file `<stem><suffix>` for the first suffix that exists (labels that list ids without an extension)."""
+        for suffix in suffixes:
+            found = self.find(f"{stem}{suffix}", under=under)
+            if found is not None:
+                return found
+        return None
+
+    def files_under(self, folder: Path | str, suffixes: tuple[str, ...] = ()) -> list[Path]:
+        """Files inside `folder` (recursively), sorted by relative path; only `suffixes` (case-insensitive) if given."""
+        folder = Path(folder)
+        prefix = path_key((folder.relative_to(self.root) if folder.is_absolute() else folder).as_posix())
+        wanted = tuple(s.casefold() for s in suffixes)
+        found = [
+            path
+            for key, path in self._by_key.items()
+            if key[: len(prefix)] == prefix and (not wanted or path.suffix.casefold() in wanted)
+        ]
+        return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())

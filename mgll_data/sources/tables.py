@@ -1,0 +1,159 @@
+"""Reading label tables as public downloads ship them: CSV, TSV, whitespace-separated TXT, XLSX / XLS.
+
+Every adapter needs the same care: a UTF-8 BOM (RFMiD, BRSET), Windows line ends, latin-1 files, header
+names with stray spaces or another case (ODIR, IDRiD), and a clear error naming the file and the columns it
+lacks. `read_table` does all of it once and hands back string cells under canonical column names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mgll_data.errors import LayoutError
+from mgll_data.ontology.model import normalise_label
+
+TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "latin-1")  # latin-1 decodes any byte: the recorded fallback
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+@dataclass
+class Table:
+    """A label table: string cells (blank = ""), canonical column names, and how the file was read."""
+
+    frame: pd.DataFrame
+    file: Path
+    encoding: str | None
+    header_row: int = 1  # the file line (1-based) holding the header; data starts on the next line
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def rows(self) -> Iterable[tuple[str, dict[str, str]]]:
+        """(entry, row) pairs; `entry` names the row as a user finds it in the file ("row 7" = 7th data line)."""
+        for position, row in enumerate(self.frame.to_dict("records")):
+            yield f"{self.file.name}: line {position + self.header_row + 1}", row
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.frame.columns)
+
+
+def _separator(path: Path, sep: str | None) -> str | None:
+    if sep is not None:
+        return sep
+    suffix = path.suffix.casefold()
+    if suffix == ".tsv":
+        return "\t"
+    if suffix == ".txt":
+        return r"\s+"
+    return None  # sniffed below
+
+
+def _sniff(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_text(path: Path, source: str) -> tuple[str, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise LayoutError(source, path, f"a readable label table ({error.strerror or error})") from None
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte string")
+
+
+def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: Sequence[str] | None, sheet: int | str):
+    head = 0 if header else None
+    if path.suffix.casefold() in EXCEL_SUFFIXES:
+        try:
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False)
+        except ImportError as error:
+            raise LayoutError(source, path, f"an Excel file; install the reader it needs ({error})") from None
+        except (OSError, ValueError, KeyError) as error:
+            raise LayoutError(source, path, f"a readable Excel workbook ({error})") from None
+        return frame, None
+    text, encoding = _read_text(path, source)
+    separator = _separator(path, sep) or _sniff(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            dtype=str,
+            header=head,
+            names=names,
+            keep_default_na=False,
+            skipinitialspace=True,
+            engine="python" if len(separator) > 1 else "c",
+        )
+    except (ValueError, pd.errors.ParserError) as error:
+        raise LayoutError(source, path, f"a {separator!r}-separated table ({error})") from None
+    return frame, encoding
+
+
+def read_table(
+    path: Path,
+    *,
+    source: str,
+    required: Mapping[str, Sequence[str]] | Sequence[str] = (),
+    optional: Mapping[str, Sequence[str]] | Sequence[str] = (),
+    sep: str | None = None,
+    header: bool = True,
+    names: Sequence[str] | None = None,
+    sheet: int | str = 0,
+    keep_other_columns: bool = False,
+) -> Table:
+    """Read a label table and rename its columns to canonical names.
+
+    `required` / `optional` map a canonical name to the header spellings it may have (a plain list means the
+    canonical name is the only spelling). Headers match after trimming, case-folding and whitespace folding.
+    A missing required column raises `LayoutError` naming the file, the columns missing and the ones found;
+    a missing optional column is filled with "". With `header=False`, `names` gives the columns by position
+    (files without a header line, such as the COVIDx label lists); rows shorter than `names` are padded.
+    Only the named columns are kept unless `keep_other_columns` (tables whose label columns are the data, such
+    as RFMiD's 46 condition columns).
+    """
+    path = Path(path)
+    frame, encoding = _read_frame(path, source, sep, header, names, sheet)
+    frame = frame.fillna("").astype(str)
+    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    spellings = {**_spellings(required), **_spellings(optional)}
+    found = {normalise_label(c): c for c in frame.columns}
+    rename: dict[str, str] = {}
+    missing: list[str] = []
+    for canonical, options in spellings.items():
+        column = next((found[normalise_label(s)] for s in options if normalise_label(s) in found), None)
+        if column is not None:
+            rename[column] = canonical
+        elif canonical in _spellings(required):
+            missing.append(" or ".join(repr(s) for s in options))
+    if missing:
+        found_text = ", ".join(map(repr, frame.columns))
+        raise LayoutError(source, path, f"a table with the column(s) {'; '.join(missing)}; found {found_text}")
+    frame = frame.rename(columns=rename)
+    for canonical in spellings:
+        if canonical not in frame.columns:
+            frame[canonical] = ""
+    if not keep_other_columns:
+        frame = frame[list(spellings)]
+    frame = frame.apply(lambda column: column.str.strip())
+    return Table(frame.reset_index(drop=True), path, encoding, header_row=1 if header else 0)
+
+
+def _spellings(columns: Mapping[str, Sequence[str]] | Sequence[str]) -> dict[str, list[str]]:
+    if isinstance(columns, Mapping):
+        return {name: [name, *spellings] for name, spellings in columns.items()}
+    return {name: [name] for name in columns}
