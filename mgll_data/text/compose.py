@@ -1,15 +1,19 @@
 """Fill the three MGLL text granularities for one record, from its labels, keywords and report.
 
+Label states decide what the texts may claim. A record is normal only when its labels say `normal` (a source's
+normal class, or the report labeler's "No Finding"); a record whose only statements are negative ("ICDR grade
+0": no diabetic retinopathy) says exactly that, never "Normal, Healthy"; a record with no statement at all gets
+its keywords and report text, and empty texts only when it has none (an unlabelled row kept on purpose).
+
 Granularity 1 (`disease_text`) names the labels in ontology order ("Cardiomegaly, Pleural Effusion"; fundus
-records carry "Abnormal, " / "Normal, Healthy"); uncertain labels read "possible <name>". Granularity 2
-(`descriptions`) is the report's impression statements, then the source's keywords, then (normal studies
-only) the negative labels stated as such ("no pleural effusion"), then the ontology descriptions of the
-labels. Granularity 3 (`explanations`) is the report's findings sentences that mention a finding stated
-present or possible (for a normal study, its normal and negative statements), then the ontology
-explanations. Every sentence left out is counted in `dropped` under the filter's name. When nothing specific
-is known, the modality's normal sentences (`data/compose.yaml`) or, for uncertain-only records, those labels'
-ontology sentences fill the level, so all three levels are non-empty. Deterministic: no sampling, ontology
-order throughout.
+records carry "Abnormal, " / "Normal, Healthy"); uncertain labels read "possible <name>"; negative-only
+records read "No diabetic retinopathy". Granularity 2 (`descriptions`) is the report's impression statements,
+then the source's keywords, then (normal or negative-only records) the negative labels stated as such ("no
+pleural effusion"), then the ontology descriptions of the labels. Granularity 3 (`explanations`) is the report's
+findings sentences that mention a finding stated present or possible (for a normal study, its normal and
+negative statements), then the ontology explanations (negative-only records: what the absence means, from
+`data/compose.yaml`). Every sentence left out is counted in `dropped` under the filter's name. Deterministic:
+no sampling, ontology order throughout.
 """
 
 from __future__ import annotations
@@ -61,18 +65,29 @@ def _ontology_sentences(ids: list[str], attribute: str, modality: str) -> list[s
     return [sentence for finding_id in ids for sentence in getattr(ontology[finding_id], attribute)]
 
 
-def disease_text(modality: str, labels: list[str], uncertain_labels: list[str]) -> str:
-    """Granularity 1: the label names in ontology order, or the modality's normal text."""
+def _denied(negative_labels: list[str], modality: str) -> list[str]:
+    """Each negative label stated as the negative template says ("no pleural effusion"), in ontology order."""
+    ontology = load_ontology()
+    template = _conventions()["negative_template"]
+    return [template.format(name=ontology[i].display_name.lower()) for i in _ordered(negative_labels, modality)]
+
+
+def disease_text(modality: str, labels: list[str], uncertain_labels: list[str], negative_labels: list[str] = ()) -> str:
+    """Granularity 1: the label names in ontology order, the normal text when `normal` is stated, the negated
+    findings of a negative-only record, else "" (nothing stated)."""
     ontology = load_ontology()
     conventions = _conventions()
     positive = [i for i in _ordered(labels, modality) if i != "normal"]
     uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal" and i not in positive]
     names = [ontology[i].display_name for i in positive]
     names += [conventions["uncertain_template"].format(name=ontology[i].display_name.lower()) for i in uncertain]
-    if not names:
+    if names:
+        prefix = conventions["abnormal_prefix"].get(modality)
+        return ", ".join([prefix, *names] if prefix else names)
+    if "normal" in labels:
         return conventions["normal_text"][modality]
-    prefix = conventions["abnormal_prefix"].get(modality)
-    return ", ".join([prefix, *names] if prefix else names)
+    denied = ", ".join(_denied(list(negative_labels), modality))
+    return denied[:1].upper() + denied[1:]
 
 
 def _report_filters(sentences: list[str], policy: TextPolicy, dropped: Counter) -> list[str]:
@@ -142,14 +157,19 @@ def compose_texts(
     ontology = load_ontology()
     pathologies = [i for i in _ordered(labels, modality) if i != "normal"]
     uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal"]
-    is_normal = not [i for i in [*pathologies, *uncertain] if ontology[i].kind != "device"]
+    present = [i for i in [*pathologies, *uncertain] if ontology[i].kind != "device"]
+    is_normal = "normal" in labels and not present
     impression, findings = _report_sentences(report, is_normal, policy, dropped) if report else ([], [])
 
-    basis = pathologies or uncertain or ["normal"]
-    denied = []
-    if is_normal:  # a normal study's explicit negatives are statements about it ("no pleural effusion")
-        template = _conventions()["negative_template"]
-        denied = [template.format(name=ontology[i].display_name.lower()) for i in _ordered(negative_labels, modality)]
+    basis = pathologies or uncertain or (["normal"] if is_normal else [])
+    denied, absent = [], []
+    if not present:  # a normal or negative-only record's explicit negatives are statements about it
+        denied = _denied(negative_labels, modality)
+        if not basis:
+            template = _conventions()["absent_explanation_template"]
+            absent = [
+                template.format(name=ontology[i].display_name.lower()) for i in _ordered(negative_labels, modality)
+            ]
     descriptions = _keep(
         [*impression, *keywords, *denied, *_ontology_sentences(basis, "descriptions", modality)],
         policy.max_descriptions,
@@ -157,11 +177,15 @@ def compose_texts(
         "over_max_descriptions",
     )
     explanations = _keep(
-        [*findings, *_ontology_sentences(basis, "explanations", modality)],
+        [*findings, *absent, *_ontology_sentences(basis, "explanations", modality)],
         policy.max_explanations,
         dropped,
         "over_max_explanations",
     )
-    text = disease_text(modality, labels, uncertain_labels)
-    # A level every filter emptied still gets a sentence: the disease text itself is always true.
-    return GranularTexts(text, descriptions or [text], explanations or [text], dict(sorted(dropped.items())))
+    text = disease_text(modality, labels, uncertain_labels, negative_labels) or "; ".join(keywords)
+    if not text and impression:
+        text = impression[0]
+    # A level every filter emptied still gets a sentence: the disease text itself is always true. Only a record
+    # with no statement at all (an unlabelled row kept on purpose) ends with empty texts.
+    fallback = [text] if text else []
+    return GranularTexts(text, descriptions or fallback, explanations or fallback, dict(sorted(dropped.items())))

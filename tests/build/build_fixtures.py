@@ -55,7 +55,7 @@ class CsvSource(Source):
                     image_path=self.root / "images" / row["image"],
                     split=row["split"] or None,
                     laterality="L" if row["image"].endswith("_l.png") else "R",
-                    labels=[x for x in row["labels"].split("|") if x],
+                    labels=[x for x in row["labels"].split("|") if x] or ["normal"],
                     keywords=[x.replace("_", " ") for x in row["labels"].split("|") if x],
                     attributes={"age": 50.0, "sex": "F"},
                     source_file="index.csv",

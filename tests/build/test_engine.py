@@ -81,7 +81,7 @@ def test_rows_carry_record_fields_and_portable_provenance(tmp_path, fundus_tree)
     assert row["geometry"]["orig_width"] == 24
     assert row["provenance"] == {
         "source_file": "index.csv", "source_entry": "11", "image_file": "images/p004_1_l.png",
-        "source_version": "1", "licence_class": "open",
+        "source_version": "1", "licence_class": "open", "adapter": "csv_fundus", "related_files": [],
     }
 
 

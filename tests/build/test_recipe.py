@@ -38,7 +38,7 @@ def test_unknown_key_is_named_with_allowed_keys(tmp_path):
     message = str(error.value)
     assert str(path) in message
     assert "sources.0.rot: unknown key" in message
-    assert "allowed keys: name, options, root, split" in message
+    assert "allowed keys: id, name, options, root, split, unlabelled" in message
 
 
 def test_bad_literal_lists_allowed_values(tmp_path):

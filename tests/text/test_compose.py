@@ -40,10 +40,30 @@ def test_cxr_labels_in_ontology_order_with_uncertain_phrased() -> None:
     assert texts.disease_text == "Cardiomegaly, Pleural Effusion, possible pneumonia"
 
 
-def test_nothing_known_still_fills_every_level() -> None:
+def test_nothing_stated_is_not_normal() -> None:
+    """No label state at all: nothing may be claimed, least of all "No Finding" (kept unlabelled rows)."""
     texts = _compose("cxr")
-    assert texts.disease_text == "No Finding"
-    assert texts.descriptions and texts.explanations
+    assert (texts.disease_text, texts.descriptions, texts.explanations) == ("", [], [])
+    keywords_only = _compose("fundus", keywords=["peripheral scar"])
+    assert keywords_only.disease_text == "peripheral scar"
+    assert "Normal" not in keywords_only.disease_text
+    assert not any("healthy" in d for d in keywords_only.descriptions)
+
+
+def test_negative_only_grade_zero_says_no_retinopathy_not_normal() -> None:
+    """ICDR grade 0 maps to a negative diabetic_retinopathy: granularities 1-3 state the absence only."""
+    texts = _compose("fundus", negative=["diabetic_retinopathy"])
+    assert texts.disease_text == "No diabetic retinopathy"
+    assert texts.descriptions[0] == "no diabetic retinopathy"
+    assert texts.explanations == ["no signs of diabetic retinopathy are seen on this image"]
+    everything = " ".join([texts.disease_text, *texts.descriptions, *texts.explanations]).lower()
+    assert "normal" not in everything and "healthy" not in everything
+
+
+def test_stated_normal_with_negatives_keeps_normal_texts() -> None:
+    texts = _compose("fundus", ["normal"], negative=["diabetic_retinopathy"])
+    assert texts.disease_text == "Normal, Healthy"
+    assert "no diabetic retinopathy" in texts.descriptions
 
 
 def test_report_sentences_become_descriptions_and_explanations() -> None:
