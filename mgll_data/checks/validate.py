@@ -268,7 +268,8 @@ def _scan_shard(
                 for label in row.get(column) or []:
                     if label not in ontology:
                         unknown[(column, str(label))].append(record_id)
-            if "disease_text" in row and not (row["disease_text"] or "").strip():
+            unlabelled = (row.get("attributes") or {}).get("unlabelled") is True  # kept on purpose: texts may be empty
+            if "disease_text" in row and not (row["disease_text"] or "").strip() and not unlabelled:
                 empty_text.append(record_id)
             if check_images and "image" in row:
                 problem = _image_problem(row["image"], row.get("width"), row.get("height"))
@@ -290,7 +291,8 @@ def _scan_shard(
         for value, ids in sorted(bad_split.items())
     ]
     if empty_text:
-        found.append(Violation(file, "empty-text", f"empty disease_text ({_examples(empty_text)})"))
+        rows_text = _examples(empty_text)
+        found.append(Violation(file, "empty-text", f"empty disease_text on a row not marked unlabelled ({rows_text})"))
     found += [Violation(file, "image", problem) for problem in images]
     return found
 

@@ -61,6 +61,8 @@ class FolderSource(Source):
             self.csv = path if path.is_absolute() else self.root / path
             if not self.csv.is_file():
                 raise LayoutError(self.name, self.root, f"the CSV {self.csv} named by option csv")
+        elif not self.files.files_under(self.root, IMAGE_SUFFIXES):
+            raise LayoutError(self.name, self.root, f"image files ({', '.join(IMAGE_SUFFIXES)}) under the root")
 
     def records(self) -> Iterator[RawRecord | Reject]:
         from mgll_data.ontology import load_ontology
@@ -72,10 +74,7 @@ class FolderSource(Source):
             yield from self._listed(ontology)
 
     def _walk(self, ontology: Any) -> Iterator[RawRecord | Reject]:
-        paths = self.files.files_under(self.root, IMAGE_SUFFIXES)
-        if not paths:
-            raise LayoutError(self.name, self.root, f"image files ({', '.join(IMAGE_SUFFIXES)}) under the root")
-        for path in paths:
+        for path in self.files.files_under(self.root, IMAGE_SUFFIXES):
             relative = path.relative_to(self.root).as_posix()
             problem = self.check_image_file(path)
             if problem:

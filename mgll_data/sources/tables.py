@@ -80,7 +80,10 @@ def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: S
     head = 0 if header else None
     if path.suffix.casefold() in EXCEL_SUFFIXES:
         try:
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False)
+            engine = "xlrd" if path.suffix.casefold() == ".xls" else "openpyxl"
+            frame = pd.read_excel(
+                path, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False, engine=engine
+            )
         except ImportError as error:
             raise LayoutError(source, path, f"an Excel file; install the reader it needs ({error})") from None
         except (OSError, ValueError, KeyError) as error:

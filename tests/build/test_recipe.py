@@ -115,10 +115,38 @@ def test_official_split_choice_per_source(tmp_path):
     assert [recipe.keeps_official_split(s) for s in recipe.sources] == [True, False]
 
 
-@pytest.mark.parametrize("name", ["odir.yaml", "iu_xray.yaml", "fundus-and-cxr.yaml"])
-def test_example_recipes_validate(name):
-    recipe = load_recipe(Path(__file__).resolve().parents[2] / "recipes" / name)
+RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes").glob("*.yaml"))
+
+
+def test_recipes_folder_is_not_empty():
+    assert len(RECIPES) >= 4
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=[p.name for p in RECIPES])
+def test_every_recipe_file_validates(path):
+    """Every file in recipes/ validates: build recipes name registered adapters; train/eval configs load."""
+    from mgll_data.eval.config import load_eval_config
+    from mgll_data.sources import available_sources
+    from mgll_data.train.config import load_train_config
+
+    if path.name.startswith("train-"):
+        assert load_train_config(path).data.dataset
+        return
+    if path.name.startswith("eval-"):
+        assert load_eval_config(path)
+        return
+    recipe = load_recipe(path)
     assert recipe.sources and all(not s.root.startswith("/") for s in recipe.sources)
+    unknown = [s.name for s in recipe.sources if s.name not in available_sources()]
+    assert not unknown, f"{path.name} names unregistered adapters {unknown}"
+
+
+def test_one_adapter_twice_needs_distinct_ids(tmp_path):
+    twice = {**MINIMAL, "sources": [{"name": "folder", "root": "a"}, {"name": "folder", "root": "b"}]}
+    with pytest.raises(RecipeError, match="source entry ids must be unique; repeated: folder"):
+        load_recipe(write_recipe(tmp_path / "twice", twice))
+    named = {**twice, "sources": [{"name": "folder", "root": "a"}, {"name": "folder", "id": "mine", "root": "b"}]}
+    assert [s.entry_id for s in load_recipe(write_recipe(tmp_path / "named", named)).sources] == ["folder", "mine"]
 
 
 def test_unknown_adapter_names_the_recipe_key(tmp_path, monkeypatch):

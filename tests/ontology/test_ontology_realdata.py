@@ -11,8 +11,6 @@ import pytest
 from mgll_data.ontology import load_ontology
 from mgll_data.ontology.lint import odir_keywords
 
-REFERENCE_TABLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "tables"
-
 
 @pytest.fixture(scope="module")
 def onto():
@@ -78,8 +76,8 @@ def test_openi_gold_header_resolves_in_order(onto, realdata):
     assert onto.map_label("openi_gold14", "normal").positive == ["normal"]
 
 
-def test_chexpert_14_in_chexpert_tasks_order(onto):
-    with open(REFERENCE_TABLES / "chexpert_labels.tsv", encoding="utf-8") as handle:
+def test_chexpert_14_in_chexpert_tasks_order(onto, shared_reference):
+    with open(shared_reference / "tables" / "chexpert_labels.tsv", encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle if line.startswith("CHEXPERT_TASKS\t")]
     tasks = [value for _, _, value, *_ in sorted(rows, key=lambda r: int(r[1]))]
     assert len(tasks) == 14
