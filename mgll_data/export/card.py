@@ -18,6 +18,7 @@ import yaml
 
 from mgll_data.export.folder import CARD_FILE, DATA_DIR, SPLITS
 from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
+from mgll_data.rejects import reason_table
 from mgll_data.sources.base import LICENCE_CLASSES
 
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
@@ -149,7 +150,11 @@ def _counts_section(title: str, counts: dict[str, int], key_name: str, empty: st
     if not counts:
         return [*lines, empty]
     rows = [[key, count] for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-    return [*lines, _table([key_name, "count"], rows)]
+    if key_name != "reason":
+        return [*lines, _table([key_name, "count"], rows)]
+    meanings = reason_table()
+    rows = [[key, count, meanings[key].meaning if key in meanings else ""] for key, count in rows]
+    return [*lines, _table([key_name, "count", "meaning"], rows)]
 
 
 def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
@@ -180,6 +185,10 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
             ["column", "granularity", "what it holds"],
             [[row["column"], row["level"], row["meaning"]] for row in text["granularities"]],
         ),
+        "",
+        "## Label states",
+        "",
+        text["label_states"],
         "",
         "## Record fields",
         "",
