@@ -19,7 +19,6 @@ from mgll_data.images.policy import ImagePolicy
 from mgll_data.text.policy import TextPolicy
 
 DEMO_SCHEME = "demo://"
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
 
 class SourceSpec(BaseModel):

@@ -23,7 +23,8 @@ from mgll_data.build.workdir import WorkDir, atomic_write_text
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.errors import MgllError
 from mgll_data.images.rejects import RejectReason
-from mgll_data.recipe import SPLITS, Recipe
+from mgll_data.output_layout import SPLITS
+from mgll_data.recipe import Recipe
 from mgll_data.schema import SCHEMA_VERSION
 from mgll_data.sources.base import Source
 

@@ -20,8 +20,8 @@ from typing import Any
 from mgll_data.build.rows import path_in_source
 from mgll_data.build.splits import patient_split
 from mgll_data.build.workdir import WorkDir
-from mgll_data.recipe import SPLITS, Recipe, SourceSpec
-from mgll_data.schema import shard_file_name
+from mgll_data.output_layout import SPLITS, shard_file_name
+from mgll_data.recipe import Recipe, SourceSpec
 from mgll_data.sources.base import RawRecord, Reject, Source
 
 

@@ -23,7 +23,7 @@ from PIL import Image
 
 from mgll_data.build.writer import file_sha256
 from mgll_data.errors import ValidationError
-from mgll_data.export.folder import (
+from mgll_data.output_layout import (
     CARD_FILE,
     DATA_DIR,
     MANIFEST_FILE,
