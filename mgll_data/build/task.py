@@ -22,10 +22,13 @@ from mgll_data.text import compose_texts
 
 
 def is_complete(task: Task, work: WorkDir) -> bool:
-    """A task is done when its completion record matches its content hash and its shard is on disk."""
+    """A task is done when its completion record matches its content hash and the shard on disk has the
+    recorded checksum: a shard damaged or replaced since (same size or not) is rebuilt, not reused."""
     done = work.read_done(task.shard_name)
     shard = work.data / task.shard_name
-    return bool(done) and done["key"] == task.key and shard.is_file() and shard.stat().st_size == done["bytes"]
+    if not done or done.get("key") != task.key or not shard.is_file() or shard.stat().st_size != done.get("bytes"):
+        return False
+    return file_sha256(shard) == done.get("sha256")
 
 
 def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir) -> dict[str, Any]:
