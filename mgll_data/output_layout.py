@@ -43,7 +43,17 @@ PLAN_REJECTS_FILE = "plan-rejects.jsonl"
 TMP_PREFIX = ".tmp-"
 # Shard names as the Hub's own uploads name them; `shard_file_name` writes them, `parse_shard_name` reads them.
 SHARD_NAME = re.compile(r"^(?P<split>[A-Za-z_]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$")
-REJECT_COLUMNS: tuple[str, ...] = ("source", "item", "stage", "reason", "detail", "record_id")
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("item", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("record_id", pa.string()),
+    ]
+)
+REJECT_COLUMNS: tuple[str, ...] = tuple(REJECTS_SCHEMA.names)
 MANIFEST_KEYS: tuple[str, ...] = (
     "schema_version",
     "tool_version",
