@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from mgll_data.build.plan import SourceMeta, Task, load_task_records
-from mgll_data.build.rows import make_row, path_in_source
+from mgll_data.build.rows import make_row, path_in_source, relative_text
 from mgll_data.build.workdir import WorkDir
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.images import ImageRejected, process_image
@@ -42,8 +42,10 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
             try:
                 image = process_image(record.image_path, record.modality, recipe.image)
             except ImageRejected as error:
-                item = path_in_source(record.image_path, sources[record.source].root)
-                reject = Reject(record.source, item, "image", error.reason, error.detail, record.id)
+                root = sources[record.source].root
+                item = path_in_source(record.image_path, root)
+                detail = relative_text(error.detail, root)
+                reject = Reject(record.source, item, "image", error.reason, detail, record.id)
                 rejects.append(dataclasses.asdict(reject))
                 continue
             texts = compose_texts(
