@@ -324,7 +324,8 @@ def test_progress_reports_planning_and_shards(tmp_path, fundus_tree):
 
 
 def test_an_id_emitted_twice_is_a_plan_reject_naming_both_entries(tmp_path):
-    write_tree(tmp_path / "fundus", [{"image": "same.png", "patient": "A"}, {"image": "same.png", "patient": "A"}])
+    row = {"image": "same.png", "patient": "A", "labels": "glaucoma"}
+    write_tree(tmp_path / "fundus", [row, row])
     result = build_fixture(tmp_path)
     assert result.manifest["sources"]["csv_fundus"]["rows"] == 1
     (reject,) = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
