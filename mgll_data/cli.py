@@ -85,13 +85,16 @@ def build_command(
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes for the local backend."),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray (needs the ray extra)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or build messages."),
+    break_lock: bool = typer.Option(
+        False, "--break-lock", help="Take over the output folder's lock from a build that is gone (crashed machine)."
+    ),
 ) -> None:
     """Build a dataset folder from a recipe: resumable (rerun after a kill), deterministic, with progress."""
     from mgll_data.build import BuildProgress, build
     from mgll_data.build.summary import summary_table
 
     progress = BuildProgress(quiet=quiet, console=console)
-    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress)
+    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress, break_lock=break_lock)
     console.print(summary_table(result), highlight=False)
 
 
@@ -282,5 +285,5 @@ def main() -> None:
     except MgllError as error:
         # soft_wrap keeps long paths on one line; escape keeps "mgll-data[ray]" from being read as markup
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-        sys.exit(2)
+        sys.exit(getattr(error, "exit_code", 2))
 

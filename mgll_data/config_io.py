@@ -75,7 +75,13 @@ def load_config(path: Path | str, model: type[ModelT]) -> ModelT:
     if not path.is_file():
         raise RecipeError(f"{path}: file not found (expected a YAML {model.__name__})")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecipeError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 YAML") from None
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot be read ({exc.strerror}); expected a readable YAML file") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RecipeError(f"{path}: not valid YAML: {exc}") from None
     return parse_config(data, model, str(path))

@@ -19,7 +19,14 @@ from mgll_data.images.policy import ImagePolicy
 from mgll_data.text.policy import TextPolicy
 
 DEMO_SCHEME = "demo://"
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
+
+
+def portable_root(root: str) -> str:
+    """A root as it may be published: relative and demo:// roots as written, an absolute or home-relative one
+    reduced to its last folder name (`<local>/ODIR-5K`), so no path of the build machine leaves it."""
+    if root.startswith(DEMO_SCHEME) or not (Path(root).is_absolute() or root.startswith("~")):
+        return root
+    return f"<local>/{Path(root).expanduser().name}"
 
 
 class SourceSpec(BaseModel):
@@ -141,8 +148,12 @@ class Recipe(BaseModel):
         return source.split == "official" if source.split else self.split.keep_official
 
     def as_json(self) -> dict[str, Any]:
-        """The validated recipe with defaults filled in, as written in the manifest."""
-        return self.model_dump(mode="json")
+        """The validated recipe with defaults filled in, as written in the manifest (absolute roots shortened:
+        the manifest is published, the builder's folders are not)."""
+        data = self.model_dump(mode="json")
+        for source in data["sources"]:
+            source["root"] = portable_root(source["root"])
+        return data
 
     def content_hash(self) -> str:
         """Hash of everything that shapes the shards; name, description and output folder are not part of it."""

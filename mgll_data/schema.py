@@ -9,7 +9,6 @@ Renaming or removing a field needs a `SCHEMA_VERSION` bump; adding one does not.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,13 +215,3 @@ def empty_attributes() -> dict[str, Any]:
 
 def empty_geometry() -> dict[str, Any]:
     return {f.name: None for f in GEOMETRY_TYPE}
-
-
-# The output folder's shard names (`data/{split}-{i:05d}-of-{n:05d}.parquet`), as the Hub's own uploads name them.
-SHARD_NAME = re.compile(r"^(?P<split>[A-Za-z_]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$")
-
-
-def shard_file_name(split: str, index: int, count: int) -> str:
-    """The file name of shard `index` (0-based) of `count` in `split`; `SHARD_NAME` parses it back."""
-    return f"{split}-{index:05d}-of-{count:05d}.parquet"
-

@@ -6,10 +6,14 @@ to a Ray cluster. All build logic stays in `run_task`, so backends stay small an
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from mgll_data.build.endings import WorkerLost
+from mgll_data.build.orphans import init_worker
 from mgll_data.build.plan import SourceMeta, Task
 from mgll_data.build.task import run_task
 from mgll_data.build.workdir import WorkDir
@@ -28,16 +32,28 @@ def run_local(
         for task in tasks:
             yield runner(task, recipe, sources, work)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending = {pool.submit(runner, task, recipe, sources, work) for task in tasks}
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-        finally:
-            for future in pending:
-                future.cancel()
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
+    pending = {pool.submit(runner, task, recipe, sources, work): task for task in tasks}
+    ended = False
+    try:
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise WorkerLost(f"a worker process died while building {task.shard_name}") from None
+                yield result
+        ended = True
+    finally:
+        # An early end (an error, Ctrl-C, a dead worker) abandons the running shards: their temporary files are
+        # cleared by the next build, and no worker is left behind.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=ended, cancel_futures=True)
+        if not ended:
+            for process in processes:
+                process.terminate()
 
 
 def check_backend(backend: str) -> None:

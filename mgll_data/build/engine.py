@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mgll_data.build import guard
 from mgll_data.build.backends import TaskRunner, check_backend, run_tasks
+from mgll_data.build.endings import WorkerLost, explain
 from mgll_data.build.finalize import finalize
 from mgll_data.build.plan import plan_tasks, source_meta
 from mgll_data.build.progress import BuildProgress
@@ -58,16 +60,49 @@ def run_build(
     backend: str = "local",
     progress: BuildProgress | None = None,
     runner: TaskRunner = run_task,
+    break_lock: bool = False,
 ) -> BuildResult:
-    """Build from already-constructed sources (one per recipe entry, matched by entry id)."""
+    """Build from already-constructed sources (one per recipe entry, matched by entry id).
+
+    The folder is checked (ours or empty, apart from every input) before anything is written, and written
+    only under its lock; a build that stops early ends with one `BuildStopped` line saying how to resume.
+    """
     check_backend(backend)
     specs = {spec.entry_id: spec for spec in recipe.sources}
     missing = [source.entry_id for source in sources if source.entry_id not in specs]
     if missing or len(sources) != len(specs):
         raise RecipeError(f"{recipe.origin}: sources {missing or sorted(specs)} do not match the recipe's sources")
     ordered = sorted(sources, key=lambda source: list(specs).index(source.entry_id))
+    out = Path(out_dir)
+    guard.refuse_overlap(out, {source.entry_id: source.root for source in ordered})
+    guard.check_claimable(out, recipe.name)
+    work = WorkDir(out)
+    counts = {"done": 0, "total": None}
+    try:
+        work.root.mkdir(parents=True, exist_ok=True)
+        with guard.build_lock(out, break_lock):
+            guard.write_marker(out, recipe.name)
+            return _locked_build(recipe, ordered, work, workers, backend, progress, runner, counts)
+    except (KeyboardInterrupt, OSError, WorkerLost) as error:
+        ending = explain(error, out, counts["done"], counts["total"])
+        if ending is None:
+            raise
+        raise ending from None
+
+
+def _locked_build(
+    recipe: Recipe,
+    ordered: list[Source],
+    work: WorkDir,
+    workers: int,
+    backend: str,
+    progress: BuildProgress | None,
+    runner: TaskRunner,
+    counts: dict[str, Any],
+) -> BuildResult:
+    """Plan, run and finalise while holding the lock; `counts` tracks shards done for the ending message."""
+    specs = {spec.entry_id: spec for spec in recipe.sources}
     progress = progress or BuildProgress(quiet=True)
-    work = WorkDir(Path(out_dir))
     code_hash = code_fingerprint()
     message = work.prepare(recipe.content_hash(), code_hash)
     with progress:
@@ -77,11 +112,14 @@ def run_build(
         pairs = [(specs[s.entry_id], s) for s in ordered]
         tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read)
         pending = [task for task in tasks if not is_complete(task, work)]
+        counts.update(done=len(tasks) - len(pending), total=len(tasks))
         progress.start_tasks(len(tasks), len(tasks) - len(pending))
         metas = {source.entry_id: source_meta(source) for source in ordered}
         for done in run_tasks(backend, pending, recipe, metas, work, workers, runner):
+            counts["done"] += 1
             progress.task_done(done["rows"])
     manifest = finalize(recipe, ordered, tasks, work)
+    work.write_state(recipe.content_hash(), code_hash, finished=True)
     work.clear_tasks()
     return BuildResult(work.out, manifest, len(pending), len(tasks) - len(pending))
 
@@ -92,10 +130,13 @@ def build_recipe(
     workers: int = 1,
     backend: str = "local",
     progress: BuildProgress | None = None,
+    break_lock: bool = False,
 ) -> BuildResult:
     """Build a validated recipe with the registered source adapters."""
     check_backend(backend)
-    return run_build(recipe, open_sources(recipe), recipe.output_dir(out), workers, backend, progress)
+    return run_build(
+        recipe, open_sources(recipe), recipe.output_dir(out), workers, backend, progress, break_lock=break_lock
+    )
 
 
 def build(
@@ -104,6 +145,7 @@ def build(
     workers: int = 1,
     backend: str = "local",
     progress: BuildProgress | None = None,
+    break_lock: bool = False,
 ) -> BuildResult:
     """`mgll-data build`: load the recipe file and build it."""
-    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress)
+    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress, break_lock)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,20 +23,24 @@ from mgll_data.build.workdir import WorkDir, atomic_write_text
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.errors import MgllError
 from mgll_data.images.rejects import RejectReason
-from mgll_data.recipe import SPLITS, Recipe
+from mgll_data.output_layout import MANIFEST_FILE, REJECTS_FILE, REJECTS_SCHEMA, SPLITS
+from mgll_data.recipe import Recipe, portable_root
 from mgll_data.schema import SCHEMA_VERSION
 from mgll_data.sources.base import Source
 
-REJECTS_SCHEMA = pa.schema(
-    [
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("item", pa.string(), nullable=False),
-        pa.field("stage", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("detail", pa.string()),
-        pa.field("record_id", pa.string()),
-    ]
-)
+
+class SourceInfo(Protocol):
+    """What the manifest says about a source entry: an adapter instance, or a generator's declaration."""
+
+    entry_id: str
+    name: str
+    modality: str
+    licence_class: str
+    citation: str
+    homepage: str
+    version: str
+
+
 LIBRARIES = ("pyarrow", "datasets", "pillow", "numpy", "pydicom", "pydantic", "spacy", "huggingface-hub")
 
 
@@ -133,7 +137,7 @@ def all_rejects(work: WorkDir, done: Iterable[dict[str, Any]]) -> Iterator[dict[
 def write_rejects(out_dir: Path, rejects: Iterable[dict[str, Any]], batch_rows: int = 10_000) -> Counter:
     """Stream every reject into `rejects.parquet`; return counts per (source, reason)."""
     counts: Counter = Counter()
-    with ShardWriter(out_dir / "rejects.parquet", batch_rows, REJECTS_SCHEMA) as writer:
+    with ShardWriter(out_dir / REJECTS_FILE, batch_rows, REJECTS_SCHEMA) as writer:
         for reject in rejects:
             counts[(reject["source"], reject["reason"])] += 1
             writer.write({name: reject.get(name) for name in REJECTS_SCHEMA.names})
@@ -141,13 +145,13 @@ def write_rejects(out_dir: Path, rejects: Iterable[dict[str, Any]], batch_rows: 
 
 
 def build_manifest(
-    recipe: Recipe,
-    sources: list[Source],
-    tasks: list[Task],
-    done: dict[str, dict[str, Any]],
-    reject_counts: Counter,
+    recipe: Recipe, sources: Sequence[SourceInfo], records: list[dict[str, Any]], reject_counts: Counter
 ) -> dict[str, Any]:
-    records = [done[task.shard_name] for task in tasks]
+    """The manifest from the shards' completion records (in output order) and the reject counts.
+
+    `sources` need the adapter's class attributes (name, licence_class, citation, homepage, version, modality),
+    so generated datasets (the synthetic benchmark) describe themselves the same way adapters do.
+    """
     by_source_split: dict[str, dict[str, int]] = {spec.entry_id: {} for spec in recipe.sources}
     text_filters: Counter[str] = Counter()
     for record in records:
@@ -160,7 +164,7 @@ def build_manifest(
     for (source, reason), n in reject_counts.items():
         rejects_by_reason[reason] += n
         rejects_by_source[source] += n
-    roots = {spec.entry_id: spec.root for spec in recipe.sources}
+    roots = {spec.entry_id: portable_root(spec.root) for spec in recipe.sources}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": _version("mgll-data"),
@@ -199,7 +203,7 @@ def build_manifest(
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
-    path = out_dir / "manifest.json"
+    path = out_dir / MANIFEST_FILE
     atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     return path
 
@@ -214,9 +218,9 @@ def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: Wor
     if not any(record["rows"] for record in done.values()):
         reasons = ", ".join(f"{source}: {reason} {n}" for (source, reason), n in sorted(reject_counts.items()))
         reasons = reasons or "the sources listed no records"
-        raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / 'rejects.parquet'}")
+        raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / REJECTS_FILE}")
     check_no_leakage(work.data / task.shard_name for task in tasks)
-    manifest = build_manifest(recipe, sources, tasks, done, reject_counts)
+    manifest = build_manifest(recipe, sources, [done[task.shard_name] for task in tasks], reject_counts)
     write_manifest(work.out, manifest)
     from mgll_data.export.card import write_card
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mgll_data.build.rows import path_in_source
+from mgll_data.build.rows import path_in_source, relative_text
 from mgll_data.build.splits import patient_split
 from mgll_data.build.workdir import WorkDir
-from mgll_data.recipe import SPLITS, Recipe, SourceSpec
-from mgll_data.schema import shard_file_name
+from mgll_data.output_layout import SPLITS, shard_file_name
+from mgll_data.recipe import Recipe, SourceSpec
 from mgll_data.sources.base import RawRecord, Reject, Source
 
 
@@ -81,6 +81,29 @@ def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Re
     return None
 
 
+class _Repeats:
+    """Ids and image files already planned: a second record with either becomes a reject naming both entries,
+    found here, before any shard is written (the first entry, in source order, is kept)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.images: dict[str, tuple[str, str]] = {}
+
+    def check(self, record: RawRecord, spec: SourceSpec, item: str) -> Reject | None:
+        entry = f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
+        if record.id in self.ids:
+            detail = f"{entry} repeats the id of {self.ids[record.id]} (kept)"
+            return Reject(spec.entry_id, item, "plan", "duplicate_id", detail, record.id)
+        image = str(record.image_path)
+        if image in self.images:
+            kept_id, kept_entry = self.images[image]
+            detail = f"{entry} lists the image of {kept_id} ({kept_entry}, kept)"
+            return Reject(spec.entry_id, item, "plan", "duplicate_image", detail, record.id)
+        self.ids[record.id] = entry
+        self.images[image] = (record.id, entry)
+        return None
+
+
 class _SplitBuffer:
     """Records of one split waiting to be spilled as a task file."""
 
@@ -119,16 +142,24 @@ def plan_tasks(
     """
     recipe_hash = recipe.content_hash()
     buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
+    repeats = _Repeats()
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
             for item in source.records():
                 on_record()
                 root = str(source.root)
                 if isinstance(item, Reject):
-                    problem = dataclasses.replace(item, source=spec.entry_id, item=path_in_source(item.item, root))
+                    problem = dataclasses.replace(
+                        item,
+                        source=spec.entry_id,
+                        item=path_in_source(item.item, root),
+                        detail=relative_text(item.detail, root),
+                    )
                 else:
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = _check(item, spec, recipe, root)
+                    problem = _check(item, spec, recipe, root) or repeats.check(
+                        item, spec, path_in_source(item.image_path, root)
+                    )
                 if problem is not None:
                     rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
                     continue

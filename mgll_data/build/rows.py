@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +28,15 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def image_file_name(record_id: str, image_format: str) -> str:
-    """A file name for the image struct's `path` that is unique per id and safe on every filesystem."""
-    return f"{_UNSAFE.sub('_', record_id.replace('/', '__'))}.{image_format}"
+    """A file name for the image struct's `path` that is unique per id and safe on every filesystem.
+
+    Ids of safe characters map one to one ('/' becomes '__'); any other id (`a b` beside `a_b`, `a__b` beside
+    `a/b`) also gets a short hash of the id, so two rows never share a stored path (exports write files by it).
+    """
+    safe = _UNSAFE.sub("_", record_id.replace("/", "__"))
+    if _UNSAFE.search(record_id.replace("/", "")) or "__" in record_id:
+        safe += "-" + hashlib.sha256(record_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{safe}.{image_format}"
 
 
 def path_in_source(path: Path | str, root: str) -> str:
@@ -39,6 +48,13 @@ def path_in_source(path: Path | str, root: str) -> str:
         return path.resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def relative_text(text: str, root: str) -> str:
+    """`text` (a reject detail, a decoder message) with the source root's absolute path taken out of it."""
+    for prefix in {str(Path(root)), str(Path(root).resolve())}:
+        text = text.replace(prefix + os.sep, "")
+    return text
 
 
 def to_stored_coordinates(attributes: dict[str, Any], geometry: dict[str, Any]) -> dict[str, Any]:

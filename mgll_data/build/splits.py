@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mgll_data.errors import ValidationError
-from mgll_data.recipe import SPLITS
+from mgll_data.output_layout import SPLITS
 
 _HASH_SCALE = float(2**64)
 

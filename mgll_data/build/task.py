@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from mgll_data.build.plan import SourceMeta, Task, load_task_records
-from mgll_data.build.rows import make_row, path_in_source
+from mgll_data.build.rows import make_row, path_in_source, relative_text
 from mgll_data.build.workdir import WorkDir
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.images import ImageRejected, process_image
@@ -22,10 +22,13 @@ from mgll_data.text import compose_texts
 
 
 def is_complete(task: Task, work: WorkDir) -> bool:
-    """A task is done when its completion record matches its content hash and its shard is on disk."""
+    """A task is done when its completion record matches its content hash and the shard on disk has the
+    recorded checksum: a shard damaged or replaced since (same size or not) is rebuilt, not reused."""
     done = work.read_done(task.shard_name)
     shard = work.data / task.shard_name
-    return bool(done) and done["key"] == task.key and shard.is_file() and shard.stat().st_size == done["bytes"]
+    if not done or done.get("key") != task.key or not shard.is_file() or shard.stat().st_size != done.get("bytes"):
+        return False
+    return file_sha256(shard) == done.get("sha256")
 
 
 def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir) -> dict[str, Any]:
@@ -39,8 +42,10 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
             try:
                 image = process_image(record.image_path, record.modality, recipe.image)
             except ImageRejected as error:
-                item = path_in_source(record.image_path, sources[record.source].root)
-                reject = Reject(record.source, item, "image", error.reason, error.detail, record.id)
+                root = sources[record.source].root
+                item = path_in_source(record.image_path, root)
+                detail = relative_text(error.detail, root)
+                reject = Reject(record.source, item, "image", error.reason, detail, record.id)
                 rejects.append(dataclasses.asdict(reject))
                 continue
             texts = compose_texts(

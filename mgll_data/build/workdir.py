@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mgll_data.errors import MgllError
+from mgll_data.output_layout import (
+    DATA_DIR,
+    DONE_DIR,
+    PLAN_REJECTS_FILE,
+    STATE_FILE,
+    TASKS_DIR,
+    TMP_PREFIX,
+    WORK_DIR,
+)
 
-WORK_DIR_NAME = ".mgll-build"
-TMP_PREFIX = ".tmp-"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CODE_SUFFIXES = (".py", ".yaml", ".yml", ".tsv", ".csv", ".json", ".txt")
 
@@ -40,47 +46,51 @@ def atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from build state; None when the file is truncated or otherwise not one (a killed write)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 @dataclass(frozen=True)
 class WorkDir:
     out: Path
 
     @property
     def root(self) -> Path:
-        return self.out / WORK_DIR_NAME
+        return self.out / WORK_DIR
 
     @property
     def data(self) -> Path:
-        return self.out / "data"
+        return self.out / DATA_DIR
 
     @property
     def tasks(self) -> Path:
-        return self.root / "tasks"
+        return self.root / TASKS_DIR
 
     @property
     def done(self) -> Path:
-        return self.root / "done"
+        return self.root / DONE_DIR
 
     @property
     def plan_rejects(self) -> Path:
-        return self.root / "plan-rejects.jsonl"
+        return self.root / PLAN_REJECTS_FILE
 
     @property
     def state(self) -> Path:
-        return self.root / "state.json"
+        return self.root / STATE_FILE
 
     def prepare(self, recipe_hash: str, code_hash: str) -> str | None:
-        """Create the folders; return a message when state from another recipe or code was discarded."""
-        if self.out.exists() and not self.out.is_dir():
-            raise MgllError(f"{self.out}: the output path is a file; expected a folder")
-        foreign = not self.root.exists() and not (self.out / "manifest.json").exists()
-        if foreign and self.out.is_dir() and any(self.out.iterdir()):
-            raise MgllError(
-                f"{self.out}: output folder is not empty and was not written by mgll-data; "
-                "choose an empty or new folder (--out)"
-            )
+        """Create the folders; return a message when state from another recipe or code, or damaged state, was
+        discarded. A previous manifest stays until the new one replaces it (finalize writes it atomically)."""
         message = None
-        if self.state.exists():
-            previous = json.loads(self.state.read_text(encoding="utf-8"))
+        previous = read_json(self.state) if self.state.exists() else {}
+        if previous is None:
+            message = f"the build state {self.state} is damaged"
+        elif previous:
             if previous.get("recipe_hash") != recipe_hash:
                 message = (
                     f"recipe changed since the previous build in {self.out} "
@@ -88,24 +98,28 @@ class WorkDir:
                 )
             elif previous.get("code_hash") != code_hash:
                 message = f"mgll-data code or data files changed since the previous build in {self.out}"
-            if message:
-                shutil.rmtree(self.done, ignore_errors=True)
-                message += ": its shards are not reused, rebuilding all"
+        if message:
+            shutil.rmtree(self.done, ignore_errors=True)
+            message += ": its shards are not reused, rebuilding all"
         for folder in (self.tasks, self.done, self.data):
             folder.mkdir(parents=True, exist_ok=True)
-        # Until this build finishes, the folder must not look like a finished dataset.
-        (self.out / "manifest.json").unlink(missing_ok=True)
-        for leftover in self.data.glob(f"{TMP_PREFIX}*"):
+        for leftover in [*self.data.glob(f"{TMP_PREFIX}*"), *self.root.rglob(f"{TMP_PREFIX}*")]:
             leftover.unlink()
-        atomic_write_text(self.state, json.dumps({"recipe_hash": recipe_hash, "code_hash": code_hash}))
+        self.write_state(recipe_hash, code_hash, finished=False)
         return message
+
+    def write_state(self, recipe_hash: str, code_hash: str, finished: bool) -> None:
+        """`finished` is false from the start of a build until its manifest is written (validate reports it)."""
+        state = {"recipe_hash": recipe_hash, "code_hash": code_hash, "finished": finished}
+        atomic_write_text(self.state, json.dumps(state))
 
     def done_path(self, shard_name: str) -> Path:
         return self.done / f"{shard_name}.json"
 
     def read_done(self, shard_name: str) -> dict[str, Any] | None:
+        """The completion record, or None when there is none or it is damaged (the task is then redone)."""
         path = self.done_path(shard_name)
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        return read_json(path) if path.exists() else None
 
     def write_done(self, shard_name: str, record: dict[str, Any]) -> None:
         atomic_write_text(self.done_path(shard_name), json.dumps(record, sort_keys=True))

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mgll_data.build.workdir import TMP_PREFIX
+from mgll_data.output_layout import TMP_PREFIX
 from mgll_data.schema import arrow_schema
 
 

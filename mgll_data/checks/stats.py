@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from mgll_data.errors import ValidationError
-from mgll_data.export.folder import REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
 from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clusters
+from mgll_data.output_layout import REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
 
 COLUMNS: tuple[str, ...] = (
     "id", "source", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",

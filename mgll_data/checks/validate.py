@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 from PIL import Image
 
 from mgll_data.build.writer import file_sha256
 from mgll_data.errors import ValidationError
-from mgll_data.export.folder import (
+from mgll_data.output_layout import (
+    BATCH_ROWS,
     CARD_FILE,
     DATA_DIR,
     MANIFEST_FILE,
@@ -31,6 +33,8 @@ from mgll_data.export.folder import (
     REJECT_COLUMNS,
     REJECTS_FILE,
     SPLITS,
+    STATE_FILE,
+    WORK_DIR,
     data_files,
     iter_batches,
     parse_shard_name,
@@ -54,6 +58,8 @@ SOURCE_KEYS: tuple[str, ...] = (
 LABEL_COLUMNS: tuple[str, ...] = ("labels", "uncertain_labels", "negative_labels")
 EXAMPLES = 3
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+# A public PEP 440 version with an optional local part (0.1.0, 1.2rc1, 0.3.dev4+g1234abc).
+TOOL_VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[A-Za-z0-9.]+)?$")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ class _Scan:
     patient_splits: dict[tuple[str, str], dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     rows_by_file: dict[str, int] = field(default_factory=dict)
     rows_by_source_split: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    image_paths: dict[str, str] = field(default_factory=dict)
+    repeated_paths: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _relative(out_dir: Path, path: Path) -> str:
@@ -232,6 +240,23 @@ def _image_problem(image: dict[str, Any] | None, width: Any, height: Any) -> str
     return None
 
 
+def _scan_image_paths(path: Path, scan: _Scan) -> None:
+    """Record each row's stored `image.path` (read without the image bytes): exports write files by that name."""
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    if "id" not in schema.names or "image" not in schema.names or not pa.types.is_struct(schema.field("image").type):
+        return
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=["id", "image.path"]):
+        paths = pc.struct_field(batch.column("image"), "path").to_pylist()
+        for record_id, stored in zip(batch.column("id").to_pylist(), paths, strict=True):
+            if stored is None:
+                continue
+            if stored in scan.image_paths:
+                scan.repeated_paths[stored].append(str(record_id))
+            else:
+                scan.image_paths[stored] = str(record_id)
+
+
 def _scan_shard(
     out_dir: Path, path: Path, ontology: Container[str], check_images: bool, scan: _Scan
 ) -> list[Violation]:
@@ -240,6 +265,7 @@ def _scan_shard(
     shard = parse_shard_name(path.name)
     file_split = shard.split if shard is not None and shard.split in SPLITS else None
     columns = [f.name for f in FIELDS if f.name != "image" or check_images]
+    _scan_image_paths(path, scan)
     nulls: Counter = Counter()
     unknown: dict[tuple[str, str], list[str]] = defaultdict(list)
     bad_split: dict[str, list[str]] = defaultdict(list)
@@ -302,6 +328,9 @@ def _cross_shard(scan: _Scan) -> list[Violation]:
         Violation(scan.ids[record_id], "duplicate-id", f"id {record_id!r} also appears in {', '.join(sorted(others))}")
         for record_id, others in sorted(scan.duplicates.items())
     ]
+    for stored, others in sorted(scan.repeated_paths.items()):
+        message = f"image.path {stored!r} of {scan.image_paths[stored]} is also the path of {_examples(others)}"
+        found.append(Violation(DATA_DIR, "image-path", message + " (exports write one file per path)"))
     for (source, patient), splits in sorted(scan.patient_splits.items()):
         if len(splits) > 1:
             where = ", ".join(f"{split} ({file})" for split, file in sorted(splits.items()))
@@ -421,19 +450,82 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
     return found
 
 
+def _declared_sources() -> dict[str, tuple[str, str]]:
+    """Adapter name -> (licence class, citation) as this mgll-data declares them; `push` trusts the manifest's
+    copy to refuse credentialed sources, so the copy must match the code."""
+    from mgll_data.eval.synthetic import SOURCE_DECLARATION
+    from mgll_data.sources import available_sources
+
+    declared = {name: (cls.licence_class, cls.citation) for name, cls in available_sources().items()}
+    declared[SOURCE_DECLARATION.name] = (SOURCE_DECLARATION.licence_class, SOURCE_DECLARATION.citation)
+    return declared
+
+
+def _is_machine_path(value: Any) -> bool:
+    return isinstance(value, str) and (Path(value).is_absolute() or value.startswith("~"))
+
+
+def _check_trusted_fields(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
+    """Fields that downstream steps act on: licence class and citation, recipe hash, tool version, build state."""
+    from mgll_data.recipe import Recipe
+
+    found = []
+    declared = _declared_sources()
+    for name, info in sorted((manifest.get("sources") or {}).items()):
+        if not isinstance(info, dict):
+            continue
+        adapter = info.get("adapter", name)
+        if adapter not in declared:
+            found.append(Violation(MANIFEST_FILE, "provenance", f"sources.{name}: no adapter named {adapter!r}"))
+            continue
+        licence, citation = declared[adapter]
+        for key, expected in (("licence_class", licence), ("citation", citation)):
+            if info.get(key) != expected:
+                message = f"sources.{name}.{key} is {info.get(key)!r}; the {adapter} adapter declares {expected!r}"
+                found.append(Violation(MANIFEST_FILE, "provenance", message))
+        if _is_machine_path(info.get("root")):
+            message = f"sources.{name}.root {info['root']!r} is a path of the build machine"
+            found.append(Violation(MANIFEST_FILE, "provenance", message))
+    version = manifest.get("tool_version")
+    if not isinstance(version, str) or not TOOL_VERSION.match(version):
+        found.append(Violation(MANIFEST_FILE, "provenance", f"tool_version {version!r} is not a version number"))
+    try:
+        recipe_hash = Recipe.model_validate(manifest.get("recipe")).content_hash()
+    except (ValueError, TypeError) as exc:
+        found.append(Violation(MANIFEST_FILE, "provenance", f"recipe does not validate: {str(exc).splitlines()[0]}"))
+    else:
+        if manifest.get("recipe_hash") != recipe_hash:
+            stated = manifest.get("recipe_hash")
+            message = f"recipe_hash {stated!r} is not the hash of the stored recipe ({recipe_hash})"
+            found.append(Violation(MANIFEST_FILE, "provenance", message))
+    state = out_dir / WORK_DIR / STATE_FILE
+    if state.is_file():
+        try:
+            finished = json.loads(state.read_text(encoding="utf-8")).get("finished", True)
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            finished = False
+        if not finished:
+            message = "a build of this folder did not finish (killed or failed); rerun it before using the folder"
+            found.append(Violation(f"{WORK_DIR}/{STATE_FILE}", "unfinished", message))
+    return found
+
+
 def validate_output(
     out_dir: Path | str, ontology: Container[str] | None = None, check_images: bool = True
 ) -> list[Violation]:
     """Every contract violation of a built folder (empty when it is valid).
 
-    `ontology` is anything answering `id in ontology` (default: the package ontology); `check_images=False`
+    `ontology` is anything answering `id in ontology` (default: the package ontology and the synthetic
+    benchmark's shapes); `check_images=False`
     skips decoding the image bytes, the slowest check.
     """
     out_dir = require_output_dir(out_dir)
     if ontology is None:
+        from mgll_data.eval.synthetic import load_vocabulary
         from mgll_data.ontology import load_ontology
 
-        ontology = load_ontology()
+        # The synthetic benchmark's shape findings are the one vocabulary outside the ontology mgll-data writes.
+        ontology = {finding.id for finding in load_ontology().findings()} | set(load_vocabulary().ids)
     found = _check_required(out_dir)
     paths = data_files(out_dir)
     found += _check_shard_names(out_dir, paths)
@@ -461,6 +553,7 @@ def validate_output(
             found.append(Violation(MANIFEST_FILE, "manifest", str(exc)))
         else:
             found += _check_manifest(out_dir, manifest, paths, scan)
+            found += _check_trusted_fields(out_dir, manifest)
     return found
 
 

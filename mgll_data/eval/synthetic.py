@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -25,11 +24,33 @@ import yaml
 from PIL import Image, ImageDraw
 
 from mgll_data.errors import MgllError
+from mgll_data.output_layout import DATA_DIR, shard_file_name
 from mgll_data.schema import arrow_schema, empty_attributes, empty_geometry
 
 SOURCE = "synthetic_shapes"
 MODALITY = "synthetic"
 GRANULARITIES = ("disease_text", "descriptions", "explanations")
+
+
+@dataclass(frozen=True)
+class SourceDeclaration:
+    """What an adapter class declares about its source, for a dataset that no adapter reads."""
+
+    name: str
+    modality: str
+    licence_class: str
+    citation: str
+    homepage: str = ""
+    version: str = ""
+
+    @property
+    def entry_id(self) -> str:
+        return self.name
+
+
+SOURCE_DECLARATION = SourceDeclaration(
+    SOURCE, MODALITY, "open", "mgll-data synthetic shapes benchmark (generated; mgll_data/eval/synthetic.py)", "", "1"
+)
 
 
 @dataclass(frozen=True)
@@ -190,7 +211,7 @@ def render_record(index: int, split: str, image_size: int, rng: np.random.Genera
             "source_entry": record_id,
             "image_file": None,
             "source_version": "1",
-            "licence_class": "public",
+            "licence_class": SOURCE_DECLARATION.licence_class,
         },
     }
 
@@ -202,24 +223,50 @@ def write_synthetic_dataset(
     seed: int = 0,
     rows_per_shard: int = 2000,
 ) -> Path:
-    """Write the benchmark as a built-dataset folder; same arguments give byte-identical shards."""
+    """Write the benchmark as a built-dataset folder that passes `mgll-data validate` (card, manifest, empty
+    rejects); same arguments give byte-identical shards."""
+    from mgll_data.build.finalize import build_manifest, write_manifest, write_rejects
+    from mgll_data.build.writer import file_sha256
+    from mgll_data.export.card import write_card
+    from mgll_data.recipe import parse_recipe
+
     out = Path(out)
     sizes = sizes or {"train": 2000, "test": 500}
     schema = arrow_schema()
-    (out / "data").mkdir(parents=True, exist_ok=True)
-    counts = {}
+    (out / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    shards = []
     for split_index, (split, n_rows) in enumerate(sizes.items()):
         rng = np.random.default_rng([seed, split_index])
         records = [render_record(i, split, image_size, rng) for i in range(n_rows)]
         n_shards = max(1, -(-n_rows // rows_per_shard))
         for shard in range(n_shards):
             rows = records[shard * rows_per_shard : (shard + 1) * rows_per_shard]
-            table = pa.Table.from_pylist(rows, schema=schema)
-            pq.write_table(table, out / "data" / f"{split}-{shard:05d}-of-{n_shards:05d}.parquet")
-        counts[split] = {
-            "images": n_rows,
-            "labels": {f: sum(f in r["labels"] for r in records) for f in load_vocabulary().ids},
-        }
-    manifest = {"source": SOURCE, "seed": seed, "image_size": image_size, "counts": counts}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            path = out / DATA_DIR / shard_file_name(split, shard, n_shards)
+            pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+            shards.append(
+                {
+                    "file": f"{DATA_DIR}/{path.name}",
+                    "split": split,
+                    "rows": len(rows),
+                    "bytes": path.stat().st_size,
+                    "sha256": file_sha256(path),
+                    "by_source": {SOURCE: len(rows)},
+                    "text_filters": {},
+                }
+            )
+    recipe = parse_recipe(
+        {
+            "name": SOURCE,
+            "description": f"seed {seed}, image size {image_size}, rows {sizes}",
+            "sources": [{"name": SOURCE, "root": "generated"}],
+            "output": {"dir": ".", "shard_size": rows_per_shard},
+            "image": {"size": image_size},
+        },
+        out,
+        origin="synthetic benchmark",
+    )
+    reject_counts = write_rejects(out, [])
+    manifest = build_manifest(recipe, [SOURCE_DECLARATION], shards, reject_counts)
+    write_manifest(out, manifest)
+    write_card(out, manifest)
     return out

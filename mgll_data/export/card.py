@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
-from mgll_data.export.folder import CARD_FILE, DATA_DIR, SPLITS
+from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
 from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
 from mgll_data.rejects import reason_table
 from mgll_data.sources.base import LICENCE_CLASSES

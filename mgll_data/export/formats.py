@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TextIO
 from PIL import Image
 
 from mgll_data.errors import MgllError
-from mgll_data.export.folder import iter_batches, require_output_dir, shards_by_split
+from mgll_data.output_layout import iter_batches, require_output_dir, shards_by_split
 
 IMAGES_DIR = "images"
 LIST_SEPARATOR = "|"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mgll_data.errors import MgllError, ValidationError
 from mgll_data.export.card import write_card
-from mgll_data.export.folder import read_manifest, require_output_dir
+from mgll_data.output_layout import read_manifest, require_output_dir
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi

@@ -28,15 +28,26 @@ from mgll_data.images.rejects import ImageRejected, RejectReason
 
 GRAY = ("MONOCHROME1", "MONOCHROME2")
 PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+HEADER_TAGS = ("Rows", "Columns", "SOPClassUID")
+# PNG, JPEG, TIFF (both byte orders), BMP, GIF, WebP/RIFF: file starts that rule DICOM out.
+PICTURE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8", b"RIFF")
 
 
 def is_dicom(path: Path) -> bool:
-    """DICOM by its Part 10 magic ('DICM' after the 128-byte preamble) or by a .dcm / .dicom suffix."""
-    if path.suffix.lower() in (".dcm", ".dicom"):
-        return True
+    """DICOM by content, whatever the name (`IM000001`, `.dicom`, `.dcm`): the Part 10 magic ('DICM' after the
+    128-byte preamble), or, for files without it (raw data sets), a header that parses into image elements.
+    A picture is never DICOM, even named `.dcm`."""
     with open(path, "rb") as handle:
         head = handle.read(132)
-    return head[128:132] == b"DICM"
+    if head[128:132] == b"DICM":
+        return True
+    if head.startswith(PICTURE_MAGIC):
+        return False
+    try:
+        ds = pydicom.dcmread(path, force=True, stop_before_pixels=True, specific_tags=list(HEADER_TAGS))
+    except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return "SOPClassUID" in ds or ("Rows" in ds and "Columns" in ds)
 
 
 def read_dicom(path: Path, policy: ImagePolicy) -> DecodedImage:

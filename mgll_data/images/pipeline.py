@@ -18,6 +18,7 @@ from mgll_data.images.decoded import DecodedImage
 from mgll_data.images.dicom import is_dicom, read_dicom
 from mgll_data.images.encode import encode
 from mgll_data.images.geometry import Geometry, plan_geometry, render
+from mgll_data.images.limits import check_decoded_size
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.images.readers import read_picture
 from mgll_data.images.rejects import ImageRejected, RejectReason
@@ -48,8 +49,11 @@ def process_image(path: Path, modality: str, policy: ImagePolicy) -> ProcessedIm
     """Decode, normalise, crop (fundus), resize and encode one image file; raise ImageRejected if it cannot."""
     path = Path(path)
     if not path.is_file():
-        raise ImageRejected(RejectReason.MISSING_FILE, str(path))
-    decoded = read_dicom(path, policy) if is_dicom(path) else read_picture(path, policy)
+        reason = RejectReason.NOT_A_REGULAR_FILE if path.exists() else RejectReason.MISSING_FILE
+        raise ImageRejected(reason, str(path))
+    dicom = is_dicom(path)
+    check_decoded_size(path, dicom, policy.max_pixels)
+    decoded = read_dicom(path, policy) if dicom else read_picture(path, policy)
     decoded = apply_color_policy(decoded, modality, policy)
     image = decoded.image
     attributes = dict(decoded.attributes)

@@ -28,6 +28,12 @@ class ImagePolicy(BaseModel):
     fundus_mask: bool = False
     fundus_require_fov: bool = Field(False, description="reject a fundus image whose field of view is not found")
     drop_exact_duplicates: bool = False
+    max_pixels: int = Field(
+        40_000_000,
+        ge=1,
+        description="largest decoded size (width x height x frames, read from the header) an image may have; "
+        "bigger files are rejected before decoding. The default admits a 2-frame 4000 x 4000 image",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ImagePolicy:

@@ -323,10 +323,14 @@ def test_progress_reports_planning_and_shards(tmp_path, fundus_tree):
     assert quiet.file.getvalue() == ""
 
 
-def test_an_id_emitted_twice_is_caught(tmp_path):
-    write_tree(tmp_path / "fundus", [{"image": "same.png", "patient": "A"}, {"image": "same.png", "patient": "A"}])
-    with pytest.raises(ValidationError, match=r"duplicate record ids .*csv_fundus/same"):
-        build_fixture(tmp_path)
+def test_an_id_emitted_twice_is_a_plan_reject_naming_both_entries(tmp_path):
+    row = {"image": "same.png", "patient": "A", "labels": "glaucoma"}
+    write_tree(tmp_path / "fundus", [row, row])
+    result = build_fixture(tmp_path)
+    assert result.manifest["sources"]["csv_fundus"]["rows"] == 1
+    (reject,) = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
+    assert (reject["stage"], reject["reason"], reject["record_id"]) == ("plan", "duplicate_id", "csv_fundus/same")
+    assert reject["detail"] == "index.csv:3 repeats the id of index.csv:2 (kept)"
 
 
 def test_changed_code_or_data_files_rebuild_instead_of_reusing(tmp_path, fundus_tree, monkeypatch):

@@ -20,27 +20,23 @@ import pytest
 from PIL import Image
 
 from mgll_data.export.card import write_card
+from mgll_data.recipe import parse_recipe
 from mgll_data.schema import SCHEMA_VERSION, arrow_schema, empty_attributes, empty_geometry
+from mgll_data.sources import available_sources
 
+ADAPTERS = available_sources()
+# Licence class, citation and homepage as the adapters declare them (validate checks the manifest against them).
 SOURCES: dict[str, dict[str, Any]] = {
-    "odir": {
-        "adapter": "odir",
-        "root": "/data/ODIR-5K",
-        "licence_class": "kaggle",
-        "citation": "Peking University, ODIR-2019 Ocular Disease Intelligent Recognition challenge",
-        "homepage": "https://odir2019.grand-challenge.org",
-        "version": "2019",
-        "modality": "fundus",
-    },
-    "iu_xray": {
-        "adapter": "iu_xray",
-        "root": "/data/NLMCXR",
-        "licence_class": "open",
-        "citation": "Demner-Fushman D. et al., Preparing a collection of radiology examinations, JAMIA 2016",
-        "homepage": "https://openi.nlm.nih.gov/faq",
-        "version": "2016",
-        "modality": "cxr",
-    },
+    name: {
+        "adapter": name,
+        "root": root,
+        "licence_class": ADAPTERS[name].licence_class,
+        "citation": ADAPTERS[name].citation,
+        "homepage": ADAPTERS[name].homepage,
+        "version": version,
+        "modality": modality,
+    }
+    for name, root, version, modality in (("odir", "ODIR-5K", "2019", "fundus"), ("iu_xray", "NLMCXR", "2016", "cxr"))
 }
 
 
@@ -220,11 +216,19 @@ def write_output(
     for name, info in sources.items():
         info["rows"] = sum(by_source_split.get(name, {}).values())
         info["rejects"] = sum(1 for reject in rejects if reject["source"] == name)
+    recipe = parse_recipe(
+        {
+            "name": "fixture-demo",
+            "sources": [{"name": name, "root": info["root"]} for name, info in sources.items()],
+            "output": {"dir": "out"},
+        },
+        out_dir,
+    )
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": "0.1.0",
-        "recipe": {"name": "fixture-demo", "sources": [{"name": name} for name in sources]},
-        "recipe_hash": "0123456789abcdef",
+        "recipe": recipe.as_json(),
+        "recipe_hash": recipe.content_hash(),
         "libraries": {"pyarrow": pa.__version__, "pillow": Image.__version__},
         "sources": sources,
         "splits": splits,

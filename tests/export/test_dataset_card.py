@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 import yaml
-from export.output_fixture import SOURCES, default_records, make_record, write_output
+from export.output_fixture import SOURCES, default_records, make_record, read_manifest, write_output
 from PIL import Image
 
 from mgll_data.export.card import card_metadata, write_card
@@ -66,7 +66,8 @@ def test_front_matter_sizes_licence_and_features(output_dir):
     assert {name: s["num_examples"] for name, s in splits.items()} == {"train": 4, "validation": 1, "test": 1}
     assert {name: s["num_bytes"] for name, s in splits.items()} == manifest_bytes
     assert meta["license"] == "other"
-    assert meta["license_name"] == "per-source-terms-kaggle"  # odir is kaggle, iu_xray open: kaggle is stricter
+    # odir needs registration, iu_xray is open: registration is stricter
+    assert meta["license_name"] == "per-source-terms-with-registration"
     assert meta["pretty_name"] == "fixture-demo"
     assert {"chest-x-ray", "fundus-photography", "medical"} <= set(meta["tags"])
     features = {entry["name"]: entry for entry in meta["dataset_info"]["features"]}
@@ -85,12 +86,12 @@ def test_credentialed_source_sets_the_strictest_licence_name(tmp_path):
 def test_body_states_sources_rejects_filters_and_build(output_dir):
     body = (output_dir / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
     assert "| iu_xray | cxr | open | 2 | 0 | 1 | 3 | 1 | 2016 |" in body
-    assert "| odir | fundus | kaggle | 2 | 1 | 0 | 3 | 2 | 2019 |" in body
+    assert "| odir | fundus | registration | 2 | 1 | 0 | 3 | 2 | 2019 |" in body
     assert SOURCES["iu_xray"]["citation"] in body and SOURCES["odir"]["homepage"] in body
     for reason in ("undecodable", "no_fov", "empty_report"):
         assert f"| {reason} | 1 |" in body
     assert "| too_short | 0 |" in body
-    assert "hash `0123456789abcdef`" in body
+    assert f"hash `{read_manifest(output_dir)['recipe_hash']}`" in body
     assert "| labels | list<string> | no | positive findings as canonical ontology ids |" in body
     assert "Abnormal, Mild Non-Proliferative Diabetic Retinopathy" in body  # granularity 1 example
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import pytest
@@ -29,7 +30,13 @@ def api():
     return fake
 
 
-def _credentialed_folder(tmp_path):
+def _credentialed_folder(tmp_path, monkeypatch):
+    """A folder whose iu_xray source is credentialed, as its adapter declares (validate checks the manifest)."""
+    import mgll_data.sources
+
+    adapters = mgll_data.sources.available_sources()
+    credentialed = type("CredentialedIu", (adapters["iu_xray"],), {"licence_class": "credentialed"})
+    monkeypatch.setattr(mgll_data.sources, "available_sources", lambda: {**adapters, "iu_xray": credentialed})
     sources = {name: dict(info) for name, info in SOURCES.items()}
     sources["iu_xray"]["licence_class"] = "credentialed"
     out = tmp_path / "out"
@@ -47,7 +54,8 @@ def test_push_creates_the_repo_and_uploads_the_folder(output_dir, api):
     assert kwargs["repo_id"] == "my-org/fundus-mix" and kwargs["repo_type"] == "dataset"
     assert kwargs["folder_path"] == output_dir
     assert kwargs["delete_patterns"] == ["data/*"]
-    assert "fixture-demo" in kwargs["commit_message"] and "0123456789abcdef" in kwargs["commit_message"]
+    recipe_hash = json.loads((output_dir / "manifest.json").read_text())["recipe_hash"]
+    assert "fixture-demo" in kwargs["commit_message"] and recipe_hash in kwargs["commit_message"]
     files = sorted(p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*") if p.is_file())
     uploaded = list(filter_repo_objects(files, ignore_patterns=kwargs["ignore_patterns"]))
     assert ".mgll-build/state.json" in files and ".mgll-build/state.json" not in uploaded
@@ -60,16 +68,17 @@ def test_private_flag_reaches_create_repo(output_dir, api):
     assert api.create_repo.call_args.kwargs["private"] is True
 
 
-def test_credentialed_source_is_refused_before_any_call(tmp_path, api):
-    out = _credentialed_folder(tmp_path)
+def test_credentialed_source_is_refused_before_any_call(tmp_path, api, monkeypatch):
+    out = _credentialed_folder(tmp_path, monkeypatch)
     with pytest.raises(MgllError, match=r"iu_xray are credentialed.*--allow-credentialed"):
         push_output(out, "my-org/cxr", api=api)
     api.create_repo.assert_not_called()
     api.upload_folder.assert_not_called()
 
 
-def test_credentialed_source_with_override_uploads(tmp_path, api):
-    push_output(_credentialed_folder(tmp_path), "my-org/cxr", private=True, allow_credentialed=True, api=api)
+def test_credentialed_source_with_override_uploads(tmp_path, api, monkeypatch):
+    out = _credentialed_folder(tmp_path, monkeypatch)
+    push_output(out, "my-org/cxr", private=True, allow_credentialed=True, api=api)
     api.upload_folder.assert_called_once()
 
 
@@ -106,7 +115,7 @@ def test_cli_passes_token_and_private(output_dir):
 def test_cli_refusal_is_one_message_and_exit_2(tmp_path, monkeypatch, capsys):
     from mgll_data.cli import main
 
-    out = _credentialed_folder(tmp_path)
+    out = _credentialed_folder(tmp_path, monkeypatch)
     monkeypatch.setattr("sys.argv", ["mgll-data", "push", str(out), "--repo-id", "my-org/cxr"])
     with mock.patch("huggingface_hub.HfApi", autospec=True) as api_class, pytest.raises(SystemExit) as exit_info:
         main()

@@ -1,12 +1,22 @@
-"""The built output folder as readers see it: file names, the manifest, shards streamed batch by batch.
+"""The output folder contract: every file and folder name of a built dataset, and how to read it.
 
-Everything that reads a finished build (card, validate, stats, push, export) goes through here, so the
-folder contract of DESIGN.md is spelled out once on the reading side.
+The build writes, and card, validate, stats, push, export, the trainer and the synthetic benchmark read,
+through these names, so the layout of DESIGN.md is spelled out once:
+
+    OUT/README.md                                 dataset card
+    OUT/manifest.json                             recipe, versions, counts, shard checksums
+    OUT/rejects.parquet                           every input item not emitted, with its reason
+    OUT/data/{split}-{i:05d}-of-{n:05d}.parquet   the shards
+    OUT/.mgll-build/                              build state (hidden: load_dataset and push skip it):
+        owner.json   marker: this folder is an mgll-data output of the named dataset
+        lock         held (flock) by the running build, with its pid, host and start time
+        state.json   recipe and code hash of the last build; tasks/, done/, plan-rejects.jsonl
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +26,34 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mgll_data.errors import ValidationError
-from mgll_data.recipe import SPLITS
-from mgll_data.schema import SHARD_NAME
 
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
 CARD_FILE = "README.md"
 MANIFEST_FILE = "manifest.json"
 REJECTS_FILE = "rejects.parquet"
 DATA_DIR = "data"
-REJECT_COLUMNS: tuple[str, ...] = ("source", "item", "stage", "reason", "detail", "record_id")
+WORK_DIR = ".mgll-build"
+MARKER_FILE = "owner.json"
+LOCK_FILE = "lock"
+STATE_FILE = "state.json"
+TASKS_DIR = "tasks"
+DONE_DIR = "done"
+PLAN_REJECTS_FILE = "plan-rejects.jsonl"
+# Files being written carry this prefix until an atomic rename gives them their final name.
+TMP_PREFIX = ".tmp-"
+# Shard names as the Hub's own uploads name them; `shard_file_name` writes them, `parse_shard_name` reads them.
+SHARD_NAME = re.compile(r"^(?P<split>[A-Za-z_]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$")
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("item", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("record_id", pa.string()),
+    ]
+)
+REJECT_COLUMNS: tuple[str, ...] = tuple(REJECTS_SCHEMA.names)
 MANIFEST_KEYS: tuple[str, ...] = (
     "schema_version",
     "tool_version",
@@ -45,6 +75,11 @@ class ShardName:
     split: str
     index: int
     count: int
+
+
+def shard_file_name(split: str, index: int, count: int) -> str:
+    """The file name of shard `index` (0-based) of `count` in `split`."""
+    return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
 def parse_shard_name(name: str) -> ShardName | None:

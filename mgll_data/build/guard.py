@@ -1,0 +1,157 @@
+"""Who may write an output folder: a marker of our own, refusals, and one build at a time.
+
+A build deletes and rewrites shards, so pointed at the wrong folder it destroys data. It therefore
+writes only into a new or empty folder, or one whose marker says it holds the same dataset; never into
+an input root or around one; and only while it holds the folder's lock. The lock is an `flock` on
+`.mgll-build/lock`: the kernel releases it when the holder dies, so a killed build never leaves a lock
+behind on a local disk; `--break-lock` is for the case the kernel cannot see (a crashed machine on shared
+storage, orphaned workers).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mgll_data.errors import MgllError
+from mgll_data.output_layout import LOCK_FILE, MARKER_FILE, WORK_DIR
+
+TOOL = "mgll-data"
+# After a kill -9 of a build, its pool workers notice the dead parent within a second and exit (orphans.py);
+# a rerun waits this long for them before calling the lock held.
+DEAD_HOLDER_GRACE_S = 5.0
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def refuse_overlap(out: Path, roots: Mapping[str, Path]) -> None:
+    """An output inside an input root, or an input inside the output, would read what it deletes."""
+    out = out.resolve()
+    for name, root in roots.items():
+        root = Path(root).resolve()
+        if _inside(out, root):
+            problem = f"the output folder is inside the input root of {name} ({root})"
+        elif _inside(root, out):
+            problem = f"the input root of {name} ({root}) is inside the output folder"
+        else:
+            continue
+        raise MgllError(f"{out}: {problem}; a build deletes files in its output, choose --out elsewhere")
+
+
+def read_marker(out: Path) -> dict[str, Any] | None:
+    """The marker's content; None when there is none; {} when it is damaged (still ours: it is in our folder)."""
+    path = out / WORK_DIR / MARKER_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_claimable(out: Path, dataset: str) -> None:
+    """Refuse, before writing anything, a folder that is not ours or holds another dataset."""
+    if out.exists() and not out.is_dir():
+        raise MgllError(f"{out}: the output path is a file; expected a folder")
+    marker = read_marker(out)
+    if marker is None:
+        # A folder holding only our work folder is a first build in progress (or one killed before its marker).
+        foreign = sorted(p.name for p in out.iterdir() if p.name != WORK_DIR) if out.is_dir() else []
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise MgllError(
+                f"{out}: output folder is not empty and was not written by mgll-data (it holds {shown}); "
+                "choose an empty or new folder (--out)"
+            )
+    elif marker.get("dataset") not in (None, dataset):
+        raise MgllError(
+            f"{out}: holds the dataset {marker['dataset']!r}, this recipe builds {dataset!r}; "
+            "choose another folder (--out) or delete this one"
+        )
+
+
+def write_marker(out: Path, dataset: str) -> None:
+    path = out / WORK_DIR / MARKER_FILE
+    if read_marker(out):
+        return
+    path.write_text(json.dumps({"tool": TOOL, "dataset": dataset, "created": _now()}) + "\n", encoding="utf-8")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _holder(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _describe(holder: dict[str, Any]) -> str:
+    if not holder:
+        return "holder unknown"
+    return f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}"
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
+    """Hold `OUT/.mgll-build/lock` for the duration of the block; refuse with the holder's pid, host and start.
+
+    `break_lock` removes the lock file first, so the new build locks a fresh file whatever holds the old one.
+    """
+    path = out / WORK_DIR / LOCK_FILE
+    if break_lock:
+        path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd):
+            holder = _holder(path)
+            orphaned = holder.get("host") == socket.gethostname() and not _pid_alive(holder.get("pid"))
+            deadline = time.monotonic() + (DEAD_HOLDER_GRACE_S if orphaned else 0)
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    gone = " (that process is gone; its workers still hold the lock)" if orphaned else ""
+                    raise MgllError(
+                        f"{out}: another build is writing this folder ({_describe(holder)}){gone}; wait for it to "
+                        "end, or, if it is gone for good (a crashed machine), rerun with --break-lock"
+                    )
+                time.sleep(0.1)
+        info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}) + "\n"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info.encode(), 0)
+        yield
+    finally:
+        os.close(fd)
