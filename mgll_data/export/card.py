@@ -17,8 +17,8 @@ import pyarrow as pa
 import yaml
 
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
-from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
 from mgll_data.rejects import reason_table
+from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
 from mgll_data.sources.base import LICENCE_CLASSES
 
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
