@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+# MGLL_REALDATA points elsewhere for checkouts that do not sit next to shared/ (git worktrees)
+REALDATA = Path(os.environ.get("MGLL_REALDATA") or PROJECT_ROOT.parent / "shared" / "realdata")
 
 
 @pytest.fixture(scope="session")
