@@ -50,6 +50,9 @@ def build_command(
     out: str | None = typer.Option(None, "--out", help="Output folder (default: the recipe's output.dir)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes for the local backend."),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray (needs the ray extra)."),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster: auto (started with `ray start`) or HOST:PORT; default a local one."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or build messages."),
 ) -> None:
     """Build a dataset folder from a recipe: resumable (rerun after a kill), deterministic, with progress."""
@@ -57,7 +60,9 @@ def build_command(
     from mgll_data.build.summary import summary_table
 
     progress = BuildProgress(quiet=quiet, console=console)
-    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress)
+    if address is not None and backend != "ray":
+        raise MgllError(f"--address {address}: only the ray backend connects to a cluster; add --backend ray")
+    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress, address=address)
     console.print(summary_table(result), highlight=False)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mgll_data.build.backends import TaskRunner, check_backend, run_tasks
+from mgll_data.build.backends import TaskRunner, check_backend, parallelism, run_tasks
 from mgll_data.build.finalize import finalize
 from mgll_data.build.plan import plan_tasks, source_meta
 from mgll_data.build.progress import BuildProgress
@@ -56,8 +56,10 @@ def run_build(
     backend: str = "local",
     progress: BuildProgress | None = None,
     runner: TaskRunner = run_task,
+    address: str | None = None,
 ) -> BuildResult:
-    """Build from already-constructed sources (one per recipe source, matched by name)."""
+    """Build from already-constructed sources (one per recipe source, matched by name); `address` is the Ray
+    cluster's (backend ray)."""
     check_backend(backend)
     specs = {spec.name: spec for spec in recipe.sources}
     missing = [source.name for source in sources if source.name not in specs]
@@ -73,11 +75,11 @@ def run_build(
             progress.log(message)
         progress.start_planning()
         pairs = [(specs[s.name], s) for s in ordered]
-        tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read)
+        tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read, parallelism(backend, workers, address))
         pending = [task for task in tasks if not is_complete(task, work)]
         progress.start_tasks(len(tasks), len(tasks) - len(pending))
         metas = {source.name: source_meta(source) for source in ordered}
-        for done in run_tasks(backend, pending, recipe, metas, work, workers, runner):
+        for done in run_tasks(backend, pending, recipe, metas, work, workers, runner, address):
             progress.task_done(done["rows"])
     manifest = finalize(recipe, ordered, tasks, work)
     work.clear_tasks()
@@ -90,10 +92,13 @@ def build_recipe(
     workers: int = 1,
     backend: str = "local",
     progress: BuildProgress | None = None,
+    address: str | None = None,
 ) -> BuildResult:
     """Build a validated recipe with the registered source adapters."""
     check_backend(backend)
-    return run_build(recipe, open_sources(recipe), recipe.output_dir(out), workers, backend, progress)
+    return run_build(
+        recipe, open_sources(recipe), recipe.output_dir(out), workers, backend, progress, address=address
+    )
 
 
 def build(
@@ -102,6 +107,7 @@ def build(
     workers: int = 1,
     backend: str = "local",
     progress: BuildProgress | None = None,
+    address: str | None = None,
 ) -> BuildResult:
     """`mgll-data build`: load the recipe file and build it."""
-    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress)
+    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress, address)
