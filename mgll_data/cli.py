@@ -56,13 +56,17 @@ def build_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or build messages."),
 ) -> None:
     """Build a dataset folder from a recipe: resumable (rerun after a kill), deterministic, with progress."""
-    from mgll_data.build import BuildProgress, build
+    from mgll_data.recipe import load_recipe
+
+    if address is not None and backend != "ray":
+        raise MgllError(f"--address {address}: only the ray backend connects to a cluster; add --backend ray")
+    parsed = load_recipe(recipe)  # a recipe mistake is reported before the build machinery is imported
+    from mgll_data.build import BuildProgress
+    from mgll_data.build.engine import build_recipe
     from mgll_data.build.summary import summary_table
 
     progress = BuildProgress(quiet=quiet, console=console)
-    if address is not None and backend != "ray":
-        raise MgllError(f"--address {address}: only the ray backend connects to a cluster; add --backend ray")
-    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress, address=address)
+    result = build_recipe(parsed, out=out, workers=workers, backend=backend, progress=progress, address=address)
     console.print(summary_table(result), highlight=False)
 
 
