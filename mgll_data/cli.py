@@ -84,17 +84,28 @@ def build_command(
     out: str | None = typer.Option(None, "--out", help="Output folder (default: the recipe's output.dir)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes for the local backend."),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray (needs the ray extra)."),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster: auto (started with `ray start`) or HOST:PORT; default a local one."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or build messages."),
     break_lock: bool = typer.Option(
         False, "--break-lock", help="Take over the output folder's lock from a build that is gone (crashed machine)."
     ),
 ) -> None:
     """Build a dataset folder from a recipe: resumable (rerun after a kill), deterministic, with progress."""
-    from mgll_data.build import BuildProgress, build
+    from mgll_data.recipe import load_recipe
+
+    if address is not None and backend != "ray":
+        raise MgllError(f"--address {address}: only the ray backend connects to a cluster; add --backend ray")
+    parsed = load_recipe(recipe)  # a recipe mistake is reported before the build machinery is imported
+    from mgll_data.build import BuildProgress
+    from mgll_data.build.engine import build_recipe
     from mgll_data.build.summary import summary_table
 
     progress = BuildProgress(quiet=quiet, console=console)
-    result = build(recipe, out=out, workers=workers, backend=backend, progress=progress, break_lock=break_lock)
+    result = build_recipe(
+        parsed, out=out, workers=workers, backend=backend, progress=progress, break_lock=break_lock, address=address
+    )
     console.print(summary_table(result), highlight=False)
 
 

@@ -14,7 +14,8 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
-REALDATA = SHARED / "realdata"
+# MGLL_REALDATA points elsewhere for checkouts that do not sit next to shared/ (git worktrees)
+REALDATA = Path(os.environ.get("MGLL_REALDATA") or SHARED / "realdata")
 SHARED_FIXTURES = ("realdata", "shared_reference")
 
 

@@ -2,6 +2,8 @@
 
 `local` runs tasks in this process (workers=1) or in a process pool; `ray` submits the same function
 to a Ray cluster. All build logic stays in `run_task`, so backends stay small and interchangeable.
+Tasks start largest first, so the short ones fill the gaps at the end; a pool or cluster is never given
+more than a bounded window of tasks at once, so 10^5 tasks neither flood a scheduler nor pile up futures.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from typing import Any
 
 from mgll_data.build.endings import WorkerLost
@@ -21,8 +24,14 @@ from mgll_data.errors import MgllError
 from mgll_data.recipe import Recipe
 
 BACKENDS = ("local", "ray")
+IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: one running, one queued behind it
 
 TaskRunner = Callable[[Task, Recipe, dict[str, SourceMeta], WorkDir], dict[str, Any]]
+
+
+def largest_first(tasks: list[Task]) -> list[Task]:
+    """Longest-processing-time order (plan order among equals): no long task is left to start last."""
+    return sorted(tasks, key=lambda task: -task.rows)
 
 
 def run_local(
@@ -32,12 +41,17 @@ def run_local(
         for task in tasks:
             yield runner(task, recipe, sources, work)
         return
+    queue = iter(tasks)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
-    pending = {pool.submit(runner, task, recipe, sources, work): task for task in tasks}
+    pending = {
+        pool.submit(runner, task, recipe, sources, work): task for task in islice(queue, workers * IN_FLIGHT_PER_WORKER)
+    }
     ended = False
     try:
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for task in islice(queue, len(finished)):  # keep the window full: every worker busy to the end
+                pending[pool.submit(runner, task, recipe, sources, work)] = task
             for future in finished:
                 task = pending.pop(future)
                 try:
@@ -67,22 +81,49 @@ def check_backend(backend: str) -> None:
             raise MgllError("the ray backend needs Ray: pip install 'mgll-data[ray]', or use --backend local") from None
 
 
+def connect_ray(address: str | None) -> int:
+    """Join the Ray cluster at `address` (`auto`: the one started on this machine with `ray start`; None:
+    RAY_ADDRESS or a new local one) and return its CPU count, the workers the plan is sized for."""
+    import ray
+
+    if not ray.is_initialized():
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except ConnectionError as error:
+            raise MgllError(f"--address {address}: no Ray cluster answered ({error})") from None
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
 def run_ray(
-    tasks: list[Task], recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir, runner: TaskRunner
+    tasks: list[Task],
+    recipe: Recipe,
+    sources: dict[str, SourceMeta],
+    work: WorkDir,
+    runner: TaskRunner,
+    address: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Ray schedules tasks over the cluster's CPUs (`--workers` is the local pool's setting).
+    """Ray schedules tasks over the cluster's CPUs (`--workers` is the local pool's setting), at most
+    IN_FLIGHT_PER_WORKER per CPU submitted at a time. The recipe and source list go to the object store
+    once, not once per task.
 
     Every Ray worker must see the output folder and the sources at the same paths (shared storage).
     """
     import ray
 
-    if not ray.is_initialized():
-        ray.init()
+    cpus = connect_ray(address)
     remote = ray.remote(runner)
-    pending = [remote.remote(task, recipe, sources, work) for task in tasks]
+    shared = (ray.put(recipe), ray.put(sources))
+    queue = iter(tasks)
+    pending = [remote.remote(task, *shared, work) for task in islice(queue, cpus * IN_FLIGHT_PER_WORKER)]
     while pending:
         finished, pending = ray.wait(pending, num_returns=1)
+        pending += [remote.remote(task, *shared, work) for task in islice(queue, 1)]
         yield ray.get(finished[0])
+
+
+def parallelism(backend: str, workers: int, address: str | None = None) -> int:
+    """How many tasks run at once: the local pool's workers, or the Ray cluster's CPUs."""
+    return connect_ray(address) if backend == "ray" else workers
 
 
 def run_tasks(
@@ -93,9 +134,11 @@ def run_tasks(
     work: WorkDir,
     workers: int = 1,
     runner: TaskRunner = run_task,
+    address: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Completion records in the order tasks finish (not plan order)."""
     check_backend(backend)
+    ordered = largest_first(tasks)
     if backend == "ray":
-        return run_ray(tasks, recipe, sources, work, runner)
-    return run_local(tasks, recipe, sources, work, workers, runner)
+        return run_ray(ordered, recipe, sources, work, runner, address)
+    return run_local(ordered, recipe, sources, work, workers, runner)

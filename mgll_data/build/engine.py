@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mgll_data.build import guard
-from mgll_data.build.backends import TaskRunner, check_backend, run_tasks
+from mgll_data.build.backends import TaskRunner, check_backend, parallelism, run_tasks
 from mgll_data.build.endings import WorkerLost, explain
 from mgll_data.build.finalize import finalize
 from mgll_data.build.plan import plan_tasks, source_meta
@@ -61,11 +61,13 @@ def run_build(
     progress: BuildProgress | None = None,
     runner: TaskRunner = run_task,
     break_lock: bool = False,
+    address: str | None = None,
 ) -> BuildResult:
     """Build from already-constructed sources (one per recipe entry, matched by entry id).
 
     The folder is checked (ours or empty, apart from every input) before anything is written, and written
     only under its lock; a build that stops early ends with one `BuildStopped` line saying how to resume.
+    `address` is the Ray cluster's (backend ray).
     """
     check_backend(backend)
     specs = {spec.entry_id: spec for spec in recipe.sources}
@@ -82,7 +84,7 @@ def run_build(
         work.root.mkdir(parents=True, exist_ok=True)
         with guard.build_lock(out, break_lock):
             guard.write_marker(out, recipe.name)
-            return _locked_build(recipe, ordered, work, workers, backend, progress, runner, counts)
+            return _locked_build(recipe, ordered, work, workers, backend, progress, runner, counts, address)
     except (KeyboardInterrupt, OSError, WorkerLost) as error:
         ending = explain(error, out, counts["done"], counts["total"])
         if ending is None:
@@ -99,6 +101,7 @@ def _locked_build(
     progress: BuildProgress | None,
     runner: TaskRunner,
     counts: dict[str, Any],
+    address: str | None,
 ) -> BuildResult:
     """Plan, run and finalise while holding the lock; `counts` tracks shards done for the ending message."""
     specs = {spec.entry_id: spec for spec in recipe.sources}
@@ -110,12 +113,12 @@ def _locked_build(
             progress.log(message)
         progress.start_planning()
         pairs = [(specs[s.entry_id], s) for s in ordered]
-        tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read)
+        tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read, parallelism(backend, workers, address))
         pending = [task for task in tasks if not is_complete(task, work)]
         counts.update(done=len(tasks) - len(pending), total=len(tasks))
         progress.start_tasks(len(tasks), len(tasks) - len(pending))
         metas = {source.entry_id: source_meta(source) for source in ordered}
-        for done in run_tasks(backend, pending, recipe, metas, work, workers, runner):
+        for done in run_tasks(backend, pending, recipe, metas, work, workers, runner, address):
             counts["done"] += 1
             progress.task_done(done["rows"])
     manifest = finalize(recipe, ordered, tasks, work)
@@ -131,11 +134,19 @@ def build_recipe(
     backend: str = "local",
     progress: BuildProgress | None = None,
     break_lock: bool = False,
+    address: str | None = None,
 ) -> BuildResult:
     """Build a validated recipe with the registered source adapters."""
     check_backend(backend)
     return run_build(
-        recipe, open_sources(recipe), recipe.output_dir(out), workers, backend, progress, break_lock=break_lock
+        recipe,
+        open_sources(recipe),
+        recipe.output_dir(out),
+        workers,
+        backend,
+        progress,
+        break_lock=break_lock,
+        address=address,
     )
 
 
@@ -146,6 +157,7 @@ def build(
     backend: str = "local",
     progress: BuildProgress | None = None,
     break_lock: bool = False,
+    address: str | None = None,
 ) -> BuildResult:
     """`mgll-data build`: load the recipe file and build it."""
-    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress, break_lock)
+    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress, break_lock, address)

@@ -1,9 +1,13 @@
 """Planning: one streaming pass over the adapters' records, cut into shard tasks spilled to disk.
 
-Records are assigned a split, buffered per split and written out every `shard_size` records, so the
-planner holds at most three buffers of `shard_size` records whatever the size of the dataset. Adapter
-rejects stream to a JSON-lines file. Once every source is read, the shard count per split is known and
-each task gets its final file name `{split}-{i:05d}-of-{n:05d}.parquet`.
+Records are assigned a split, buffered per split and spilled every `shard_size` records, so the planner
+holds at most three buffers of `shard_size` records whatever the size of the dataset. Adapter rejects
+stream to a JSON-lines file. Once every source is read, the counts are known and the spills are re-cut
+into tasks, one per shard `{split}-{i:05d}-of-{n:05d}.parquet`, sized for the workers: `shard_size` is
+the most rows a shard holds, and with several workers a shard holds fewer, so that every worker has
+about `TASKS_PER_WORKER` tasks and none sits idle while another finishes a long one. Shards of a split
+differ by at most one row. The rows never depend on the worker count; how they are grouped into shards
+does (and a resumed build with another worker count rebuilds the shards whose grouping changed).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from mgll_data.build.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.recipe import Recipe, SourceSpec
 from mgll_data.sources.base import RawRecord, Reject, Source
+
+TASKS_PER_WORKER = 8  # with equal tasks handed out largest first, the last one to finish idles the others < 1/8
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Task:
     count: int
     records_file: Path
     key: str
+    rows: int
 
     @property
     def shard_name(self) -> str:
@@ -105,28 +112,54 @@ class _Repeats:
 
 
 class _SplitBuffer:
-    """Records of one split waiting to be spilled as a task file."""
+    """Records of one split waiting to be spilled to disk; the spills are re-cut into tasks after planning."""
 
     def __init__(self, split: str, work: WorkDir, shard_size: int):
         self.split, self.work, self.shard_size = split, work, shard_size
         self.records: list[RawRecord] = []
-        self.digest = hashlib.sha256()
-        self.spilled: list[tuple[Path, str]] = []
+        self.spills: list[Path] = []
+        self.count = 0
 
     def add(self, record: RawRecord) -> None:
         self.records.append(record)
-        self.digest.update(_record_digest(record))
+        self.count += 1
         if len(self.records) >= self.shard_size:
             self.spill()
 
     def spill(self) -> None:
         if not self.records:
             return
-        path = self.work.tasks / f"{self.split}-{len(self.spilled):05d}.pkl"
-        with path.open("wb") as handle:
-            pickle.dump(self.records, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self.spilled.append((path, self.digest.hexdigest()))
-        self.records, self.digest = [], hashlib.sha256()
+        path = self.work.tasks / f"{self.split}-spill-{len(self.spills):05d}.pkl"
+        _dump(path, self.records)
+        self.spills.append(path)
+        self.records = []
+
+    def stream(self) -> Iterator[RawRecord]:
+        """Every record in plan order, one spill in memory at a time; each spill is removed once read."""
+        self.spill()
+        for path in self.spills:
+            with path.open("rb") as handle:
+                yield from pickle.load(handle)
+            path.unlink()
+
+
+def _dump(path: Path, records: list[RawRecord]) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def task_rows(total: int, shard_size: int, workers: int) -> int:
+    """The most rows a task (shard) takes: `shard_size`, or less so that `workers` get about
+    `TASKS_PER_WORKER` tasks each."""
+    if workers <= 1:
+        return shard_size
+    return max(1, min(shard_size, -(-total // (workers * TASKS_PER_WORKER))))
+
+
+def shard_sizes(count: int, most: int) -> list[int]:
+    """`count` rows in shards of `most` rows, the remainder last."""
+    full, rest = divmod(count, most)
+    return [most] * full + ([rest] if rest else [])
 
 
 def plan_tasks(
@@ -135,6 +168,7 @@ def plan_tasks(
     work: WorkDir,
     code_hash: str,
     on_record: Callable[[], None] = lambda: None,
+    workers: int = 1,
 ) -> list[Task]:
     """Read every source once; write task files and adapter rejects; return the tasks in output order.
 
@@ -164,14 +198,22 @@ def plan_tasks(
                     rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
                     continue
                 buffers[choose_split(item, spec, recipe)].add(item)
+    most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
     tasks = []
     for split, buffer in buffers.items():
-        buffer.spill()
-        count = len(buffer.spilled)
-        for index, (path, records_digest) in enumerate(buffer.spilled):
-            fields = (recipe_hash, code_hash, split, str(index), str(count), records_digest)
+        sizes = shard_sizes(buffer.count, most)
+        records = buffer.stream()
+        for index, rows in enumerate(sizes):
+            chunk = [next(records) for _ in range(rows)]
+            digest = hashlib.sha256()
+            for record in chunk:
+                digest.update(_record_digest(record))
+            path = work.tasks / f"{split}-{index:05d}.pkl"
+            _dump(path, chunk)
+            fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
             key = hashlib.sha256("\x00".join(fields).encode())
-            tasks.append(Task(split, index, count, path, key.hexdigest()))
+            tasks.append(Task(split, index, len(sizes), path, key.hexdigest(), rows))
+        assert next(records, None) is None, "every planned record goes into exactly one task"
     return tasks
 
 

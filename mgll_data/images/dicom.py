@@ -7,7 +7,8 @@ Only the elements named in dicom_attributes.yaml leave this module.
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 HEADER_TAGS = ("Rows", "Columns", "SOPClassUID")
 # PNG, JPEG, TIFF (both byte orders), BMP, GIF, WebP/RIFF: file starts that rule DICOM out.
 PICTURE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8", b"RIFF")
+NARROW_INTEGERS = (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64)
 
 
 def is_dicom(path: Path) -> bool:
@@ -66,15 +68,19 @@ def _decode(ds: Dataset, policy: ImagePolicy, path: Path) -> DecodedImage:
         if stored.ndim != 2:
             raise ImageRejected(RejectReason.MALFORMED, f"{path}: {photometric} with shape {stored.shape}")
         values = modality_values(stored, ds)
-        unit, how = display_values(values, ds, policy)
-        if needs_inversion(ds):
-            unit = 1.0 - unit
-        pixels = intensity.quantise(unit, policy.bit_depth)
+        to_unit, how = display_mapping(values, ds, policy)
+        invert = needs_inversion(ds)
         attributes["bit_depth"] = policy.bit_depth
-    else:
-        pixels, how = color_values(stored, ds, photometric, path), "color"
-        attributes["bit_depth"] = 8
-    return DecodedImage(image=Image.fromarray(pixels), attributes=attributes, view=view, intensity=how)
+
+        def to_display(image: Image.Image) -> Image.Image:
+            unit = to_unit(np.asarray(image))
+            return intensity.display_image(1.0 - unit if invert else unit, policy.bit_depth)
+
+        image = intensity.values_image(values)
+        return DecodedImage(image, attributes, view, how, to_display=to_display)
+    pixels = color_values(stored, ds, photometric, path)
+    attributes["bit_depth"] = 8
+    return DecodedImage(image=Image.fromarray(pixels), attributes=attributes, view=view, intensity="color")
 
 
 def read_dataset(path: Path) -> Dataset:
@@ -182,23 +188,39 @@ def _require_decoder(syntax: Any, path: Path) -> Any:
 
 
 def modality_values(stored: np.ndarray, ds: Dataset) -> np.ndarray:
-    """Modality LUT: the Modality LUT Sequence if present, otherwise Rescale Slope / Intercept."""
+    """Modality LUT: the Modality LUT Sequence if present, otherwise Rescale Slope / Intercept.
+
+    Integer slope and intercept (nearly every radiograph: 1 and 0) keep integers, in the narrowest type
+    that holds the result exactly; pydicom would widen every pixel to float64."""
+    if "ModalityLUTSequence" not in ds and "RescaleSlope" in ds and "RescaleIntercept" in ds:
+        slope, intercept = float(ds.RescaleSlope), float(ds.RescaleIntercept)
+        if slope.is_integer() and intercept.is_integer() and stored.dtype.kind in "iu":
+            if (slope, intercept) == (1.0, 0.0):
+                return stored
+            ends = [int(stored.min()) * int(slope) + int(intercept), int(stored.max()) * int(slope) + int(intercept)]
+            dtype = next(t for t in NARROW_INTEGERS if np.iinfo(t).min <= min(ends) and max(ends) <= np.iinfo(t).max)
+            return (stored.astype(np.int64) * int(slope) + int(intercept)).astype(dtype)
     return apply_modality_lut(stored, ds)
 
 
-def display_values(values: np.ndarray, ds: Dataset, policy: ImagePolicy) -> tuple[np.ndarray, str]:
-    """Modality values to [0, 1] by the recipe's intensity policy; returns the intensities and how."""
+def display_mapping(
+    values: np.ndarray, ds: Dataset, policy: ImagePolicy
+) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+    """How modality values become intensities in [0, 1] under the recipe's policy, and its name.
+
+    Data-dependent ranges (percentiles, min/max, a VOI LUT's top) are read from every pixel here, so the
+    mapping gives the same result whether it is applied before or after resizing."""
     if policy.dicom_intensity == "percentile":
-        return intensity.percentile(values, *policy.percentiles), "percentile"
+        return intensity.data_range(values, policy.percentiles), "percentile"
     if policy.dicom_intensity == "minmax":
-        return intensity.minmax(values), "minmax"
+        return intensity.data_range(values), "minmax"
     window = first_window(ds)
     if window is not None:
         center, width, function = window
-        return intensity.WINDOW_FUNCTIONS[function](values, center, width), f"window_{function.lower()}"
+        return partial(intensity.WINDOW_FUNCTIONS[function], center=center, width=width), f"window_{function.lower()}"
     if "VOILUTSequence" in ds:
-        return voi_lut_values(values, ds), "voi_lut"
-    return intensity.minmax(values), "minmax_no_window"
+        return partial(voi_lut_values, ds=ds, top=voi_lut_top(values, ds)), "voi_lut"
+    return intensity.data_range(values), "minmax_no_window"
 
 
 def first_window(ds: Dataset) -> tuple[float, float, str] | None:
@@ -218,13 +240,16 @@ def first_window(ds: Dataset) -> tuple[float, float, str] | None:
     return center, width, function
 
 
-def voi_lut_values(values: np.ndarray, ds: Dataset) -> np.ndarray:
-    """The first VOI LUT Sequence item; its output range is 0 .. 2**bits - 1 from the LUT Descriptor,
-    widened to the table's own maximum where a writer put more bits in the table than it declared."""
-    mapped = apply_voi(values, ds, index=0)
+def voi_lut_top(values: np.ndarray, ds: Dataset) -> float:
+    """The VOI LUT's output range top: 2**bits - 1 from the LUT Descriptor, widened to the largest value
+    this image maps to where a writer put more bits in the table than it declared."""
     bits = int(ds.VOILUTSequence[0].LUTDescriptor[2])
-    top = max(float((1 << bits) - 1), float(mapped.max()))
-    return intensity.scale_range(mapped, 0.0, top)
+    return max(float((1 << bits) - 1), float(apply_voi(values, ds, index=0).max()))
+
+
+def voi_lut_values(values: np.ndarray, ds: Dataset, top: float) -> np.ndarray:
+    """The first VOI LUT Sequence item, its output scaled from [0, top] to [0, 1]."""
+    return intensity.scale_range(apply_voi(values, ds, index=0), 0.0, top)
 
 
 def needs_inversion(ds: Dataset) -> bool:

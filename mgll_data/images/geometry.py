@@ -22,6 +22,7 @@ RESAMPLING = {
     "area": Image.Resampling.BOX,
     "nearest": Image.Resampling.NEAREST,
 }
+DCT_REDUCTIONS = (1, 2, 4, 8)  # the scales a JPEG decoder can reduce to while decoding (Pillow `draft`)
 
 
 @dataclass(frozen=True)
@@ -70,25 +71,42 @@ def plan_geometry(
     return Geometry(policy.geometry, width, height, x, y, w, h, scale, pad_left, pad_top, policy.resample, out_w, out_h)
 
 
-def render(image: Image.Image, geometry: Geometry) -> Image.Image:
-    """The stored image: the window's visible part resized by `scale` and pasted at the padding offset."""
+def max_reduction(geometry: Geometry) -> int:
+    """The coarsest JPEG DCT reduction (1, 2, 4 or 8) that still leaves at least one decoded pixel per stored
+    pixel, so the resize from the reduced decode only ever shrinks."""
+    return max(r for r in DCT_REDUCTIONS if r * geometry.scale <= 1 or r == 1)
+
+
+def render(image: Image.Image, geometry: Geometry, reduction: int = 1) -> Image.Image:
+    """The stored image: the window's visible part resized by `scale` and pasted at the padding offset.
+
+    `image` may be a decode reduced by `reduction` (original pixel x is image pixel x / reduction)."""
+    part, origin = resize_window(image, geometry, reduction)
+    return place(part, origin, geometry)
+
+
+def resize_window(image: Image.Image, geometry: Geometry, reduction: int = 1) -> tuple[Image.Image, tuple[int, int]]:
+    """The window's visible part at stored scale, and where its top-left corner goes in the stored image."""
     g = geometry
-    if (g.crop_x, g.crop_y, g.crop_width, g.crop_height) == (0, 0, *image.size) and g.scale == 1.0:
-        return image
+    if reduction == 1 and (g.crop_x, g.crop_y, g.crop_width, g.crop_height) == (0, 0, *image.size) and g.scale == 1.0:
+        return image, (0, 0)
     left, top = max(g.crop_x, 0), max(g.crop_y, 0)
-    right, bottom = min(g.crop_x + g.crop_width, image.width), min(g.crop_y + g.crop_height, image.height)
+    right, bottom = min(g.crop_x + g.crop_width, g.orig_width), min(g.crop_y + g.crop_height, g.orig_height)
     x0, y0 = g.pad_left + round((left - g.crop_x) * g.scale), g.pad_top + round((top - g.crop_y) * g.scale)
     x1, y1 = g.pad_left + round((right - g.crop_x) * g.scale), g.pad_top + round((bottom - g.crop_y) * g.scale)
     x1, y1 = min(max(x1, x0 + 1), g.out_width), min(max(y1, y0 + 1), g.out_height)
-    box = (left, top, right, bottom)
-    if g.scale == 1.0 and (x1 - x0, y1 - y0) == (right - left, bottom - top):
-        part = image.crop(box)
-    else:
-        part = image.resize((x1 - x0, y1 - y0), RESAMPLING[g.resample], box=box)
-    if (x0, y0, x1, y1) == (0, 0, g.out_width, g.out_height):
+    if reduction == 1 and g.scale == 1.0 and (x1 - x0, y1 - y0) == (right - left, bottom - top):
+        return image.crop((left, top, right, bottom)), (x0, y0)
+    box = (left / reduction, top / reduction, right / reduction, bottom / reduction)
+    return image.resize((x1 - x0, y1 - y0), RESAMPLING[g.resample], box=box), (x0, y0)
+
+
+def place(part: Image.Image, origin: tuple[int, int], geometry: Geometry) -> Image.Image:
+    """Paste the resized part on a black canvas of the stored size (no canvas when it fills it)."""
+    if origin == (0, 0) and part.size == (geometry.out_width, geometry.out_height):
         return part
-    canvas = Image.new(image.mode, (g.out_width, g.out_height))
-    canvas.paste(part, (x0, y0))
+    canvas = Image.new(part.mode, (geometry.out_width, geometry.out_height))
+    canvas.paste(part, origin)
     return canvas
 
 

@@ -6,6 +6,9 @@ against hand-computed values. All outputs are float32 in [0, 1]; quantisation ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 from PIL import Image
 
@@ -40,15 +43,14 @@ def scale_range(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.clip(unit, 0.0, 1.0, out=unit)
 
 
-def minmax(values: np.ndarray) -> np.ndarray:
-    """The data range of this image onto [0, 1] (minimum subtracted, unlike a plain 255/max)."""
-    return scale_range(values, float(values.min()), float(values.max()))
-
-
-def percentile(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """The [low, high] percentiles of this image onto [0, 1]; robust to burnt-in labels and collimator edges."""
-    lo, hi = np.percentile(values, (low, high))
-    return scale_range(values, float(lo), float(hi))
+def data_range(
+    values: np.ndarray, percentiles: tuple[float, float] | None = None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`scale_range` over this image's minimum and maximum (minimum subtracted, unlike a plain 255/max) or,
+    robust to burnt-in labels and collimator edges, over the given percentiles of it. The bounds are read
+    from every pixel now, so the returned mapping may be applied to a resized copy later."""
+    low, high = np.percentile(values, percentiles) if percentiles else (values.min(), values.max())
+    return partial(scale_range, low=float(low), high=float(high))
 
 
 def quantise(unit: np.ndarray, bits: int) -> np.ndarray:
@@ -56,6 +58,21 @@ def quantise(unit: np.ndarray, bits: int) -> np.ndarray:
     top = (1 << bits) - 1
     scaled = unit * np.float32(top) + np.float32(0.5)
     return scaled.astype(np.uint8 if bits == 8 else np.uint16)
+
+
+def values_image(values: np.ndarray) -> Image.Image:
+    """Grayscale values as a Pillow image Pillow can resize without rounding them: unsigned 16-bit as
+    I;16, other integers as 32-bit I, anything else as 32-bit float F."""
+    if values.dtype == np.uint16:
+        return Image.fromarray(values)
+    if values.dtype.kind in "iu" and values.dtype.itemsize <= 4 and values.dtype != np.uint32:
+        return Image.fromarray(values.astype(np.int32))
+    return Image.fromarray(values.astype(np.float32))
+
+
+def display_image(unit: np.ndarray, bits: int) -> Image.Image:
+    """Intensities in [0, 1] as the stored 8-bit (L) or 16-bit (I;16) image."""
+    return Image.fromarray(quantise(unit, bits))
 
 
 def widen_8_to_16(gray: np.ndarray) -> np.ndarray:

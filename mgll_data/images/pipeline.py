@@ -6,7 +6,8 @@ apply the colour policy, find the fundus field, resize by the geometry policy, e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from mgll_data.images import dedup, fundus, intensity
 from mgll_data.images.decoded import DecodedImage
 from mgll_data.images.dicom import is_dicom, read_dicom
 from mgll_data.images.encode import encode
-from mgll_data.images.geometry import Geometry, plan_geometry, render
+from mgll_data.images.geometry import Geometry, max_reduction, place, plan_geometry, resize_window
 from mgll_data.images.limits import check_decoded_size
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.images.readers import read_picture
@@ -46,27 +47,40 @@ class ProcessedImage:
 
 
 def process_image(path: Path, modality: str, policy: ImagePolicy) -> ProcessedImage:
-    """Decode, normalise, crop (fundus), resize and encode one image file; raise ImageRejected if it cannot."""
+    """Decode, normalise, crop (fundus), resize and encode one image file; raise ImageRejected if it cannot.
+
+    Full-resolution work is kept to what the output needs: a JPEG is decoded at the coarsest DCT scale that
+    still covers the stored size (for a fundus photo, guessing the field spans the shorter side and decoding
+    again finer in the rare case it is smaller), and DICOM values are windowed after the resize."""
     path = Path(path)
     if not path.is_file():
         reason = RejectReason.NOT_A_REGULAR_FILE if path.exists() else RejectReason.MISSING_FILE
         raise ImageRejected(reason, str(path))
+    crop = modality == "fundus" and policy.fundus_crop
     dicom = is_dicom(path)
     check_decoded_size(path, dicom, policy.max_pixels)
-    decoded = read_dicom(path, policy) if dicom else read_picture(path, policy)
+    if dicom:
+        decoded = read_dicom(path, policy)
+    else:
+        decoded = read_picture(path, policy, partial(_first_reduction, policy=policy, crop=crop))
     decoded = apply_color_policy(decoded, modality, policy)
-    image = decoded.image
     attributes = dict(decoded.attributes)
     found = None
     if modality == "fundus":
-        found = fundus.find_field(image)
+        decoded = decoded.displayed()
+        found = _field_in_original(decoded)
         if found is None and policy.fundus_require_fov:
             raise ImageRejected(RejectReason.FOV_NOT_FOUND, str(path))
         attributes["fov_found"] = found is not None
         attributes["fov_radius"] = round(found.radius, 2) if found else None
-    window = _field_window(found) if found and policy.fundus_crop else None
-    geometry = plan_geometry(image.size, policy, window)
-    stored = render(image, geometry)
+    window = _field_window(found) if found and crop else None
+    geometry = plan_geometry(decoded.size, policy, window)
+    if decoded.reduction > max_reduction(geometry):  # the field is smaller than guessed: decode finer
+        decoded = apply_color_policy(read_picture(path, policy, lambda _: max_reduction(geometry)), modality, policy)
+    part, origin = resize_window(decoded.image, geometry, decoded.reduction)
+    if decoded.to_display is not None:
+        part = decoded.to_display(part)
+    stored = place(part, origin, geometry)
     if modality == "fundus":
         mask = _stored_field_mask(stored, found, geometry)
         if mask is not None and policy.fundus_mask:
@@ -76,7 +90,7 @@ def process_image(path: Path, modality: str, policy: ImagePolicy) -> ProcessedIm
         attributes["exposure"] = round(fundus.exposure_score(gray, mask), 4)
     pixels = np.asarray(stored)
     return ProcessedImage(
-        data=encode(stored, policy.format, policy.quality),
+        data=encode(stored, policy.format, policy.quality, policy.compress_level, policy.webp_lossless),
         format=policy.format,
         width=stored.width,
         height=stored.height,
@@ -96,7 +110,28 @@ def apply_color_policy(decoded: DecodedImage, modality: str, policy: ImagePolicy
     if policy.bit_depth == 16:
         gray = Image.fromarray(intensity.widen_8_to_16(np.asarray(gray)))
     attributes = {**decoded.attributes, "bit_depth": policy.bit_depth}
-    return DecodedImage(gray, attributes, decoded.view, decoded.intensity + "_to_gray")
+    return replace(decoded, image=gray, attributes=attributes, intensity=decoded.intensity + "_to_gray")
+
+
+def _first_reduction(size: tuple[int, int], policy: ImagePolicy, crop: bool) -> int:
+    """The decode reduction chosen before the field is found, guessing a fundus crop takes the centred
+    shorter-side square (the disc spans the shorter side in most fundus photos)."""
+    width, height = size
+    side = min(width, height)
+    guess = ((width - side) // 2, (height - side) // 2, side, side) if crop else None
+    return max_reduction(plan_geometry(size, policy, guess))
+
+
+def _field_in_original(decoded: DecodedImage) -> fundus.Field | None:
+    """The field found on the (possibly reduced) decode, in original pixel coordinates."""
+    found = fundus.find_field(decoded.image)
+    if found is None or decoded.reduction == 1:
+        return found
+    if found.fills_frame:
+        width, height = decoded.size
+        return fundus.Field(width / 2, height / 2, max(width, height) / 2, fills_frame=True)
+    r = decoded.reduction
+    return fundus.Field(found.cx * r, found.cy * r, found.radius * r)
 
 
 def _field_window(found: fundus.Field) -> tuple[int, int, int, int]:

@@ -16,7 +16,11 @@ class ImagePolicy(BaseModel):
     geometry: Literal["letterbox", "shorter_side", "none"] = "letterbox"
     resample: Literal["lanczos", "bicubic", "bilinear", "area", "nearest"] = "lanczos"
     format: Literal["png", "jpeg", "webp"] = "png"
-    quality: int = Field(95, ge=1, le=100, description="JPEG/WebP quality")
+    quality: int = Field(95, ge=1, le=100, description="JPEG/WebP quality (lossy only)")
+    compress_level: int = Field(
+        1, ge=0, le=9, description="PNG zlib level / lossless WebP effort: 0 fastest .. 9 smallest; pixels identical"
+    )
+    webp_lossless: bool = Field(False, description="format webp: store pixels exactly (8-bit RGB; gray as RGB)")
     bit_depth: Literal[8, 16] = Field(8, description="grayscale output depth; colour images are always 8 bit")
     dicom_intensity: Literal["dicom_window", "percentile", "minmax"] = Field(
         "dicom_window", description="how DICOM and >8-bit grayscale values become display intensities"
@@ -42,4 +46,6 @@ class ImagePolicy(BaseModel):
             raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, got {self.percentiles}")
         if self.bit_depth == 16 and self.format != "png":
             raise ValueError(f"bit_depth 16 needs format png ({self.format} stores 8 bits only)")
+        if self.webp_lossless and self.format != "webp":
+            raise ValueError(f"webp_lossless needs format webp, got format {self.format}")
         return self

@@ -1,0 +1,113 @@
+"""Tasks sized for the workers: every worker stays busy to the end whatever `shard_size` says, the plan is
+deterministic, and backends hand out a bounded window of tasks, largest first."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from pathlib import Path
+
+import pytest
+from build_fixtures import CsvSource, make_recipe, write_tree
+
+from mgll_data.build import backends
+from mgll_data.build.plan import TASKS_PER_WORKER, load_task_records, plan_tasks
+from mgll_data.build.workdir import WorkDir
+
+
+def issue_tree(root: Path) -> Path:
+    """1,000 records with official splits 802 / 116 / 82 (the counts of the measured ODIR build); planning
+    never opens the images, so none are written."""
+    counts = {"train": 802, "validation": 116, "test": 82}
+    rows = [
+        {"image": f"{split}_{i:04d}.png", "patient": f"{split}{i}", "split": split, "status": "missing"}
+        for split, n in counts.items()
+        for i in range(n)
+    ]
+    return write_tree(root, rows)
+
+
+def plan(tmp_path: Path, out: str, workers: int, shard_size: int = 1000):
+    recipe = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "tree"}], output={"shard_size": shard_size})
+    work = WorkDir(tmp_path / out)
+    work.prepare(recipe.content_hash(), "code")
+    return plan_tasks([(recipe.sources[0], CsvSource(tmp_path / "tree"))], recipe, work, "code", workers=workers)
+
+
+def makespan(sizes: list[int], workers: int) -> int:
+    """When the last of `workers` finishes, each taking the next task as it frees up."""
+    finish = [0] * workers
+    for size in sizes:
+        heapq.heappush(finish, heapq.heappop(finish) + size)
+    return max(finish)
+
+
+def test_one_worker_keeps_one_shard_per_split(tmp_path):
+    issue_tree(tmp_path / "tree")
+    assert [(t.split, t.rows) for t in plan(tmp_path, "one", workers=1)] == [
+        ("train", 802), ("validation", 116), ("test", 82)
+    ]
+
+
+@pytest.mark.parametrize("workers", [2, 3, 8])
+def test_tasks_keep_every_worker_busy_to_the_end(tmp_path, workers):
+    issue_tree(tmp_path / "tree")
+    tasks = plan(tmp_path, "many", workers)
+    sizes = [task.rows for task in backends.largest_first(tasks)]
+    assert sum(sizes) == 1000 and max(sizes) <= -(-1000 // (workers * TASKS_PER_WORKER))
+    assert makespan(sizes, workers) <= 1.1 * 1000 / workers  # the unsplit plan: 802 / (1000 / workers)
+    assert makespan([802, 116, 82], workers) >= 1.6 * 1000 / workers
+
+
+def test_plan_is_deterministic_and_keeps_record_order(tmp_path):
+    issue_tree(tmp_path / "tree")
+    first, second = plan(tmp_path, "a", workers=2), plan(tmp_path, "b", workers=2)
+    assert [t.key for t in first] == [t.key for t in second]
+    assert [t.shard_name for t in first] == [t.shard_name for t in second]
+    train = [r.native_id for t in first if t.split == "train" for r in load_task_records(t)]
+    assert train == [f"train_{i:04d}" for i in range(802)]
+    assert not list((tmp_path / "a" / ".mgll-build" / "tasks").glob("*spill*"))  # spills are re-cut, then gone
+
+
+def test_shard_size_stays_the_upper_bound(tmp_path):
+    issue_tree(tmp_path / "tree")
+    assert max(t.rows for t in plan(tmp_path, "small", workers=2, shard_size=40)) == 40
+
+
+class InlinePool:
+    """A stand-in for ProcessPoolExecutor that runs each task at submit and counts submissions."""
+
+    submitted = 0
+
+    def __init__(self, max_workers: int, **_pool_options):
+        self.max_workers = max_workers
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        InlinePool.submitted += 1
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def test_local_pool_gets_a_bounded_window_of_tasks(tmp_path, monkeypatch):
+    issue_tree(tmp_path / "tree")
+    tasks = plan(tmp_path, "window", workers=2, shard_size=5)
+    monkeypatch.setattr(backends, "ProcessPoolExecutor", InlinePool)
+    InlinePool.submitted = 0
+    runner = lambda task, recipe, sources, work: {"rows": task.rows}  # noqa: E731
+    results = backends.run_local(tasks, None, {}, None, 2, runner)
+    first = list(itertools.islice(results, 1))
+    window = 2 * backends.IN_FLIGHT_PER_WORKER
+    assert first and window <= InlinePool.submitted <= 2 * window < len(tasks)  # never all 200 at once
+    assert sum(r["rows"] for r in itertools.chain(first, results)) == 1000 and InlinePool.submitted == len(tasks)
