@@ -26,7 +26,6 @@ from importlib import resources
 import yaml
 
 from mgll_data.ontology import load_ontology
-from mgll_data.text.labeler import label_report
 from mgll_data.text.policy import TextPolicy
 from mgll_data.text.sections import is_placeholder
 from mgll_data.text.sentences import split_sentences
@@ -131,10 +130,12 @@ def _report_sentences(
     findings_text = report.get("findings") or ""
     findings: list[str] = []
     if findings_text:
+        from mgll_data.text.labeler import label_report  # spaCy: loaded only by a worker that meets a report
+
         mentions = label_report(findings_text).mentions
         for sentence in split_sentences(findings_text):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.end]
-            stated = any(m.status in ("positive", "uncertain") for m in inside)
+            stated = any(m.about_study and m.status in ("positive", "uncertain") for m in inside)
             if stated or is_normal:
                 findings.append(sentence.text)
             else:

@@ -2,18 +2,20 @@
 
 `mgll_cxr_sentences` records sentence starts from our splitter (decimals, list numbers and abbreviations kept).
 `mgll_cxr_context` finds finding mentions (ontology names + `data/mentions.yaml`) and ConText triggers
-(`data/context_rules.yaml`) with one token-level PhraseMatcher, decides each mention's status and stores the
-mentions on `doc._.cxr_mentions`. `label_report` aggregates them per report as the CheXpert labeler does:
-positive over uncertain over negative, and `normal` when no pathology is positive or uncertain.
-Only the tokenizer and the matcher touch every token, which keeps it at thousands of reports per second.
-Statuses: negated, uncertain (possible, may, cannot exclude, no definite), positive (stated, probable, or one
-of the named alternatives "A versus B"); "history of" mentions are dropped.
+(`data/context_rules.yaml`) with one token-level PhraseMatcher and decides, for each mention, its status
+(positive / negative / uncertain), temporality (current / historical / hypothetical) and experiencer
+(patient / other), as ConText does. `span_status` applies the same decision to any span of a text.
+`label_report` aggregates the mentions about the study (the patient's, current, or a denied history) per
+report as the CheXpert labeler does: positive over uncertain over negative, and `normal` when no pathology is
+positive or uncertain. Only the tokenizer and the matcher touch every token, which keeps it at thousands of
+reports per second.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,11 +26,13 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_suffix_regex
 
-from mgll_data.text.rules import LabelerRules, labeler_rules
+from mgll_data.errors import MgllError
+from mgll_data.text.rules import AXES, LabelerRules, labeler_rules
 from mgll_data.text.sentences import sentence_spans
 
-for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts"):
+for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):
     if not Doc.has_extension(_extension):
         Doc.set_extension(_extension, default=None)
 
@@ -37,8 +41,30 @@ _COMPOUND_PRE_SCOPE = 3  # a trigger this close before "heart ... enlarged" stil
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """A trigger that decided one axis of a span: its rule category, the value it set and the words."""
+
+    category: str
+    axis: str
+    value: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SpanStatus:
+    """ConText's three axes for one span, and the triggers that set any value other than the default."""
+
+    status: str = "positive"
+    temporality: str = "current"
+    experiencer: str = "patient"
+    triggers: tuple[Trigger, ...] = ()
+
+
+@dataclass(frozen=True)
 class Mention:
-    """One finding mention: where it is, what it says, and the trigger category and words that decided it."""
+    """One finding mention: where it is, what it says, and the context (status, temporality, experiencer)."""
 
     finding: str
     status: str
@@ -46,8 +72,27 @@ class Mention:
     end: int
     sentence: int
     text: str
-    trigger: str | None = None
-    cue: str | None = None
+    temporality: str = "current"
+    experiencer: str = "patient"
+    triggers: tuple[Trigger, ...] = ()
+
+    @property
+    def trigger(self) -> str | None:
+        """The category of the trigger that set the status (None for a plain positive statement)."""
+        return next((t.category for t in self.triggers if t.axis == "status"), None)
+
+    @property
+    def cue(self) -> str | None:
+        """The words of that trigger."""
+        return next((t.text for t in self.triggers if t.axis == "status"), None)
+
+    @property
+    def about_study(self) -> bool:
+        """True when it states something about this patient now: not another person's, not a request or a
+        condition, not a past finding, except a denied history ("no history of asthma" is a negative)."""
+        if self.experiencer != "patient" or self.temporality == "hypothetical":
+            return False
+        return self.temporality == "current" or self.status == "negative"
 
 
 @dataclass(frozen=True)
@@ -102,8 +147,20 @@ class TextKeepingTokenizer:
         return doc
 
 
+class _Context(NamedTuple):
+    """What `CxrContext` matched in one doc, kept so `span_status` can decide any span with the same rules."""
+
+    triggers: dict[int, list[_Match]]  # by sentence
+    stops: list[int]
+    attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
+    offsets: list[int]
+    lengths: list[int]
+    sentence_starts: list[int]
+    text: str
+
+
 class CxrContext:
-    """Mention matching plus ConText status decision; results on `doc._.cxr_mentions`."""
+    """Mention matching plus the ConText decision; results on `doc._.cxr_mentions`."""
 
     def __init__(self, nlp: Language, rules: LabelerRules):
         self.rules = rules
@@ -149,41 +206,57 @@ class CxrContext:
         unmentions = by_kind.get("unmention", [])
         pseudo = by_kind.get("pseudo", [])
         triggers = [t for t in self._longest_triggers(by_kind.get("trigger", [])) if not _inside_longer(t, pseudo)]
-        stops = sorted(m.start for m in by_kind.get("terminator", []))
-        clause_breaks = sorted(m.start for m in by_kind.get("clause_break", []))
         by_sentence: dict[int, list[_Match]] = {}
         for trigger in triggers:
             by_sentence.setdefault(trigger.sentence, []).append(trigger)
+        clause_breaks = sorted(m.start for m in by_kind.get("clause_break", []))
+        attributes = list(self._attribute_mentions(by_kind, clause_breaks))
+        context = _Context(
+            by_sentence,
+            sorted(m.start for m in by_kind.get("terminator", [])),
+            attributes,
+            offsets,
+            lengths,
+            sentence_starts,
+            text,
+        )
+        doc._.cxr_context = context
 
-        # (match, is subject + modifier, status fixed by the rule, status an implying mention passes on)
-        found: list[tuple[_Match, bool, str | None, str | None]] = []
+        # (match, is subject + modifier, the normal modifier that denies it, status an implying mention passes on)
+        found: list[tuple[_Match, bool, _Match | None, str | None]] = []
         for match in _most_specific(by_kind.get("mention", []), self.rules.broader):
             if not _inside_longer(match, unmentions, allow_equal=True):
                 found.append((match, False, None, None))
-        found.extend(self._attribute_mentions(by_kind, clause_breaks))
+        for span, _, modifier in attributes:
+            found.append((span, True, modifier if modifier.kind == "normal" else None, None))
         found.extend(self._abbreviation_mentions(doc, offsets, sentence_starts))
         for match in by_kind.get("implied", []):
             rule = self.rules.implied[int(match.value)]
             found.append((match._replace(kind="mention", value=rule.finding), False, None, rule.status))
 
         mentions = []
-        for match, compound, fixed, implied in found:
-            sentence = match.sentence
-            if fixed is None:
-                status, cue = self._status(match, compound, by_sentence.get(sentence, []), stops)
-            else:
-                status, cue = fixed, None
-            if status == "historical" or (implied and status == "negative"):
+        for match, compound, denial, implied in found:
+            decided = self._decide(match, compound, context, denial)
+            status = decided.status
+            if implied and status == "negative":
                 continue
             if implied and status == "positive":
                 status = implied
-            start, end = offsets[match.start], offsets[match.end - 1] + lengths[match.end - 1]
-            trigger = cue_text = None
-            if cue is not None:
-                trigger = cue.value
-                cue_text = text[offsets[cue.start] : offsets[cue.end - 1] + lengths[cue.end - 1]]
+            start, end = _char_span(context, match.start, match.end)
             for finding in (match.value, *self.rules.also.get(match.value, ())):
-                mentions.append(Mention(finding, status, start, end, sentence, text[start:end], trigger, cue_text))
+                mentions.append(
+                    Mention(
+                        finding,
+                        status,
+                        start,
+                        end,
+                        match.sentence,
+                        text[start:end],
+                        decided.temporality,
+                        decided.experiencer,
+                        decided.triggers,
+                    )
+                )
         doc._.cxr_mentions = mentions
         return doc
 
@@ -199,7 +272,8 @@ class CxrContext:
                 yield _Match("mention", finding, short.start, short.end, sentence), False, None, None
 
     def _attribute_mentions(self, by_kind: dict[str, list[_Match]], clause_breaks: list[int]):
-        """Subject + nearest modifier in the same clause: an abnormal one is a mention, a normal one denies it."""
+        """Subject + nearest modifier in the same clause, as (whole span, subject, modifier): an abnormal
+        modifier makes a mention, a normal one denies it ("HEART SIZE IS NORMAL" is a negated cardiomegaly)."""
         modifiers = _drop_overlapped([*by_kind.get("abnormal", []), *by_kind.get("normal", [])])
         for subject in _drop_overlapped(by_kind.get("subject", [])):
             rule = self.rules.attributes[int(subject.value)]
@@ -220,33 +294,60 @@ class CxrContext:
                 continue
             modifier = best[1]
             start, end = min(subject.start, modifier.start), max(subject.end, modifier.end)
-            span = _Match("mention", rule.finding, start, end, subject.sentence)
-            yield span, True, ("negative" if modifier.kind == "normal" else None), None
+            yield _Match("mention", rule.finding, start, end, subject.sentence), subject, modifier
 
-    def _status(
-        self, mention: _Match, compound: bool, triggers: list[_Match], stops: list[int]
-    ) -> tuple[str, _Match | None]:
-        """The status set by the highest-precedence trigger whose scope reaches the mention."""
-        best: tuple[int, _Match] | None = None
+    def _decide(self, target: _Match, compound: bool, context: _Context, denial: _Match | None) -> SpanStatus:
+        """Each axis set by the highest-precedence trigger of that axis whose scope reaches the target."""
+        best: dict[str, _Match] = {}
+        triggers = context.triggers.get(target.sentence, [])
         for trigger in triggers:
             category = self.categories[trigger.value]
-            if compound and mention.start <= trigger.start and trigger.end <= mention.end:
+            if compound and target.start <= trigger.start and trigger.end <= target.end:
                 applies = True
             elif category.direction == "pre":
                 scope = min(category.scope, _COMPOUND_PRE_SCOPE) if compound else category.scope
-                applies = trigger.end <= mention.start and mention.start - trigger.end <= scope
-                applies = applies and not self._blocked(trigger.end, mention.start, trigger, triggers, stops)
+                applies = trigger.end <= target.start and target.start - trigger.end <= scope
+                applies = applies and not self._blocked(trigger.end, target.start, trigger, triggers, context.stops)
             else:
-                applies = trigger.start >= mention.end and trigger.start - mention.end <= category.scope
-                applies = applies and not self._blocked(mention.end, trigger.start, trigger, triggers, stops)
-            if applies and (best is None or self.precedence[trigger.value] < best[0]):
-                best = (self.precedence[trigger.value], trigger)
-        if best is None:
-            return "positive", None
-        return self.categories[best[1].value].status, best[1]
+                applies = trigger.start >= target.end and trigger.start - target.end <= category.scope
+                applies = applies and not self._blocked(target.end, trigger.start, trigger, triggers, context.stops)
+            current = best.get(category.axis)
+            if applies and (current is None or self.precedence[trigger.value] < self.precedence[current.value]):
+                best[category.axis] = trigger
+        values = {axis: self.categories[t.value].value for axis, t in best.items()}
+        found = [self._trigger(t, context) for t in best.values()]
+        if denial is not None and values.get("status", "positive") == "positive":
+            values["status"] = "negative"
+            start, end = _char_span(context, denial.start, denial.end)
+            found.append(Trigger("normal_statement", "status", "negative", context.text[start:end], start, end))
+        found.sort(key=lambda t: t.start)
+        return SpanStatus(
+            **{axis: values.get(axis, options[0]) for axis, options in AXES.items()}, triggers=tuple(found)
+        )
+
+    def _trigger(self, match: _Match, context: _Context) -> Trigger:
+        category = self.categories[match.value]
+        start, end = _char_span(context, match.start, match.end)
+        return Trigger(category.name, category.axis, category.value, context.text[start:end], start, end)
+
+    def span(self, context: _Context, start: int, end: int) -> SpanStatus:
+        """The decision for the tokens covering characters [start, end) of the doc's text."""
+        first = bisect_right(context.offsets, start) - 1
+        ends = [o + n for o, n in zip(context.offsets, context.lengths, strict=True)]
+        last = bisect_left(ends, end)
+        if first < 0 or last >= len(ends) or first > last:
+            return SpanStatus()
+        sentence = bisect_right(context.sentence_starts, context.offsets[first]) - 1
+        target = _Match("mention", "", first, last + 1, sentence)
+        # a target that is the subject of a subject + modifier statement takes that statement's modifier
+        denial = next(
+            (m for _, subject, m in context.attributes if m.kind == "normal" and _overlaps(subject, target)), None
+        )
+        return self._decide(target, False, context, denial)
 
     def _longest_triggers(self, triggers: list[_Match]) -> list[_Match]:
-        """Drop a trigger inside a longer one of the same direction ("no" in "no evidence of")."""
+        """Drop a trigger inside a longer one of the same direction ("no" in "no evidence of", "rule out" in
+        "cannot rule out"); across directions both stay ("may" before, "may be" after a mention)."""
         direction = {t.value: self.categories[t.value].direction for t in triggers}
         return [
             t
@@ -255,14 +356,29 @@ class CxrContext:
         ]
 
     def _blocked(self, lo: int, hi: int, trigger: _Match, triggers: list[_Match], stops: list[int]) -> bool:
-        """True when a terminator or a blocking trigger of another category lies between positions lo and hi."""
+        """True when a terminator, or a blocking trigger of another category on the same axis, lies between
+        positions lo and hi."""
         i = bisect_left(stops, lo)
         if i < len(stops) and stops[i] < hi:
             return True
+        axis = self.categories[trigger.value].axis
         return any(
-            lo <= t.start and t.end <= hi and t.value != trigger.value and self.categories[t.value].blocks
+            lo <= t.start
+            and t.end <= hi
+            and t.value != trigger.value
+            and self.categories[t.value].blocks
+            and self.categories[t.value].axis == axis
             for t in triggers
         )
+
+
+def _char_span(context: _Context, start: int, end: int) -> tuple[int, int]:
+    """Character offsets of tokens [start, end)."""
+    return context.offsets[start], context.offsets[end - 1] + context.lengths[end - 1]
+
+
+def _overlaps(a: _Match, b: _Match) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _inside_longer(match: _Match, covers: list[_Match], allow_equal: bool = False) -> bool:
@@ -305,6 +421,7 @@ def labeler_pipeline() -> Language:
     """The spaCy pipeline: blank English, our sentencer, scispaCy's abbreviation detector when scispaCy is
     installed (the `scispacy` extra; it needs no model download), then mention + ConText matching."""
     nlp = spacy.blank("en")
+    _split_clause_punctuation(nlp)
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("mgll_cxr_sentences")
     if importlib.util.find_spec("scispacy") is not None:
@@ -314,10 +431,26 @@ def labeler_pipeline() -> Language:
     return nlp
 
 
+def _split_clause_punctuation(nlp: Language) -> None:
+    """Make the punctuation that ends a scope or a clause (":", ";", ",") a token of its own wherever it is
+    glued ("(PA):pneumothorax", "effusion;no"), so a terminator always fires; "7:34" and "1,200" stay whole."""
+    marks = "".join(sorted({t for t in (*labeler_rules().terminators, *_CLAUSE_BREAKS) if len(t) == 1 and t in ",;:"}))
+    cls = f"[{re.escape(marks)}]"
+    infix = rf"(?<=[^\d\s]){cls}(?=\S)|(?<=\S){cls}(?=[^\d\s])"
+    nlp.tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, infix]).finditer
+    nlp.tokenizer.suffix_search = compile_suffix_regex([*nlp.Defaults.suffixes, cls]).search
+    # emoticon exceptions such as "):" would glue the mark to a closing bracket
+    nlp.tokenizer.rules = {
+        k: v for k, v in nlp.tokenizer.rules.items() if k.isalnum() or not any(m in k for m in marks)
+    }
+
+
 def _aggregate(mentions: list[Mention], text: str, pathologies: frozenset[str]) -> ReportLabels:
     status: dict[str, str] = {}
     rank = {"positive": 0, "uncertain": 1, "negative": 2}
     for mention in mentions:
+        if not mention.about_study:
+            continue
         current = status.get(mention.finding)
         if current is None or rank[mention.status] < rank[current]:
             status[mention.finding] = mention.status
@@ -342,3 +475,17 @@ def label_reports(texts: Iterable[str], batch_size: int = 256) -> list[ReportLab
 def label_report(text: str) -> ReportLabels:
     """Label one report's text (findings and/or impression, or a whole report)."""
     return label_reports([text])[0]
+
+
+def span_status(text: str, start: int, end: int) -> SpanStatus:
+    """ConText status, temporality and experiencer of the span text[start:end], with the labeler's rules.
+
+    The span may be any target (a finding name, a concept a corpus annotates); triggers inside it are not
+    applied to it. A span that is the subject of a normal statement ("HEART SIZE" in "HEART SIZE IS NORMAL")
+    is negative.
+    """
+    if not 0 <= start < end <= len(text):
+        raise MgllError(f"span_status: span [{start}, {end}) is not inside the text (length {len(text)})")
+    nlp = labeler_pipeline()
+    doc = nlp(text)
+    return nlp.get_pipe("mgll_cxr_context").span(doc._.cxr_context, start, end)

@@ -16,16 +16,23 @@ from mgll_data.errors import MgllError
 from mgll_data.ontology import load_ontology
 
 STATUSES = ("positive", "uncertain", "negative")
+# ConText's three independent axes: what a trigger may set on each, the first value being the default.
+AXES: dict[str, tuple[str, ...]] = {
+    "status": STATUSES,
+    "temporality": ("current", "historical", "hypothetical"),
+    "experiencer": ("patient", "other"),
+}
 # Endings of words that take no regular plural: plurals already, Greek -sis/-x nouns and adjectives.
 _NOT_PLURALISED = ("s", "x", "ed", "ous", "ic", "ive", "al", "ar", "ing")
 
 
 @dataclass(frozen=True)
 class TriggerCategory:
-    """A ConText trigger category: what it sets, which way its scope runs and how far (tokens)."""
+    """A ConText trigger category: the axis and value it sets, which way its scope runs and how far (tokens)."""
 
     name: str
-    status: str
+    axis: str
+    value: str
     direction: str
     scope: int
     phrases: tuple[str, ...]
@@ -112,27 +119,26 @@ def labeler_rules() -> LabelerRules:
         for a in mention_data["attributes"]
     )
     implied = tuple(ImpliedRule(i["finding"], i["status"], tuple(i["phrases"])) for i in mention_data["implied"])
-    categories = tuple(
-        TriggerCategory(
-            name,
-            c["status"],
-            c["direction"],
-            int(c["scope"]),
-            tuple(str(p) for p in c["phrases"]),
-            c.get("blocks", True),
+    categories = []
+    for name, c in context_data["categories"].items():
+        axes = [a for a in AXES if a in c]
+        if len(axes) != 1 or c[axes[0]] not in AXES[axes[0]] or c.get("direction") not in ("pre", "post"):
+            allowed = "; ".join(f"{axis}: {' / '.join(values)}" for axis, values in AXES.items())
+            raise MgllError(
+                f"mgll_data/text/data/context_rules.yaml: category {name!r} must set exactly one of ({allowed}) "
+                "and have direction pre or post"
+            )
+        phrases = tuple(str(p) for p in c["phrases"])
+        categories.append(
+            TriggerCategory(name, axes[0], c[axes[0]], c["direction"], int(c["scope"]), phrases, c.get("blocks", True))
         )
-        for name, c in context_data["categories"].items()
-    )
-    for category in categories:
-        if category.direction not in ("pre", "post") or category.status not in (*STATUSES, "historical"):
-            raise MgllError(f"mgll_data/text/data/context_rules.yaml: category {category.name!r} is malformed")
     return LabelerRules(
         mentions=mentions,
         also=also,
         unmentions=tuple(mention_data["unmentions"]),
         attributes=attributes,
         implied=implied,
-        categories=categories,
+        categories=tuple(categories),
         terminators=tuple(str(t) for t in context_data["terminators"]),
         pseudo=tuple(context_data["pseudo"]),
         pathologies=frozenset(i for i in cxr_ids if ontology[i].kind != "device"),
