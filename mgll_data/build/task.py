@@ -19,6 +19,7 @@ from mgll_data.images import ImageRejected, process_image
 from mgll_data.recipe import Recipe
 from mgll_data.sources.base import Reject
 from mgll_data.text import compose_texts
+from mgll_data.text.report_labels import with_report_labels
 
 
 def is_complete(task: Task, work: WorkDir) -> bool:
@@ -48,6 +49,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
                 reject = Reject(record.source, item, "image", error.reason, detail, record.id)
                 rejects.append(dataclasses.asdict(reject))
                 continue
+            record = with_report_labels(record, recipe.text)
             texts = compose_texts(
                 modality=record.modality,
                 labels=record.labels,

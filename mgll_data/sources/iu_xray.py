@@ -3,7 +3,7 @@
 Read as downloaded from Open-i: the reports as `NLMCXR_reports.tgz` (or its extracted `ecgen-radiology/`
 folder, one `<N>.xml` per report) and the PNGs in `NLMCXR_png/`, named after each report's `parentImage`
 id. One row per parentImage; the report's FINDINGS / IMPRESSION / INDICATION / COMPARISON sections go
-to `report` and labels come from `mgll_data.text.label_report` on findings + impression. The collection
+to `report`; the build worker labels findings + impression (`text.use_report_labels`). The collection
 has no patient key, so the report id (e.g. `CXR12`) serves as both study and patient id. The optional
 DICOM metadata table (`nlmcxr_dicom_metadata.csv.gz`) supplies the view per image.
 """
@@ -159,8 +159,6 @@ class IuXraySource(Source):
         return next((self.root / n for n in layout_spec()["metadata_names"] if (self.root / n).is_file()), None)
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        from mgll_data.text import label_report
-
         views = read_views(self.metadata_csv) if self.metadata_csv else {}
         spec = layout_spec()
         for file, data in report_files(self.reports):
@@ -177,11 +175,6 @@ class IuXraySource(Source):
                 yield from (self.reject(path, "source", "empty_report", file) for _, path in checked)
                 continue
             problems = {i: self.check_image_file(path) for i, path in checked}
-            if all(problems.values()):  # nothing to emit: skip labelling the report
-                yield from problems.values()
-                continue
-            text = " ".join(report.sections[k] for k in ("findings", "impression") if k in report.sections)
-            found = label_report(text)
             keywords = [t for t in report.mesh_major if t not in spec["mesh_placeholders"] + spec["mesh_quality"]]
             quality = [t for t in report.mesh_major if t in spec["mesh_quality"]]
             for image_id, path in checked:
@@ -196,9 +189,6 @@ class IuXraySource(Source):
                     study_id=report.report_id,
                     image_path=path,
                     view=views.get(image_id) or views.get(_EXTRA_INDEX.sub(r"\1_", image_id)),
-                    labels=list(found.labels),
-                    uncertain_labels=list(found.uncertain_labels),
-                    negative_labels=list(found.negative_labels),
                     keywords=list(keywords),
                     report=dict(report.sections),
                     attributes={"quality": "; ".join(quality)} if quality else {},

@@ -11,4 +11,6 @@ class TextPolicy(BaseModel):
     min_sentence_tokens: int = Field(2, ge=0, description="report sentences shorter than this are dropped (counted)")
     max_descriptions: int = Field(8, ge=1)
     max_explanations: int = Field(8, ge=1)
-    use_report_labels: bool = Field(True, description="label report-only sources with the report labeler")
+    use_report_labels: bool = Field(
+        True, description="label chest X-ray reports in the build workers, merged with the source labels"
+    )

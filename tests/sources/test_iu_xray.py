@@ -14,6 +14,8 @@ from mgll_data.errors import LayoutError
 from mgll_data.sources import get_source
 from mgll_data.sources.base import RawRecord, Reject
 from mgll_data.sources.iu_xray import IuXraySource, parse_report, report_files
+from mgll_data.text import TextPolicy
+from mgll_data.text.report_labels import with_report_labels
 
 # Report XML in the element structure of the real ecgen-radiology/<N>.xml (trimmed to the elements read).
 TEMPLATE = """<?xml version="1.0" encoding="utf-8"?>
@@ -145,6 +147,8 @@ def test_fixture_tree(tmp_path: Path, extracted: bool) -> None:
         "findings": "The lungs are clear. No pneumothorax.",
         "impression": "Normal chest x-XXXX.",
     }
+    assert (first.labels, first.uncertain_labels, first.negative_labels) == ([], [], [])  # the worker labels
+    first = with_report_labels(first, TextPolicy())
     assert "normal" in first.labels and "pneumothorax" in first.negative_labels
     assert first.keywords == ["normal"]
     assert third.report == {
@@ -153,7 +157,7 @@ def test_fixture_tree(tmp_path: Path, extracted: bool) -> None:
         "findings": "Moderate right pleural effusion.",
         "impression": "The heart is enlarged.",
     }
-    assert {"pleural_effusion", "cardiomegaly"} <= set(third.labels)
+    assert {"pleural_effusion", "cardiomegaly"} <= set(with_report_labels(third, TextPolicy()).labels)
     assert third.keywords == ["Pleural Effusion/right/moderate", "Cardiomegaly"]
     assert third.attributes == {"quality": "Technical Quality of Image Unsatisfactory"}
     assert (first.modality, first.split, first.id) == ("cxr", None, "iu_xray/CXR1_1_IM-0001-3001")
@@ -234,5 +238,5 @@ def test_real_reports(real_tree: Path, realdata: Path) -> None:
         "Opacity/pulmonary alveoli",
         "Opacity/lung/bilateral/interstitial/diffuse",
     ]  # (the <automatic> terms are not used)
-    assert "emphysema" in four.labels
+    assert "emphysema" in with_report_labels(four, TextPolicy()).labels
     assert four.view == "PA"
