@@ -245,14 +245,26 @@ def label(
     reports_csv: str = typer.Argument(..., help="one report per row, no header (the CheXpert labeler's input)"),
     out: str = typer.Option(..., "--out", help="output CSV: Reports + one column per finding (1.0/0.0/-1.0/blank)"),
     vocab: str = typer.Option("chexpert", "--vocab", help="label columns: chexpert or chestxray14"),
+    explain: bool = typer.Option(False, "--explain", help="print each report's mentions and their triggers"),
 ) -> None:
     """Label chest X-ray reports offline, in the CheXpert labeler's CSV format."""
     from pathlib import Path
 
-    from mgll_data.text.chexpert_csv import label_csv
+    from mgll_data.text.chexpert_csv import HEADER, label_csv
+    from mgll_data.text.chexpert_csv import explain as explain_lines
 
-    count = label_csv(Path(reports_csv), Path(out), vocab)
-    console.print(f"labelled {count} reports -> {out}")
+    labelled = label_csv(Path(reports_csv), Path(out), vocab)
+    if labelled.skipped_header:
+        Console(stderr=True).print(
+            f"warning: {reports_csv}: row 1 is the header {HEADER!r}, skipped (the input has no header)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if explain:
+        for line in explain_lines(labelled):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"labelled {len(labelled.reports)} reports -> {out}", markup=False, highlight=False)
 
 
 # --- train and eval ---

@@ -31,8 +31,8 @@ def test_chexpert_golden_sample_round_trip(realdata, tmp_path, monkeypatch) -> N
 
 def test_chestxray14_columns(realdata, tmp_path) -> None:
     out = tmp_path / "cxr14.csv"
-    count = label_csv(realdata / "reports" / "chexpert_labeler_sample" / "sample_reports.csv", out, "chestxray14")
-    assert count == 4
+    labelled = label_csv(realdata / "reports" / "chexpert_labeler_sample" / "sample_reports.csv", out, "chestxray14")
+    assert len(labelled.reports) == 4 and not labelled.skipped_header
     with open(out, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["Reports", *(label for label, _ in load_ontology().vocab("chestxray14"))]
@@ -46,7 +46,10 @@ def test_multiline_and_quoted_reports_survive(tmp_path) -> None:
     source = tmp_path / "in.csv"
     with open(source, "w", newline="") as handle:
         csv.writer(handle).writerows([["1. Small effusion, stable.\n\n2. No pneumothorax."], ['"Quoted" normal chest']])
-    assert read_reports(source) == ["1. Small effusion, stable.\n\n2. No pneumothorax.", '"Quoted" normal chest']
+    assert read_reports(source) == (
+        ["1. Small effusion, stable.\n\n2. No pneumothorax.", '"Quoted" normal chest'],
+        False,
+    )
 
 
 def test_user_mistakes_are_one_clear_message(tmp_path, monkeypatch, capsys) -> None:
@@ -63,3 +66,36 @@ def test_user_mistakes_are_one_clear_message(tmp_path, monkeypatch, capsys) -> N
         read_reports(empty)
     with pytest.raises(MgllError, match="--vocab 'negbio'"):
         label_csv(wide, tmp_path / "o.csv", "negbio")
+
+
+def test_a_reports_header_row_is_skipped_with_a_warning(realdata, tmp_path, monkeypatch, capsys) -> None:
+    """The labeler's own output header fed back in is recognised, not labelled as a report."""
+    sample = realdata / "reports" / "chexpert_labeler_sample"
+    with_header = tmp_path / "with_header.csv"
+    with_header.write_bytes(b"Reports\n" + (sample / "sample_reports.csv").read_bytes())
+    out = tmp_path / "labeled.csv"
+    assert _run(monkeypatch, "label", str(with_header), "--out", str(out)) == 0
+    assert out.read_bytes() == (sample / "labeled_reports.csv").read_bytes()
+    captured = capsys.readouterr()
+    assert "row 1 is the header 'Reports'" in captured.err
+    assert "labelled 4 reports" in captured.out
+    reports, skipped = read_reports(with_header)
+    assert skipped and len(reports) == 4
+
+
+def test_explain_prints_each_mention_with_its_trigger(tmp_path, monkeypatch, capsys) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text('"Evaluate for pneumonia. Heart size is normal; no effusion."\nPossible edema.\n')
+    assert _run(monkeypatch, "label", str(source), "--out", str(tmp_path / "o.csv"), "--explain") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "row 1: Evaluate for pneumonia. Heart size is normal; no effusion."
+    pneumonia, cardiomegaly, effusion = lines[1:4]
+    assert pneumonia.split()[:2] == ["pneumonia", "positive/hypothetical"]
+    assert pneumonia.endswith('<- hypothetical_pre "Evaluate for"  (not counted)')
+    assert cardiomegaly.split()[:2] == ["cardiomegaly", "negative"]
+    assert cardiomegaly.endswith('"Heart size is normal" <- normal_statement "normal"')
+    assert effusion.endswith('"effusion" <- negated_pre "no"')
+    assert lines[4:7] == ["  positive: normal", "  uncertain: -", "  negative: cardiomegaly, pleural_effusion"]
+    assert lines[7] == "row 2: Possible edema."
+    assert lines[8].endswith('"edema" <- uncertain_pre "Possible"')
+    assert lines[10] == "  uncertain: edema"
