@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from mgll_data.text.sections import (
     TIER_HEADER,
     TIER_KEYWORD,
     TIER_LAST_PARAGRAPH,
+    TIER_SIGNOFF,
     TIER_UNKNOWN,
     ReportFormatError,
     section_report,
@@ -127,3 +130,133 @@ def test_real_iu_xml_sections(realdata) -> None:
 def test_broken_xml_names_the_file() -> None:
     with pytest.raises(ReportFormatError, match="broken.xml"):
         sections_from_iu_xml(b"<eCitation><Abstract>", "broken.xml")
+
+
+# A report written for these tests in the MIMIC-CXR free-text style: title line, ALL-CAPS headers after "\n ",
+# blank lines holding one space, line-wrapped sentences.
+MIMIC_STYLE = "\n".join(
+    [
+        "                                 FINAL REPORT",
+        " EXAMINATION:  CHEST (PA AND LAT)",
+        " ",
+        " INDICATION:  ___ year old man with productive cough and fever for three days, evaluate",
+        " for pneumonia.",
+        " ",
+        " TECHNIQUE:  Chest PA and lateral",
+        " ",
+        " COMPARISON:  ___",
+        " ",
+        " FINDINGS: ",
+        " ",
+        " The heart size is normal.  There is a new patchy opacity in the right lower lobe.  No",
+        " pleural effusion or pneumothorax.",
+        " ",
+        " IMPRESSION: ",
+        " ",
+        " Right lower lobe pneumonia.",
+        "",
+    ]
+)
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _mit_lcp_sections(text: str, patterns: Path) -> dict[str, str]:
+    """What MIT-LCP's section_parser gives, from its published header regex and name tables (our re-statement):
+    a preamble, then one section per match, or the whole text as "full report" when nothing matches."""
+    rows = [line.split("\t") for line in patterns.read_text(encoding="utf-8").splitlines() if line[:1] != "#"]
+    regex = next(r[2] for r in rows if r[0] == "section_header_regex")
+    names = {r[1]: r[2] for r in rows if r[0] == "frequent_sections"}
+    findings_like = [r[1] for r in rows if r[0] == "p_findings"]
+    matches = list(re.finditer(regex, text, re.DOTALL))
+    if not matches:
+        return {"full report": _tidy(text)}
+    out = {"preamble": _tidy(text[: matches[0].start(1)])}
+    for i, match in enumerate(matches):
+        name = match.group(1).lower()
+        name = names.get(name, "findings" if any(k in name for k in findings_like) else name)
+        stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        out[name] = _tidy(text[match.end() : stop])
+    return out
+
+
+@pytest.fixture(scope="module")
+def mit_patterns(realdata: Path) -> Path:
+    return realdata.parent / "reference" / "tables" / "mimic_section_parser_patterns.tsv"
+
+
+def test_matches_mit_lcp_on_a_mimic_style_report(mit_patterns: Path) -> None:
+    theirs = _mit_lcp_sections(MIMIC_STYLE, mit_patterns)
+    ours = {name: _tidy(body) for name, body in sections_as_dict(section_report(MIMIC_STYLE)).items()}
+    assert list(theirs) == ["preamble", "examination", "indication", "technique", "comparison", "findings",
+                            "impression"]  # fmt: skip
+    assert ours == theirs
+
+
+def test_whitespace_collapsed_report_keeps_its_sections_where_mit_lcp_has_one_full_report(mit_patterns) -> None:
+    collapsed = _tidy(MIMIC_STYLE)
+    assert list(_mit_lcp_sections(collapsed, mit_patterns)) == ["full report"]
+    expected = {name: _tidy(body) for name, body in sections_as_dict(section_report(MIMIC_STYLE)).items()}
+    assert sections_as_dict(section_report(collapsed)) == expected
+
+
+@pytest.mark.parametrize("layout", ["lines", "collapsed"])
+def test_the_final_report_title_is_not_part_of_the_first_header(layout: str) -> None:
+    text = "FINAL REPORT\n HISTORY:  Chest pain.\n \n FINDINGS:  Lungs are clear.\n \n IMPRESSION:  Normal.\n"
+    text = _tidy(text) if layout == "collapsed" else text.replace("FINAL REPORT\n ", "FINAL REPORT ")
+    sections = section_report(text)
+    assert [(s.name, s.text) for s in sections] == [
+        ("preamble", "FINAL REPORT"),
+        ("history", "Chest pain."),
+        ("findings", "Lungs are clear."),
+        ("impression", "Normal."),
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sections)
+
+
+def test_collapsed_report_without_findings_header_keeps_findings_out_of_the_indication() -> None:
+    text = (
+        "FINAL REPORT INDICATION: ___M with cough. Evaluate for pneumonia. "
+        "Lungs are clear. No pleural effusion. Heart size is normal."
+    )
+    sections = section_report(text)
+    by_name = sections_as_dict(sections)
+    assert by_name["indication"] == "___M with cough. Evaluate for pneumonia."
+    impression = next(s for s in sections if s.name == "impression")
+    assert impression.tier == TIER_LAST_PARAGRAPH
+    assert impression.text == "Lungs are clear. No pleural effusion. Heart size is normal."
+
+
+def test_a_multi_line_indication_is_not_cut() -> None:
+    """The request cut applies only to collapsed text: a line-wrapped indication keeps all its sentences."""
+    text = _mimic("INDICATION", "Cough. Fever for three days.") + " \n FINDINGS:  Lungs are clear.\n"
+    assert sections_as_dict(section_report(text))["indication"] == "Cough. Fever for three days."
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["\n \n DR. ___ ___ dictating\n", " Dr. ___ dictating.", "\n \n Electronically signed by: ___, MD\n"],
+)
+def test_signoff_sentences_are_not_in_the_impression(tail: str) -> None:
+    text = _mimic("IMPRESSION", "No acute cardiopulmonary process.").rstrip("\n") + tail
+    sections = section_report(text)
+    by_name = sections_as_dict(sections)
+    assert by_name["impression"] == "No acute cardiopulmonary process."
+    signoff = next(s for s in sections if s.name == "signoff")
+    assert signoff.tier == TIER_SIGNOFF
+    assert text[signoff.start : signoff.end] == signoff.text
+    assert _tidy(signoff.text) == _tidy(tail)
+
+
+def test_a_result_sentence_naming_a_signoff_word_mid_section_stays() -> None:
+    text = "IMPRESSION: Dictating physician notified. Small left effusion."
+    assert sections_as_dict(section_report(text))["impression"] == text.split(": ", 1)[1]
+
+
+def test_fallback_skips_a_trailing_signoff() -> None:
+    text = _mimic("INDICATION", "Fever.") + " \n Stable small left pleural effusion.\n \n DR. ___ dictating\n"
+    sections = section_report(text)
+    fallback = [s for s in sections if s.tier == TIER_LAST_PARAGRAPH]
+    assert [s.text for s in fallback] == ["Stable small left pleural effusion."]
