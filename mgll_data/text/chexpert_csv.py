@@ -5,6 +5,17 @@ output, fed back in) is recognised and skipped, not labelled. Output: `Reports` 
 the chosen vocabulary (ontology map order): 1.0 positive, 0.0 negative, -1.0 uncertain, blank when not
 mentioned. `explain` lists each report's mentions with the triggers that decided them, as the CheXpert
 labeler's verbose mode does.
+
+Conventions where ours differ from the CheXpert labeler's (decided per case, tested in
+tests/text/test_chexpert_conventions.py):
+- a stable / unchanged heart or mediastinum: CheXpert uncertain; ours not stated (no size is stated, and an
+  uncertain would take "normal" from every unremarkable follow-up);
+- "no new X": CheXpert uncertain; ours negative (a persisting X stated elsewhere is positive and wins);
+- requests ("rule out", "evaluate for"): CheXpert uncertain; ours hypothetical, not a label of the study;
+- "history of X", a relative's X: CheXpert has no temporality or experiencer; ours not labels, and "no
+  history of X" is a negative;
+- text: CheXpert reads the impression; the build labels findings + impression.
+Kept as CheXpert: heart failure implies uncertain cardiomegaly; No Finding is 1.0 or blank, never 0.0.
 """
 
 from __future__ import annotations
