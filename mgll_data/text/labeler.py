@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import spacy
@@ -153,6 +154,7 @@ class _Context(NamedTuple):
     triggers: dict[int, list[_Match]]  # by sentence
     stops: list[int]
     attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
+    words: list[int]  # words (non-punctuation tokens) before each token position: scopes count words
     offsets: list[int]
     lengths: list[int]
     sentence_starts: list[int]
@@ -198,7 +200,7 @@ class CxrContext:
         by_kind: dict[str, list[_Match]] = {}
         sentence_starts = doc._.cxr_sentence_starts or [0]
         text = doc._.cxr_text if doc._.cxr_text is not None else doc.text
-        offsets, lengths = doc.to_array(["IDX", "LENGTH"]).T.tolist() if len(doc) else ([], [])
+        offsets, lengths, punct = doc.to_array(["IDX", "LENGTH", "IS_PUNCT"]).T.tolist() if len(doc) else ([], [], [])
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
@@ -215,6 +217,7 @@ class CxrContext:
             by_sentence,
             sorted(m.start for m in by_kind.get("terminator", [])),
             attributes,
+            list(accumulate((1 - p for p in punct), initial=0)),
             offsets,
             lengths,
             sentence_starts,
@@ -306,10 +309,12 @@ class CxrContext:
                 applies = True
             elif category.direction == "pre":
                 scope = min(category.scope, _COMPOUND_PRE_SCOPE) if compound else category.scope
-                applies = trigger.end <= target.start and target.start - trigger.end <= scope
+                gap = context.words[target.start] - context.words[trigger.end]
+                applies = trigger.end <= target.start and gap <= scope
                 applies = applies and not self._blocked(trigger.end, target.start, trigger, triggers, context.stops)
             else:
-                applies = trigger.start >= target.end and trigger.start - target.end <= category.scope
+                gap = context.words[trigger.start] - context.words[target.end]
+                applies = trigger.start >= target.end and gap <= category.scope
                 applies = applies and not self._blocked(target.end, trigger.start, trigger, triggers, context.stops)
             current = best.get(category.axis)
             if applies and (current is None or self.precedence[trigger.value] < self.precedence[current.value]):

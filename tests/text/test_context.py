@@ -141,3 +141,19 @@ def test_a_category_setting_no_known_axis_value_is_rejected(monkeypatch) -> None
             rules.labeler_rules()
     finally:
         rules.labeler_rules.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "status"),
+    [
+        # a scope counts words, not punctuation: a long list under one trigger stays in scope
+        ("Denies fever, chills, night sweats, weight loss, nausea, vomiting, diarrhea, or abdominal pain.",
+         "abdominal pain", "negative"),
+        ("Unable to rule out pneumonia.", "pneumonia", "uncertain"),
+        ("Cultures remained negative.", "Cultures", "negative"),
+        # a new statement of what the patient has ends a negation's scope
+        ("Patient presents with no fever and reports a productive cough.", "productive cough", "positive"),
+    ],
+)  # fmt: skip
+def test_scope_and_closing_rules(text: str, target: str, status: str) -> None:
+    assert _span(text, target).status == status
