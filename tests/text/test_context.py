@@ -157,3 +157,19 @@ def test_a_category_setting_no_known_axis_value_is_rejected(monkeypatch) -> None
 )  # fmt: skip
 def test_scope_and_closing_rules(text: str, target: str, status: str) -> None:
     assert _span(text, target).status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "status"),
+    [
+        # only predicates of absence negate after the target; "is not <quality>" describes a present finding
+        ("Pulses were not palpable.", "Pulses", "negative"),
+        ("The rash is not tender.", "rash", "positive"),
+        ("There is no longer any evidence of bleeding.", "bleeding", "negative"),
+        ("Not clear whether this is infection.", "infection", "uncertain"),
+        ("Gram negative rods in the blood culture.", "rods", "positive"),
+        ("There has been no increase in the size of the mass.", "mass", "positive"),
+    ],
+)
+def test_post_negation_and_pseudo_rules(text: str, target: str, status: str) -> None:
+    assert _span(text, target).status == status
