@@ -173,3 +173,11 @@ def test_scope_and_closing_rules(text: str, target: str, status: str) -> None:
 )
 def test_post_negation_and_pseudo_rules(text: str, target: str, status: str) -> None:
     assert _span(text, target).status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [("Status post right upper lobectomy.", "lobectomy"), ("He had pneumonia two years ago.", "pneumonia")],
+)
+def test_past_conditions_are_historical(text: str, target: str) -> None:
+    assert _span(text, target).temporality == "historical"
