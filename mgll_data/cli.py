@@ -158,12 +158,37 @@ def push_command(
         False, "--allow-credentialed", help="Publish even though a source needs credentialed access."
     ),
     token: str | None = typer.Option(None, "--token", help="Hub token [HF_TOKEN or the cached login]."),
+    revision: str | None = typer.Option(None, "--revision", help="Branch to push to (created from main if missing)."),
+    create_pr: bool = typer.Option(False, "--create-pr", help="Open a pull request instead of committing to main."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the files, sizes and card diff; upload nothing."),
 ) -> None:
-    """Validate, then upload the folder to a Hub dataset repository (refuses credentialed sources)."""
-    from mgll_data.export.push import push_output
+    """Validate, then upload the folder to a Hub dataset repository (refuses credentialed sources).
 
-    url = push_output(directory, repo_id, private=private, allow_credentialed=allow_credentialed, token=token)
-    console.print(f"[green]pushed[/] {directory} to {url}", highlight=False)
+    Nothing in the folder changes unless the upload succeeds; an interrupted upload resumes when re-run.
+    """
+    from mgll_data.export.push import plan_push, push_output
+
+    plan = plan_push(directory, repo_id, allow_credentialed=allow_credentialed)
+    errors = Console(stderr=True, soft_wrap=True)
+    for warning in plan.warnings:
+        errors.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+    if dry_run:
+        table = Table(title=f"would upload to {repo_id} (dry run)")
+        table.add_column("file", overflow="fold")
+        table.add_column("bytes", justify="right")
+        for path, size in plan.files:
+            table.add_row(path, f"{size:,}")
+        table.add_row(f"{len(plan.files)} files", f"{plan.total_bytes:,}")
+        console.print(table)
+        diff = plan.card_diff()
+        message = diff if diff else f"{plan.out_dir}/README.md: unchanged"
+        console.print(message, markup=False, highlight=False, soft_wrap=True)
+        return
+    result = push_output(
+        directory, repo_id, private=private, token=token, revision=revision, create_pr=create_pr, plan=plan
+    )
+    target = result.pr_url or result.commit_url or result.url
+    console.print(f"[green]pushed[/] {escape(directory)} to {escape(target)}", highlight=False)
 
 
 @app.command("export")
