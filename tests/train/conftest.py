@@ -45,3 +45,19 @@ def _tiny_config(dataset: Path, output_dir: Path, **sections: dict[str, Any]) ->
 def tiny_config():
     """Build a config dict for a 300k-parameter model (a step takes well under a second on one core)."""
     return _tiny_config
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Path:
+    """The bundled demo (fundus + chest X-ray, the real adapters) built once at 64 px for the whole session."""
+    import yaml
+
+    from mgll_data.build import BuildProgress, build
+
+    root = Path(__file__).resolve().parents[2]
+    recipe = yaml.safe_load((root / "recipes" / "demo.yaml").read_text(encoding="utf-8"))
+    recipe["image"]["size"] = 64
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "demo.yaml"
+    path.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    return build(path, out=folder / "out", progress=BuildProgress(quiet=True)).out_dir
