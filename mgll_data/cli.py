@@ -204,6 +204,19 @@ def export_command(
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 
 
+@app.command("export-model")
+def export_model_command(
+    checkpoint: str = typer.Argument(..., help="A checkpoint folder, or a run folder (its latest checkpoint)."),
+    format_name: str = typer.Option(..., "--format", help="open_clip or hf (transformers with remote code)."),
+    out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
+) -> None:
+    """Write a trained model with its preprocessing and tokenizer so open_clip or transformers load it alone."""
+    from mgll_data.train.export_model import export_model
+
+    result = export_model(checkpoint, out, format_name)
+    console.print(f"[green]exported[/] {result.format} model to {escape(str(result.dest))}", highlight=False)
+
+
 # --- ontology ---
 
 

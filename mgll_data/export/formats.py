@@ -162,7 +162,8 @@ def _write_image(dest: Path, row: dict[str, Any], as_png: bool, shard: Path) -> 
     return relative
 
 
-def _prepare_dest(dest: Path) -> None:
+def prepare_dest(dest: Path) -> None:
+    """Create `dest`, refusing one that already holds files (an export never overwrites)."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise MgllError(f"{dest}: exists and is not an empty folder (choose a new --out so nothing is overwritten)")
     dest.mkdir(parents=True, exist_ok=True)
@@ -177,7 +178,7 @@ def export_output(out_dir: Path | str, format_name: str, dest: Path | str) -> Ex
     if not shards:
         raise MgllError(f"{out_dir / 'data'}: no shards named {{split}}-00000-of-0000N.parquet to export")
     dest = Path(dest)
-    _prepare_dest(dest)
+    prepare_dest(dest)
     exporter = EXPORTERS[format_name](dest)
     rows = 0
     try:

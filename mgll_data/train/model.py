@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch import nn
 
 from mgll_data.errors import MgllError
@@ -110,3 +112,22 @@ def load_model_from_checkpoint(
     except (RuntimeError, OSError) as exc:
         raise MgllError(f"{folder / WEIGHTS_FILE}: weights do not match the stored config ({exc})") from None
     return model.eval(), config
+
+
+def load_model(
+    path: Path | str, device: str | torch.device = "cpu"
+) -> tuple[MGLLModel, Callable[[Image.Image], torch.Tensor], Callable[[list[str]], dict[str, torch.Tensor]]]:
+    """A checkpoint (or a run folder's latest) as `(model, preprocess, tokenize)`, like open_clip's loader.
+
+    `preprocess` turns a PIL image of any mode into the uint8 [3, S, S] tensor `model.encode_image` takes
+    (stack them for a batch); `tokenize` turns strings into the inputs of `model.encode_tokens`.
+    """
+    from mgll_data.train.data import eval_transform
+
+    model, config = load_model_from_checkpoint(path, device)
+    transform = eval_transform(config.data.image_size)
+
+    def preprocess(image: Image.Image) -> torch.Tensor:
+        return transform(image.convert("RGB"))
+
+    return model, preprocess, model.text.tokenize

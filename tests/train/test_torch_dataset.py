@@ -92,5 +92,8 @@ def test_public_api_is_lazy():
     assert result.stdout.split() == ["False", "False"]
     assert mgll_data.TorchDataset is TorchDataset and mgll_data.label_vocabulary is label_vocabulary
     assert mgll_data.__version__
+    from mgll_data.train.model import load_model
+
+    assert mgll_data.load_model is load_model
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = mgll_data.Nope
