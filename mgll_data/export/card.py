@@ -2,8 +2,11 @@
 
 The front matter is what makes the folder a loadable dataset: `configs` points each split at its shard
 glob and `dataset_info.features` repeats the record schema, so `datasets.load_dataset(OUT)` returns the
-Image and List features offline exactly as it would from the Hub. Everything else comes from manifest.json;
-the prose lives in `card_text.yaml`.
+Image and List features offline exactly as it would from the Hub. Shards mix sources, so the per-modality
+and per-source configs (`load_dataset(OUT, "fundus")`) select rows with Parquet `filters` on the same globs.
+The front matter is built with huggingface_hub's `DatasetCardData` and `datasets.DatasetInfosDict`, the
+libraries' public card API. Everything else comes from manifest.json (counts per source entry) and
+`source_terms.yaml`; the prose lives in `card_text.yaml`.
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import yaml
 
+from mgll_data.export.terms import SourceTerms, mgll_bibtex, source_terms
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
 from mgll_data.rejects import reason_table
 from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
 from mgll_data.sources.base import LICENCE_CLASSES
+
+if TYPE_CHECKING:
+    from huggingface_hub import DatasetCardData
 
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 
@@ -74,45 +81,92 @@ def _field_type(dtype: pa.DataType, name: str) -> str:
     return str(dtype)
 
 
-def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The YAML front matter: configs, dataset_info, licence, task categories, tags, pretty name.
+def _subset_rows(manifest: dict[str, Any], entries: list[str]) -> dict[str, int]:
+    """Rows per split of the given source entries (from `counts.by_source_split`)."""
+    by_source = manifest.get("counts", {}).get("by_source_split", {})
+    rows: dict[str, int] = {}
+    for entry in entries:
+        for split, count in by_source.get(entry, {}).items():
+            rows[split] = rows.get(split, 0) + int(count)
+    return rows
+
+
+def _configs(manifest: dict[str, Any], splits: list[str]) -> list[dict[str, Any]]:
+    """The default config, then one per modality and one per source entry when more than one has rows."""
+    sources = manifest.get("sources", {})
+
+    def files(rows: dict[str, int]) -> list[dict[str, str]]:
+        return [{"split": split, "path": f"{DATA_DIR}/{split}-*"} for split in splits if rows.get(split, 0) > 0]
+
+    configs: list[dict[str, Any]] = [
+        {"config_name": "default", "default": True, "data_files": files(dict.fromkeys(splits, 1))}
+    ]
+    modalities = sorted({info.get("modality", "") for info in sources.values()} - {""})
+    groups = [
+        [("modality", m, [e for e, info in sources.items() if info.get("modality") == m]) for m in modalities],
+        [("source", entry, [entry]) for entry in sorted(sources)],
+    ]
+    names = {"default"}
+    for group in groups:
+        subsets = [(column, value, files(_subset_rows(manifest, entries))) for column, value, entries in group]
+        subsets = [subset for subset in subsets if subset[2] and subset[1] not in names]
+        if len(subsets) < 2:  # one populated subset is the default config again
+            continue
+        for column, value, data_files in subsets:
+            names.add(value)
+            configs.append({"config_name": value, "data_files": data_files, "filters": [[column, "==", value]]})
+    return configs
+
+
+def _licence_fields(manifest: dict[str, Any], terms: list[SourceTerms]) -> dict[str, str]:
+    """One licence id when every source has the same known one; else `other` with a name and a link."""
+    known = {t.license for t in terms}
+    if len(known) == 1 and not known & {"other", "unknown"}:
+        return {"license": known.pop()}
+    licence = card_text()["licence_classes"][strictest_licence_class(manifest)]
+    return {"license": "other", "license_name": licence["license_name"], "license_link": card_text()["licence_link"]}
+
+
+def card_data(manifest: dict[str, Any]) -> DatasetCardData:
+    """The YAML front matter as huggingface_hub card data: licence, provenance, configs, dataset_info.
 
     `num_bytes`, `download_size` and `dataset_size` are the Parquet shard sizes from the manifest (what a
     user downloads), not the uncompressed Arrow size `push_to_hub` would state.
     """
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
     text = card_text()
     splits = _present_splits(manifest)
     split_bytes = _split_bytes(manifest)
     split_rows = {split: int(manifest["splits"][split]["rows"]) for split in splits}
     modalities = sorted({source.get("modality", "") for source in manifest.get("sources", {}).values()} - {""})
+    terms = source_terms(manifest)
     tags = list(text["tags"]) + [tag for modality in modalities for tag in text["modality_tags"].get(modality, [])]
-    licence = text["licence_classes"][strictest_licence_class(manifest)]
     total_bytes = sum(split_bytes.get(split, 0) for split in splits)
-    return {
-        "pretty_name": manifest.get("recipe", {}).get("name", "mgll-data dataset"),
-        "license": "other",
-        "license_name": licence["license_name"],
-        "language": ["en"],
-        "task_categories": list(text["task_categories"]),
-        "tags": tags,
-        "size_categories": [_size_category(sum(split_rows.values()))],
-        "configs": [
-            {
-                "config_name": "default",
-                "default": True,
-                "data_files": [{"split": split, "path": f"{DATA_DIR}/{split}-*"} for split in splits],
-            }
-        ],
-        "dataset_info": {
-            "features": features()._to_yaml_list(),
-            "splits": [
-                {"name": split, "num_bytes": split_bytes.get(split, 0), "num_examples": split_rows[split]}
-                for split in splits
-            ],
-            "download_size": total_bytes,
-            "dataset_size": total_bytes,
-        },
-    }
+    data = DatasetCardData(
+        pretty_name=manifest.get("recipe", {}).get("name", "mgll-data dataset"),
+        **_licence_fields(manifest, terms),
+        language=["en"],
+        annotations_creators=sorted({creator for t in terms for creator in t.annotations_creators}),
+        source_datasets=sorted({f"extended|{t.source_dataset}" for t in terms if t.source_dataset}) or None,
+        task_categories=list(text["task_categories"]),
+        tags=tags,
+        size_categories=[_size_category(sum(split_rows.values()))],
+        configs=_configs(manifest, splits),
+    )
+    split_dict = SplitDict()
+    for split in splits:
+        split_dict.add(SplitInfo(name=split, num_bytes=split_bytes.get(split, 0), num_examples=split_rows[split]))
+    info = DatasetInfo(features=features(), splits=split_dict, download_size=total_bytes, dataset_size=total_bytes)
+    DatasetInfosDict({"default": info}).to_dataset_card_data(data)
+    return data
+
+
+def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The front matter as a plain dict (what a YAML reader of README.md gets)."""
+    return card_data(manifest).to_dict()
 
 
 def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
@@ -131,16 +185,44 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
         for name, info in sorted(sources.items())
     ]
     header = ["source", "modality", "licence class", *splits, "rows", "rejects", "version"]
-    lines = ["## Sources", "", _table(header, rows), "", "### Citations", ""]
+    lines = ["## Sources", "", _table(header, rows), "", "### Citations", "", card_text()["citation_note"], ""]
     for name, info in sorted(sources.items()):
         homepage = f" <{info['homepage']}>" if info.get("homepage") else ""
         lines.append(f"- **{name}**: {_cell(info.get('citation', '')) or 'no citation given'}{homepage}")
+    terms = source_terms(manifest)
+    lines += ["", "```bibtex", mgll_bibtex()]
+    lines += [entry for entry in dict.fromkeys(t.bibtex for t in terms if t.bibtex)]
+    lines += ["```"]
     summaries = card_text()["licence_classes"]
     present = sorted({info.get("licence_class") for info in sources.values()} & set(summaries))
     lines += ["", "### Licence and access", ""]
     lines += [f"- `{cls}`: {summaries[cls]['summary']}" for cls in present]
+    lines += [
+        f"- **{t.entry}**: licence `{t.license}`" + (f" (<{t.license_link}>)" if t.license_link else "")
+        + (" — no derivatives: " + card_text()["no_derivatives_note"] if t.no_derivatives else "")
+        for t in terms
+    ]
     lines += ["", card_text()["licence_note"]]
     return lines
+
+
+def _vocabulary_section(modalities: list[str]) -> list[str]:
+    """The label vocabulary per modality, in the fixed ontology order that multi-hot vectors use."""
+    from mgll_data.ontology import load_ontology
+
+    lines = ["## Label vocabulary", "", card_text()["vocabulary_note"], ""]
+    for modality in modalities:
+        ids = [finding.id for finding in load_ontology().findings(modality)]
+        lines.append(f"- **{modality}** ({len(ids)}): " + ", ".join(f"`{i}`" for i in ids))
+    return lines
+
+
+def _configs_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
+    rows = []
+    for config in _configs(manifest, splits):
+        where = " and ".join(f"{column} == {value}" for column, _, value in config.get("filters", [])) or "all rows"
+        rows.append([config["config_name"], where, ", ".join(entry["split"] for entry in config["data_files"])])
+    return ["## Configurations", "", card_text()["configs_note"], "", _table(["config", "rows", "splits"], rows)]
 
 
 def _counts_section(title: str, counts: dict[str, int], key_name: str, empty: str, note: str = "") -> list[str]:
@@ -197,8 +279,13 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
             [[f.name, _field_type(f.type, f.name), "yes" if f.nullable else "no", f.doc] for f in FIELDS],
         ),
         "",
+        *_vocabulary_section(modalities),
+        "",
+        *_configs_section(manifest, splits),
+        "",
         *_sources_section(manifest, splits),
         "",
+        *[line for section in text["sections"] for line in (f"## {section['title']}", "", section["text"], "")],
         *_counts_section(
             "Rejects by reason",
             counts.get("rejects_by_reason", {}),
@@ -219,15 +306,22 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
         "",
         "## How to load it",
         "",
-        text["loading"].format(load_path=load_path or f"<org>/{name}", first_split=splits[0] if splits else "train"),
+        text["loading"].format(
+            load_path=load_path or f"<org>/{name}",
+            first_split=splits[0] if splits else "train",
+            config=next((c["config_name"] for c in _configs(manifest, splits)[1:]), "default"),
+        ),
         "",
     ]
     return "\n".join(lines)
 
 
 def render_card(manifest: dict[str, Any], load_path: str | None = None) -> str:
-    front = yaml.safe_dump(card_metadata(manifest), sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{front}---\n\n{card_body(manifest, load_path)}"
+    """The whole README.md, assembled by huggingface_hub's `DatasetCard` from the card data and the body."""
+    from huggingface_hub import DatasetCard
+
+    card = DatasetCard(f"---\n{card_data(manifest).to_yaml()}\n---\n\n{card_body(manifest, load_path)}")
+    return str(card)
 
 
 def write_card(out_dir: Path, manifest: dict[str, Any], load_path: str | None = None) -> Path:

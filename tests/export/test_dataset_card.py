@@ -109,3 +109,59 @@ def test_table_cells_escape_pipes_and_newlines(tmp_path):
     write_output(tmp_path / "out", sources=sources)
     body = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "v1 \\| beta second line" in body
+
+
+def test_subset_configs_load_only_their_rows(output_dir, tmp_path, offline):
+    import datasets
+
+    meta = _front_matter(output_dir / "README.md")
+    filters = {config["config_name"]: config.get("filters") for config in meta["configs"]}
+    assert filters == {
+        "default": None,
+        "cxr": [["modality", "==", "cxr"]],
+        "fundus": [["modality", "==", "fundus"]],
+        "iu_xray": [["source", "==", "iu_xray"]],
+        "odir": [["source", "==", "odir"]],
+    }
+    records = default_records()
+    for config, column in (("fundus", "modality"), ("iu_xray", "source")):
+        ds = datasets.load_dataset(str(output_dir), config, cache_dir=str(tmp_path / "cache"))
+        expected = Counter(r["split"] for r in records if r[column] == config)
+        assert {split: ds[split].num_rows for split in ds} == dict(expected)
+        assert {value for split in ds for value in ds[split][column]} == {config}
+
+
+def test_front_matter_states_provenance_and_licence_link(output_dir):
+    from huggingface_hub import DatasetCard
+
+    card = DatasetCard.load(output_dir / "README.md")  # the hub client reads back what it wrote
+    assert card.data.license == "other" and card.data.license_link == "README.md#licence-and-access"
+    assert card.data.annotations_creators == ["expert-generated", "machine-generated"]
+    assert card.data.source_datasets == [
+        "extended|Indiana University chest X-ray collection (Open-i)",
+        "extended|ODIR-5K (ODIR-2019 challenge)",
+    ]
+
+
+def test_single_source_with_a_known_licence_names_it(tmp_path):
+    manifest = write_output(
+        tmp_path / "out", [make_record("iu_xray/CXR9_1", "train", "iu/9", [], seed=9)], sources={
+            "iu_xray": SOURCES["iu_xray"]
+        }
+    )
+    meta = card_metadata(manifest)
+    assert meta["license"] == "cc-by-nc-nd-4.0" and "license_name" not in meta
+
+
+def test_body_has_citations_vocabulary_and_use_sections(output_dir):
+    body = (output_dir / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert "```bibtex" in body and "eprint    = {2511.15943}" in body
+    assert "@article{demnerfushman2016iuxray," in body and "@misc{odir2019," in body
+    for title in ("Personal and sensitive information", "Limitations and biases", "Not for clinical use"):
+        assert f"\n## {title}\n" in body
+    fundus = next(line for line in body.splitlines() if line.startswith("- **fundus** ("))
+    assert "`diabetic_retinopathy`" in fundus and "`pleural_effusion`" not in fundus
+    assert "- **iu_xray**: licence `cc-by-nc-nd-4.0` (<https://creativecommons.org/licenses/by-nc-nd/4.0/>)" in body
+    assert "no derivatives" in body
+    assert "| fundus | modality == fundus | train, validation |" in body
+    assert 'load_dataset("<org>/fixture-demo", "cxr")' in body
