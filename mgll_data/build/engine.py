@@ -33,6 +33,8 @@ class BuildResult:
     manifest: dict[str, Any]
     tasks_run: int
     tasks_reused: int
+    elapsed_s: float = 0.0
+    rows_written: int = 0
 
 
 def open_sources(recipe: Recipe) -> list[Source]:
@@ -124,7 +126,9 @@ def _locked_build(
     manifest = finalize(recipe, ordered, tasks, work)
     work.write_state(recipe.content_hash(), code_hash, finished=True)
     work.clear_tasks()
-    return BuildResult(work.out, manifest, len(pending), len(tasks) - len(pending))
+    return BuildResult(
+        work.out, manifest, len(pending), len(tasks) - len(pending), progress.elapsed(), progress.rows_written
+    )
 
 
 def build_recipe(

@@ -319,11 +319,36 @@ def test_progress_reports_planning_and_shards(tmp_path, fundus_tree):
     plain = Console(file=io.StringIO(), force_terminal=False)
     run_build(changed, [CsvSource(tmp_path / "fundus")], tmp_path / "out", progress=BuildProgress(console=plain))
     assert "recipe changed since the previous build" in plain.file.getvalue()
-    assert "records read" not in plain.file.getvalue(), "no bars when the console is not a terminal"
+    logged = plain.file.getvalue()
+    assert "━" not in logged and "records read" not in logged, "no bars when the console is not a terminal"
+    assert "planned 20 records into" in logged and "20 rows written" in logged and "ETA 0:00:00" in logged
 
     quiet = Console(file=io.StringIO())
     run_build(recipe, [CsvSource(tmp_path / "fundus")], tmp_path / "out", progress=BuildProgress(True, quiet))
     assert quiet.file.getvalue() == ""
+
+
+def test_plain_progress_lines_come_at_the_interval_with_throughput_and_eta():
+    now = [0.0]
+    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    progress = BuildProgress(console=console, interval=10.0, clock=lambda: now[0])
+    with progress:
+        progress.start_planning()
+        for _ in range(30):
+            now[0] += 0.5
+            progress.record_read()
+        progress.start_tasks(4, 1)
+        for _ in range(3):
+            now[0] += 6.0
+            progress.task_done(100)
+    lines = console.file.getvalue().splitlines()
+    assert lines == [
+        "[0:00:10] planning: 20 records read",
+        "[0:00:15] planned 30 records into 4 shards (1 reused)",
+        "[0:00:27] shards 3/4, 200 rows written, 16.7 images/s, ETA 0:00:06",
+        "[0:00:33] shards 4/4, 300 rows written, 16.7 images/s, ETA 0:00:00",
+    ]
+    assert progress.rows_written == 300 and progress.elapsed() == 33.0
 
 
 def test_an_id_emitted_twice_is_a_plan_reject_naming_both_entries(tmp_path):
