@@ -133,6 +133,10 @@ class RunConfig(_Section):
     checkpoint_every: int = Field(1000, ge=1, description="optimizer steps; a final checkpoint is always written")
     resume: str | None = Field(None, description="null, 'auto' (latest in output_dir) or a checkpoint path")
     keep_checkpoints: int | None = Field(3, ge=1, description="newest checkpoints kept; null keeps all")
+    loggers: list[Literal["tensorboard", "wandb"]] = Field(
+        default_factory=list, description="metric sinks besides train_log.jsonl: tensorboard, wandb (if installed)"
+    )
+    wandb_project: str = Field("mgll", description="W&B project when loggers includes wandb")
 
 
 class TrainConfig(_Section):

@@ -25,11 +25,21 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from mgll_data.build.progress import format_duration
 from mgll_data.errors import MgllError
 from mgll_data.train.checkpoint import load_checkpoint, resume_folder, save_checkpoint
 from mgll_data.train.config import OptimConfig, TrainConfig
 from mgll_data.train.data import ParquetTrainData, make_loader
+from mgll_data.train.loggers import MetricLoggers
 from mgll_data.train.losses import make_loss
 from mgll_data.train.model import MGLLModel, build_model
 
@@ -291,59 +301,100 @@ def prepare(config: TrainConfig) -> Session:
 
 
 def _log_line(session: Session, outcome: StepOutcome, meter: Meter) -> dict[str, Any]:
-    record = {"step": session.step, "epoch": outcome.epoch, "lr": outcome.lr, **meter.report()}
+    """One JSON log record; `epoch` counts from 1, as the console lines do."""
+    record = {"step": session.step, "epoch": outcome.epoch + 1, "lr": outcome.lr, **meter.report()}
     record["logit_scale"] = float(session.model.logit_scale.detach().exp())
     if session.env.device.type == "cuda":
         record["gpu_memory_gb"] = torch.cuda.max_memory_allocated(session.env.device) / 2**30
     return record
 
 
+def total_epochs(session: Session) -> int:
+    """Epochs the run touches, counted from 1 (the last may be partial)."""
+    micro_batches = session.total_steps * session.config.optim.accumulation_steps
+    return max(math.ceil(micro_batches / session.dataset.batches_per_epoch()), 1)
+
+
+def _progress_bar(console: Console) -> Progress:
+    """A bar with ETA for a terminal; disabled elsewhere, where the log lines carry the ETA."""
+    return Progress(
+        TextColumn("[bold]training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeRemainingColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+
+
 def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
-    """Run the configured training to its last step; resumes when `run.resume` says so."""
+    """Run the configured training to its last step; resumes when `run.resume` says so.
+
+    `TrainResult.last_loss` is the loss of the last logged line (the final step is always logged), so the
+    closing message and the log agree.
+    """
     console = console or Console()
     session = prepare(config)
     env, run, optim = session.env, config.run, config.optim
     output_dir = Path(run.output_dir)
+    loggers = None
+    epochs = total_epochs(session)
     if env.is_main:
         output_dir.mkdir(parents=True, exist_ok=True)
+        loggers = MetricLoggers(run.loggers, output_dir, config.model_dump(mode="json"), run.wandb_project)
         if session.resumed_from is not None:
             console.print(f"resumed from {session.resumed_from} at step {session.step}")
         if session.step >= session.total_steps:
             console.print(f"nothing to train: step {session.step} already reaches {session.total_steps} steps")
         effective = config.data.batch_size * optim.accumulation_steps * env.world_size
         console.print(
-            f"training {session.total_steps} steps on {env.world_size} x {env.device.type}, effective batch "
-            f"{effective}, precision {'bf16' if session.dtype else 'fp32'}, loss {config.loss.name}, "
+            f"training {session.total_steps} steps ({epochs} epochs) on {env.world_size} x {env.device.type}, "
+            f"effective batch {effective}, precision {'bf16' if session.dtype else 'fp32'}, loss {config.loss.name}, "
             f"output {output_dir}"
         )
     batches = session.batches()
     meter, last_loss, checkpoint = Meter(), float("nan"), None
-    while session.step < session.total_steps:
-        outcome = session.train_step(batches)
-        step, last_loss = session.step, outcome.terms["loss"]
-        meter.steps += 1
-        meter.images += outcome.images
-        meter.wait += outcome.data_wait
-        for name, value in outcome.terms.items():
-            meter.terms[name] = meter.terms.get(name, 0.0) + value
-        if env.is_main and (step % run.log_every == 0 or step == session.total_steps):
-            record = _log_line(session, outcome, meter)
-            with (output_dir / LOG_FILE).open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record) + "\n")
-            console.print(
-                f"step {step}/{session.total_steps} epoch {outcome.epoch} loss {record['loss']:.4f} "
-                f"lr {record['lr']:.2e} {record['images_per_s']:.1f} img/s "
-                f"data-wait {100 * record['data_wait_fraction']:.1f}%"
-            )
-            meter = Meter()
-        if step % run.checkpoint_every == 0 or step == session.total_steps:
-            if env.is_main:
-                checkpoint = save_checkpoint(
-                    output_dir, step, session.model, config, session.training_state(), run.keep_checkpoints
+    first_step, started = session.step, time.perf_counter()
+    bar = _progress_bar(console) if env.is_main else None
+    with bar or contextlib.nullcontext():
+        task = bar.add_task("train", total=session.total_steps, completed=session.step, detail="") if bar else None
+        while session.step < session.total_steps:
+            outcome = session.train_step(batches)
+            step = session.step
+            meter.steps += 1
+            meter.images += outcome.images
+            meter.wait += outcome.data_wait
+            for name, value in outcome.terms.items():
+                meter.terms[name] = meter.terms.get(name, 0.0) + value
+            if bar is not None:
+                bar.update(task, completed=step, detail=f"epoch {outcome.epoch + 1}/{epochs}")
+            if env.is_main and (step % run.log_every == 0 or step == session.total_steps):
+                record = _log_line(session, outcome, meter)
+                last_loss = record["loss"]
+                with (output_dir / LOG_FILE).open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(record) + "\n")
+                loggers.log(record, step)
+                per_step = (time.perf_counter() - started) / (step - first_step)
+                console.print(
+                    f"step {step}/{session.total_steps} epoch {record['epoch']}/{epochs} loss {record['loss']:.4f} "
+                    f"lr {record['lr']:.2e} {record['images_per_s']:.1f} img/s "
+                    f"data-wait {100 * record['data_wait_fraction']:.1f}% "
+                    f"ETA {format_duration(per_step * (session.total_steps - step))}",
+                    highlight=False,
                 )
-            if env.world_size > 1:
-                dist.barrier()
+                meter = Meter()
+            if step % run.checkpoint_every == 0 or step == session.total_steps:
+                if env.is_main:
+                    checkpoint = save_checkpoint(
+                        output_dir, step, session.model, config, session.training_state(), run.keep_checkpoints
+                    )
+                if env.world_size > 1:
+                    dist.barrier()
     batches.close()  # shuts the dataloader workers down now rather than at garbage collection
+    if loggers is not None:
+        loggers.close()
     if env.world_size > 1:
         dist.destroy_process_group()
     return TrainResult(output_dir, session.step, last_loss, checkpoint)

@@ -25,7 +25,7 @@ def _log(output_dir: Path) -> list[dict]:
 
 
 def test_resume_gives_the_same_next_step_loss_as_an_uninterrupted_run(tiny_dataset, tiny_config, tmp_path):
-    # 30 rows / batch 4 = 7 micro-batches per epoch; 2 per step, so step 4 crosses into epoch 1.
+    # 30 rows / batch 4 = 7 micro-batches per epoch; 2 per step, so step 4 crosses into the second epoch.
     common = {"optim": {"max_steps": 4, "accumulation_steps": 2, "warmup_steps": 1, "lr": 1e-3}}
     whole = tiny_config(tiny_dataset, tmp_path / "whole", run={"checkpoint_every": 3}, **common)
     result = train(train_config_from_dict(whole, "whole"))
@@ -39,7 +39,7 @@ def test_resume_gives_the_same_next_step_loss_as_an_uninterrupted_run(tiny_datas
     )
     train(train_config_from_dict(resumed, "resumed"))
     log = _log(tmp_path / "resumed")
-    assert [r["step"] for r in log] == [4] and log[0]["epoch"] == 1
+    assert [r["step"] for r in log] == [4] and log[0]["epoch"] == 2  # epochs count from 1
     assert log[0]["loss"] == pytest.approx(uninterrupted[4], rel=1e-6, abs=0)
     assert uninterrupted[4] != pytest.approx(uninterrupted[3], rel=1e-3)  # the step loss really moves
 
@@ -135,3 +135,55 @@ def test_demo_recipe_trains_on_the_built_demo(tmp_path, monkeypatch):
     model, config = load_model_from_checkpoint(tmp_path / "train-demo")
     assert config.model.vision == "timm:vit_tiny_patch16_224" and model.image_size == 64
     assert [r["step"] for r in _log(tmp_path / "train-demo")] == [3]
+
+
+def test_log_lines_count_epochs_from_one_and_the_final_loss_matches_the_last_line(tiny_dataset, tiny_config, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    # 7 batches per epoch, 10 steps: epochs 1 and 2; logged at 4, 8 and the final 10
+    config = tiny_config(tiny_dataset, tmp_path / "run", optim={"max_steps": 10}, run={"log_every": 4})
+    result = train(train_config_from_dict(config, "run"), console)
+    lines = [line for line in console.file.getvalue().splitlines() if line.startswith("step ")]
+    assert [line.split()[1] for line in lines] == ["4/10", "8/10", "10/10"]
+    assert [line.split()[3] for line in lines] == ["1/2", "2/2", "2/2"]
+    assert all(" ETA 0:" in line for line in lines) and lines[-1].endswith("ETA 0:00:00")
+    assert "(2 epochs)" in console.file.getvalue()
+    log = _log(tmp_path / "run")
+    assert [r["epoch"] for r in log] == [1, 2, 2]
+    assert result.last_loss == log[-1]["loss"] and f"loss {result.last_loss:.4f}" in lines[-1]
+
+
+def test_tensorboard_logger_writes_the_logged_scalars(tiny_dataset, tiny_config, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    config = tiny_config(tiny_dataset, tmp_path / "run", run={"loggers": ["tensorboard"]})
+    train(train_config_from_dict(config, "run"))
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    losses = [(event.step, event.value) for event in events.Scalars("train/loss")]
+    assert losses == [(r["step"], pytest.approx(r["loss"])) for r in _log(tmp_path / "run")]
+
+
+def test_wandb_logger_is_used_when_installed_and_an_error_when_not(tiny_dataset, tiny_config, tmp_path, monkeypatch):
+    import types
+
+    from mgll_data.errors import MgllError
+
+    config = train_config_from_dict(
+        tiny_config(tiny_dataset, tmp_path / "run", run={"loggers": ["wandb"], "wandb_project": "p"}), "run"
+    )
+    monkeypatch.setitem(sys.modules, "wandb", None)  # not installed
+    with pytest.raises(MgllError, match=r"run.loggers includes wandb but wandb is not installed"):
+        train(config)
+    calls = []
+    run = types.SimpleNamespace(
+        log=lambda values, step: calls.append((step, values)), finish=lambda: calls.append("end")
+    )
+    fake = types.SimpleNamespace(init=lambda **kwargs: calls.append(kwargs["project"]) or run)
+    monkeypatch.setitem(sys.modules, "wandb", fake)
+    train(config)
+    assert calls[0] == "p" and calls[-1] == "end"
+    assert [step for step, _ in calls[1:-1]] == [1, 2, 3] and "train/loss" in calls[1][1]
