@@ -208,10 +208,10 @@ def hub_failure(exc: BaseException, repo_id: str, endpoint: str) -> PushError:
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:
-    import httpx2
     from huggingface_hub.errors import HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.utils import httpx  # the hub client's HTTP library, under a name stable across versions
 
-    return (HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled, httpx2.TransportError, ConnectionError)
+    return (HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled, httpx.TransportError, ConnectionError)
 
 
 def push_output(

