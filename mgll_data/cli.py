@@ -6,9 +6,12 @@ Each command imports its stage lazily, so `mgll-data sources` never loads torch.
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any, Literal
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -27,19 +30,71 @@ app.add_typer(ontology_app, name="ontology")
 
 console = Console()
 
+# Allowed values shown in --help; tests/test_cli.py checks they equal the library's own lists.
+Backend = Literal["local", "ray"]
+ExportFormat = Literal["mgll-json", "csv"]
+ModelFormat = Literal["open_clip", "hf"]
+LabelVocab = Literal["chexpert", "chestxray14"]
+Modality = Literal["fundus", "cxr"]
+WIDE_COLUMNS = 120  # below this, tables keep to the columns that fit; --json has every field
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: plain JSON on stdout, no colour or wrapping."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mgll_data import __version__
+
+        print(f"mgll-data {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, metavar="", help="Print the version and exit."
+    ),
+) -> None:
+    """Build multi-granular image-text datasets from public fundus and chest X-ray sources."""
+
 
 @app.command()
-def sources() -> None:
+def sources(
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the adapters as JSON."),
+) -> None:
     """List the source adapters: expected layout, options, licence class and citation."""
     from mgll_data.sources import available_sources
     from mgll_data.sources.base import option_descriptions
 
+    adapters = sorted(available_sources().items())
+    if as_json:
+        fields = ("modality", "licence_class", "layout", "citation", "homepage", "version", "has_official_split")
+        print_json(
+            [
+                {
+                    "name": name,
+                    **{f: getattr(cls, f) for f in fields},
+                    "options": [
+                        {"name": option, "type": kind, "doc": doc}
+                        for option, kind, doc in option_descriptions(cls.Options)
+                    ],
+                }
+                for name, cls in adapters
+            ]
+        )
+        return
     table = Table(show_lines=True)
-    for column in ("name", "modality", "licence", "expected layout", "options", "citation"):
-        table.add_column(column, overflow="fold")
-    for name, cls in sorted(available_sources().items()):
-        options = "\n".join(f"{o} ({kind}): {doc}" for o, kind, doc in option_descriptions(cls.Options)) or "-"
-        table.add_row(name, cls.modality, cls.licence_class, cls.layout, options, cls.citation)
+    table.add_column("name", no_wrap=True)
+    table.add_column("modality", overflow="fold", max_width=10)
+    table.add_column("licence", no_wrap=True)
+    table.add_column("expected layout, options and citation", overflow="fold")
+    for name, cls in adapters:
+        options = "\n".join(f"{o} ({kind}): {doc}" for o, kind, doc in option_descriptions(cls.Options))
+        details = "\n".join(escape(part) for part in (cls.layout, options) if part)
+        table.add_row(name, cls.modality, cls.licence_class, f"{details}\n[dim]{escape(cls.citation)}[/]")
     console.print(table)
 
 
@@ -83,13 +138,16 @@ def build_command(
     recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/ and schemas/recipe.schema.json)."),
     out: str | None = typer.Option(None, "--out", help="Output folder (default: the recipe's output.dir)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes for the local backend."),
-    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray (needs the ray extra)."),
+    backend: Backend = typer.Option("local", "--backend", help="local (process pool) or ray (needs the ray extra)."),
     address: str | None = typer.Option(
         None, "--address", help="Ray cluster: auto (started with `ray start`) or HOST:PORT; default a local one."
     ),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bars or build messages."),
+    quiet: bool = typer.Option(False, "--quiet", metavar="", help="No progress bars or build messages."),
     break_lock: bool = typer.Option(
-        False, "--break-lock", help="Take over the output folder's lock from a build that is gone (crashed machine)."
+        False,
+        "--break-lock",
+        metavar="",
+        help="Take over the output folder's lock from a build that is gone (crashed machine).",
     ),
 ) -> None:
     """Build a dataset folder from a recipe: resumable (rerun after a kill), deterministic, with progress."""
@@ -115,12 +173,24 @@ def build_command(
 @app.command("validate")
 def validate_command(
     directory: str = typer.Argument(..., help="A built output folder (README.md, manifest.json, data/)."),
-    skip_images: bool = typer.Option(False, "--skip-images", help="Do not decode image bytes (much faster)."),
+    skip_images: bool = typer.Option(
+        False, "--skip-images", metavar="", help="Do not decode image bytes (much faster)."
+    ),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the result as JSON (exit 1 still)."),
 ) -> None:
     """Check a built folder against the output contract and list every violation (exit 1 if any)."""
+    from dataclasses import asdict
+
     from mgll_data.checks.validate import summarise, validate_output
 
     violations = validate_output(directory, check_images=not skip_images)
+    if as_json:
+        found = [asdict(violation) for violation in violations]
+        summary = summarise(violations)
+        print_json({"directory": directory, "ok": not violations, "summary": summary, "violations": found})
+        if violations:
+            raise typer.Exit(1)
+        return
     for violation in violations:
         console.print(f"[red]x[/] {violation.file}: {violation.message}", highlight=False, soft_wrap=True)
     if violations:
@@ -137,6 +207,7 @@ def stats_command(
     near_distance: int | None = typer.Option(
         None, "--near-distance", help="Max Hamming distance of near-duplicate phashes [dedup's default]."
     ),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the statistics as JSON too."),
 ) -> None:
     """Counts, label prevalence, text lengths, duplicate clusters and rejects, as a Markdown report with plots."""
     from pathlib import Path
@@ -145,6 +216,9 @@ def stats_command(
 
     result = compute_stats(directory, near_distance=near_distance)
     written = write_report(result, Path(report) if report else Path(directory) / "stats")
+    if as_json:
+        print_json(result)
+        return
     print_summary(result, console)
     console.print(f"report: {written}", highlight=False)
 
@@ -153,14 +227,18 @@ def stats_command(
 def push_command(
     directory: str = typer.Argument(..., help="A built output folder."),
     repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repository, ORG/NAME."),
-    private: bool = typer.Option(False, "--private", help="Create the repository as private."),
+    private: bool = typer.Option(False, "--private", metavar="", help="Create the repository as private."),
     allow_credentialed: bool = typer.Option(
-        False, "--allow-credentialed", help="Publish even though a source needs credentialed access."
+        False, "--allow-credentialed", metavar="", help="Publish even though a source needs credentialed access."
     ),
     token: str | None = typer.Option(None, "--token", help="Hub token [HF_TOKEN or the cached login]."),
     revision: str | None = typer.Option(None, "--revision", help="Branch to push to (created from main if missing)."),
-    create_pr: bool = typer.Option(False, "--create-pr", help="Open a pull request instead of committing to main."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show the files, sizes and card diff; upload nothing."),
+    create_pr: bool = typer.Option(
+        False, "--create-pr", metavar="", help="Open a pull request instead of committing to main."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", metavar="", help="Show the files, sizes and card diff; upload nothing."
+    ),
 ) -> None:
     """Validate, then upload the folder to a Hub dataset repository (refuses credentialed sources).
 
@@ -194,7 +272,7 @@ def push_command(
 @app.command("export")
 def export_command(
     directory: str = typer.Argument(..., help="A built output folder."),
-    format_name: str = typer.Option(..., "--format", help="mgll-json or csv."),
+    format_name: ExportFormat = typer.Option(..., "--format", help="The public MGLL code's JSON, or a flat CSV."),
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
 ) -> None:
     """Write the rows in another layout (MGLL training JSON, flat CSV) with the images as files."""
@@ -207,7 +285,7 @@ def export_command(
 @app.command("export-model")
 def export_model_command(
     checkpoint: str = typer.Argument(..., help="A checkpoint folder, or a run folder (its latest checkpoint)."),
-    format_name: str = typer.Option(..., "--format", help="open_clip or hf (transformers with remote code)."),
+    format_name: ModelFormat = typer.Option(..., "--format", help="open_clip, or hf (transformers, remote code)."),
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
 ) -> None:
     """Write a trained model with its preprocessing and tokenizer so open_clip or transformers load it alone."""
@@ -249,30 +327,37 @@ def ontology_lint(
 
 @ontology_app.command("show")
 def ontology_show(
-    modality: str | None = typer.Option(None, "--modality", help="fundus or cxr (default: all)."),
+    modality: Modality | None = typer.Option(None, "--modality", help="Only this modality's findings [all]."),
     data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print every field of every finding as JSON."),
 ) -> None:
-    """Print the findings as a table: id, kind, parent, display name, abbreviations, first description."""
+    """Print the findings per modality: id, kind, parent (wider terminals: names and descriptions too)."""
+    from dataclasses import asdict
+
     from mgll_data.ontology import load_ontology
 
-    if modality not in (None, "fundus", "cxr"):
-        raise typer.BadParameter(f"got {modality!r}, expected fundus or cxr", param_hint="--modality")
-    table = Table()
-    for column in ("id", "modality", "kind", "parent"):
-        table.add_column(column, no_wrap=True)
-    for column in ("display name", "abbreviations", "description"):
-        table.add_column(column, overflow="fold")
-    for finding in load_ontology(data_dir).findings(modality):
-        table.add_row(
-            finding.id,
-            finding.modality,
-            finding.kind,
-            finding.parent or "",
-            finding.display_name,
-            ", ".join(finding.abbreviations),
-            finding.descriptions[0] if finding.descriptions else "",
-        )
-    console.print(table)
+    findings = load_ontology(data_dir).findings(modality)
+    if as_json:
+        print_json([{k: v for k, v in asdict(f).items() if k != "texts_by_modality"} for f in findings])
+        return
+    wide = console.width >= WIDE_COLUMNS
+    for group in dict.fromkeys(finding.modality for finding in findings):
+        table = Table(title=f"{group} findings", box=box.SIMPLE_HEAD, title_justify="left")
+        table.add_column("id", no_wrap=True)  # ids are copied into recipes and maps: never folded
+        table.add_column("kind", overflow="fold", min_width=8)
+        table.add_column("parent", overflow="fold", min_width=12)
+        if wide:
+            for column in ("display name", "abbreviations", "description"):
+                table.add_column(column, overflow="fold")
+        for finding in (f for f in findings if f.modality == group):
+            row = [finding.id, finding.kind, finding.parent or ""]
+            if wide:
+                first = finding.descriptions[0] if finding.descriptions else ""
+                row += [finding.display_name, ", ".join(finding.abbreviations), first]
+            table.add_row(*row)
+        console.print(table)
+    if not wide:
+        console.print(f"display names, abbreviations, descriptions: {WIDE_COLUMNS}+ columns or --json", style="dim")
 
 
 # --- text: label ---
@@ -282,8 +367,10 @@ def ontology_show(
 def label(
     reports_csv: str = typer.Argument(..., help="one report per row, no header (the CheXpert labeler's input)"),
     out: str = typer.Option(..., "--out", help="output CSV: Reports + one column per finding (1.0/0.0/-1.0/blank)"),
-    vocab: str = typer.Option("chexpert", "--vocab", help="label columns: chexpert or chestxray14"),
-    explain: bool = typer.Option(False, "--explain", help="print each report's mentions and their triggers"),
+    vocab: LabelVocab = typer.Option("chexpert", "--vocab", help="label columns"),
+    explain: bool = typer.Option(
+        False, "--explain", metavar="", help="print each report's mentions and their triggers"
+    ),
 ) -> None:
     """Label chest X-ray reports offline, in the CheXpert labeler's CSV format."""
     from pathlib import Path

@@ -6,6 +6,8 @@ the dotted key, what was given and what is allowed, never a pydantic traceback.
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +53,17 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(current, "model_fields", {}))
 
 
+def _did_you_mean(given: str, allowed: list[str]) -> str:
+    """'; did you mean X?' for the closest allowed spelling, or nothing when none is close."""
+    close = difflib.get_close_matches(given, allowed, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _literal_values(error: dict[str, Any]) -> list[str]:
+    """The allowed values pydantic lists in a literal/enum error's context ("'a', 'b' or 'c'")."""
+    return re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+
+
 def parse_config(data: Any, model: type[ModelT], origin: str) -> ModelT:
     """Validate already-loaded YAML data; `origin` (a file name) prefixes every message."""
     if not isinstance(data, dict):
@@ -64,7 +77,9 @@ def parse_config(data: Any, model: type[ModelT], origin: str) -> ModelT:
             if error["type"] == "extra_forbidden":
                 allowed = _allowed_keys(model, tuple(error["loc"]))
                 if allowed:
-                    line += f" (allowed keys: {', '.join(allowed)})"
+                    line += f" (allowed keys: {', '.join(allowed)})" + _did_you_mean(str(error["loc"][-1]), allowed)
+            elif error["type"] in ("literal_error", "enum") and isinstance(error.get("input"), str):
+                line += _did_you_mean(error["input"], _literal_values(error))
             lines.append(f"  - {line}")
         raise RecipeError(f"{origin} is not valid:\n" + "\n".join(lines)) from None
 
