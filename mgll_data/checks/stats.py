@@ -1,5 +1,8 @@
 """Dataset statistics of a built folder: counts, label prevalence, text lengths, duplicates, rejects, views.
 
+Label prevalence is per modality and split: a fundus finding's share is of fundus rows, and `normal` is
+counted once per modality, because a share over a mixed row count says nothing about either modality.
+
 `compute_stats` streams only the metadata and hash columns shard by shard (never the image bytes) and
 returns a JSON-ready dict; `write_report` turns it into report.md + stats.json + PNG plots, and
 `print_summary` into a short console summary. Duplicate clustering is `mgll_data.images.dedup`'s.
@@ -23,7 +26,7 @@ from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clus
 from mgll_data.output_layout import REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
 
 COLUMNS: tuple[str, ...] = (
-    "id", "source", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",
+    "id", "source", "modality", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",
     "disease_text", "descriptions", "explanations", "report_findings", "report_impression", "hashes",
 )  # fmt: skip
 GRANULARITIES: tuple[str, ...] = (
@@ -125,6 +128,11 @@ def reject_summary(out_dir: Path) -> dict[str, Any]:
     }
 
 
+def _ordered_splits(counts: dict[str, int]) -> list[str]:
+    """The splits present in `counts`, train / validation / test first."""
+    return [s for s in SPLITS if s in counts] + sorted(set(counts) - set(SPLITS))
+
+
 def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict[str, Any]:
     """All statistics of a built folder as a JSON-ready dict; `near_distance` = max phash Hamming distance
     for near duplicates (None: the dedup module's default)."""
@@ -134,7 +142,8 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
         raise ValidationError(f"{out_dir / 'data'}: no shards named {{split}}-00000-of-0000N.parquet")
     by_source_split: dict[str, Counter] = defaultdict(Counter)
     split_rows: Counter = Counter()
-    labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    modality_rows: dict[str, Counter] = defaultdict(Counter)
+    labels: dict[str, dict[str, dict[str, Counter]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Counter)))
     text_items: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
     text_words: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
     views: dict[str, Counter] = defaultdict(Counter)
@@ -148,12 +157,13 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
         for path in paths:
             for batch in iter_batches(path, COLUMNS, batch_rows=4096):
                 for row in batch.to_pylist():
-                    source, split = row["source"], row["split"]
+                    source, split, modality = row["source"], row["split"], row.get("modality") or UNKNOWN
                     by_source_split[source][split] += 1
                     split_rows[split] += 1
+                    modality_rows[modality][split] += 1
                     for column, state in LABEL_STATES:
                         for label in row.get(column) or []:
-                            labels[split][label][state] += 1
+                            labels[modality][split][label][state] += 1
                     for granularity in GRANULARITIES:
                         texts = _texts(row.get(granularity))
                         text_items[granularity].append(len(texts))
@@ -166,20 +176,28 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
                     phash.append(hashes.get("phash"))
                     source_of[row["id"]], split_of[row["id"]] = source, split
     prevalence = {
-        split: {
-            "rows": split_rows[split],
-            "labels": {
-                label: {**{state: counts[state] for _, state in LABEL_STATES},
-                        "prevalence": round(counts["positive"] / split_rows[split], 4)}
-                for label, counts in sorted(labels[split].items(), key=lambda item: (-item[1]["positive"], item[0]))
-            },
+        modality: {
+            split: {
+                "rows": rows[split],
+                "labels": {
+                    label: {**{state: counts[state] for _, state in LABEL_STATES},
+                            "prevalence": round(counts["positive"] / rows[split], 4)}
+                    for label, counts in sorted(labels[modality][split].items(),
+                                                key=lambda item: (-item[1]["positive"], item[0]))
+                },
+            }
+            for split in _ordered_splits(rows)
         }
-        for split in split_rows
+        for modality, rows in sorted(modality_rows.items())
     }  # fmt: skip
     return {
         "folder": str(out_dir),
         "rows": sum(split_rows.values()),
         "by_source_split": {s: dict(c) for s, c in sorted(by_source_split.items())},
+        "by_modality_split": {
+            modality: {split: rows[split] for split in _ordered_splits(rows)}
+            for modality, rows in sorted(modality_rows.items())
+        },
         "label_prevalence": prevalence,
         "text": {g: _length_summary(text_items[g], text_words[g]) for g in GRANULARITIES},
         "duplicates": _duplicates(ids, pixel, phash, source_of, split_of, near_distance),
@@ -190,7 +208,7 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
 
 
 def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
-    """PNG plots next to the report; returns title -> file name."""
+    """PNG plots next to the report, each titled and with labelled axes; returns title -> file name."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,57 +217,91 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
     files: dict[str, str] = {}
 
     def save(fig, name: str, title: str) -> None:
+        fig.suptitle(title, fontweight="bold")
         fig.tight_layout()
         fig.savefig(report_dir / name, dpi=100)
         plt.close(fig)
         files[title] = name
 
-    splits = [s for s in SPLITS if s in stats["label_prevalence"]]
     sources = list(stats["by_source_split"])
+    splits = _ordered_splits({sp: 1 for counts in stats["by_source_split"].values() for sp in counts})
     if sources:
-        fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(sources)), 3.5))
+        fig, ax = plt.subplots(figsize=(max(4.5, 1.3 * len(sources)), 3.8))
         bottom = np.zeros(len(sources))
         for split in splits:
             values = np.array([stats["by_source_split"][s].get(split, 0) for s in sources])
             ax.bar(sources, values, bottom=bottom, label=split)
             bottom += values
+        for x, total in enumerate(bottom):
+            ax.annotate(f"{int(total)}", (x, total), ha="center", va="bottom", fontsize=8)
+        ax.set_xlabel("source")
         ax.set_ylabel("rows")
-        ax.legend()
+        ax.legend(title="split")
         save(fig, "rows_by_source_split.png", "Rows per source and split")
-    top = Counter()
-    for split in splits:
-        for label, counts in stats["label_prevalence"][split]["labels"].items():
-            top[label] += counts["positive"]
-    names = [label for label, count in top.most_common(PLOTTED_LABELS) if count][::-1]
-    if names:
-        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(names) + 1)))
-        height = 0.8 / max(1, len(splits))
-        for offset, split in enumerate(splits):
-            values = [stats["label_prevalence"][split]["labels"].get(n, {}).get("prevalence", 0) for n in names]
-            ax.barh(np.arange(len(names)) + offset * height, values, height=height, label=split)
-        ax.set_yticks(np.arange(len(names)) + height * (len(splits) - 1) / 2, names)
-        ax.set_xlabel("share of rows with the label (positive)")
-        ax.legend()
-        save(fig, "label_prevalence.png", "Label prevalence per split")
+    modalities = [m for m, block in stats["label_prevalence"].items() if _top_labels(block)]
+    if modalities:
+        tallest = max(len(_top_labels(stats["label_prevalence"][m])) for m in modalities)
+        fig, axes = plt.subplots(
+            1, len(modalities), figsize=(6.5 * len(modalities), max(3.0, 0.32 * tallest + 1.5)), squeeze=False
+        )
+        for ax, modality in zip(axes[0], modalities, strict=True):
+            _prevalence_axis(ax, modality, stats["label_prevalence"][modality])
+        save(fig, "label_prevalence.png", "Label prevalence per modality and split (positive)")
     with_words = [g for g in GRANULARITIES if "words" in stats["text"][g]]
     if with_words:
-        fig, axes = plt.subplots(1, len(with_words), figsize=(3.2 * len(with_words), 3), squeeze=False)
+        fig, axes = plt.subplots(1, len(with_words), figsize=(3.3 * len(with_words), 3.3), squeeze=False)
         for ax, granularity in zip(axes[0], with_words, strict=True):
             histogram = stats["text"][granularity]["words"]["histogram"]
             ax.stairs(histogram["counts"], histogram["edges"], fill=True)
             ax.set_title(granularity, fontsize=9)
-            ax.set_xlabel("words")
+            ax.set_xlabel("words per text")
+        axes[0][0].set_ylabel("texts")
         save(fig, "text_lengths.png", "Text lengths per granularity")
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, key in zip(axes, ("view", "laterality"), strict=True):
-        totals = Counter()
-        for counts in stats[key].values():
-            totals.update(counts)
-        ax.bar(list(totals), list(totals.values()))
-        ax.set_title(key)
+        values = sorted({value for counts in stats[key].values() for value in counts}, key=lambda v: (v == UNKNOWN, v))
+        bottom = np.zeros(len(values))
+        for source, counts in stats[key].items():  # stacked per source: '(none)' shows whose rows lack the field
+            heights = np.array([counts.get(value, 0) for value in values])
+            ax.bar(values, heights, bottom=bottom, label=source)
+            bottom += heights
+        ax.set_title(f"{key} per source", fontsize=9)
+        ax.set_xlabel(key)
+        ax.set_ylabel("rows")
+        ax.set_ylim(0, max(bottom.max(), 1) * 1.3)  # headroom so the legend never hides a bar
+        ax.legend(title="source", fontsize=8, loc="upper left")
         ax.tick_params(axis="x", labelrotation=45)
     save(fig, "view_laterality.png", "View and laterality")
     return files
+
+
+def _top_labels(block: dict[str, Any]) -> list[str]:
+    """The most frequent positive labels of one modality over its splits, most frequent last (for barh)."""
+    top: Counter = Counter()
+    for split_block in block.values():
+        for label, counts in split_block["labels"].items():
+            top[label] += counts["positive"]
+    return [label for label, count in top.most_common(PLOTTED_LABELS) if count][::-1]
+
+
+def _prevalence_axis(ax, modality: str, block: dict[str, Any]) -> None:
+    """Grouped horizontal bars of one modality: share of its rows per split, the count at each bar's end."""
+    names = _top_labels(block)
+    splits = list(block)
+    height = 0.8 / max(1, len(splits))
+    for offset, split in enumerate(splits):
+        labels = block[split]["labels"]
+        shares = [labels.get(n, {}).get("prevalence", 0) for n in names]
+        counts = [labels.get(n, {}).get("positive", 0) for n in names]
+        positions = np.arange(len(names)) + (len(splits) - 1 - offset) * height  # first split on top
+        ax.barh(positions, shares, height=height, label=f"{split} ({block[split]['rows']} rows)")
+        for y, share, count in zip(positions, shares, counts, strict=True):
+            if count:
+                ax.annotate(f"{count}", (share, y), xytext=(2, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_yticks(np.arange(len(names)) + height * (len(splits) - 1) / 2, names, fontsize=8)
+    ax.set_xlabel(f"share of {modality} rows with the label (count at bar end)")
+    ax.set_title(modality, fontsize=10)
+    ax.legend(title="split", fontsize=8)
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -258,7 +310,7 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
-    splits = [s for s in SPLITS if s in stats["label_prevalence"]]
+    splits = _ordered_splits({sp: 1 for counts in stats["by_source_split"].values() for sp in counts})
     lines = [
         f"# Dataset statistics: {stats['folder']}",
         "",
@@ -268,13 +320,13 @@ def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
     ]
     rows = [[s, *[c.get(sp, 0) for sp in splits], sum(c.values())] for s, c in stats["by_source_split"].items()]
     lines += ["", *_md_table(["source", *splits, "total"], rows), ""]
-    lines += ["## Label prevalence per split", ""]
-    for split in splits:
-        block = stats["label_prevalence"][split]
-        table = [[label, c["positive"], c["prevalence"], c["uncertain"], c["negative"]]
-                 for label, c in block["labels"].items()]  # fmt: skip
-        lines += [f"### {split} ({block['rows']} rows)", "",
-                  *_md_table(["label", "positive", "prevalence", "uncertain", "negative"], table), ""]  # fmt: skip
+    lines += ["## Label prevalence per modality and split", ""]
+    for modality, block in stats["label_prevalence"].items():
+        for split, split_block in block.items():
+            table = [[label, c["positive"], c["prevalence"], c["uncertain"], c["negative"]]
+                     for label, c in split_block["labels"].items()]  # fmt: skip
+            header = ["label", "positive", "share of rows", "uncertain", "negative"]
+            lines += [f"### {modality}, {split} ({split_block['rows']} rows)", "", *_md_table(header, table), ""]
     lines += ["## Text lengths (words)", ""]
     table = []
     for granularity, text in stats["text"].items():
@@ -318,23 +370,26 @@ def write_report(stats: dict[str, Any], report_dir: Path | str) -> Path:
 
 
 def print_summary(stats: dict[str, Any], console: Console) -> None:
-    """A few console tables: rows per source/split, top labels, text lengths, duplicates and rejects."""
-    splits = [s for s in SPLITS if s in stats["label_prevalence"]]
+    """A few console tables: rows per source/split, top labels per modality, text lengths, duplicates, rejects."""
+    splits = _ordered_splits({sp: 1 for counts in stats["by_source_split"].values() for sp in counts})
     table = Table(title=f"{stats['rows']} rows")
     for column in ("source", *splits):
         table.add_column(column)
     for source, counts in stats["by_source_split"].items():
         table.add_row(source, *[str(counts.get(split, 0)) for split in splits])
     console.print(table)
-    labels = Table(title="top labels (positive prevalence)")
-    labels.add_column("label")
-    for split in splits:
-        labels.add_column(split)
-    first = stats["label_prevalence"][splits[0]]["labels"] if splits else {}
-    for label in list(first)[:10]:
-        labels.add_row(label, *[f"{stats['label_prevalence'][s]['labels'].get(label, {}).get('prevalence', 0):.3f}"
-                                for s in splits])  # fmt: skip
-    console.print(labels)
+    for modality, block in stats["label_prevalence"].items():
+        labels = Table(title=f"{modality}: top labels, positive count (share of {modality} rows)")
+        labels.add_column("label")
+        for split, split_block in block.items():
+            labels.add_column(f"{split} ({split_block['rows']})", justify="right")
+        for label in _top_labels(block)[::-1][:10]:
+            cells = []
+            for split_block in block.values():
+                counts = split_block["labels"].get(label, {})
+                cells.append(f"{counts.get('positive', 0)} ({counts.get('prevalence', 0):.1%})")
+            labels.add_row(label, *cells)
+        console.print(labels)
     text = Table(title="text (words)")
     for column in ("granularity", "rows with text", "mean", "p95", "max"):
         text.add_column(column)

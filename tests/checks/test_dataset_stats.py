@@ -22,15 +22,55 @@ def test_counts_prevalence_rejects_and_views(output_dir):
     assert result["rows"] == len(records)
     expected = Counter((r["source"], r["split"]) for r in records)
     assert {(s, sp): n for s, c in result["by_source_split"].items() for sp, n in c.items()} == dict(expected)
-    train = result["label_prevalence"]["train"]
-    assert train["rows"] == 4
-    assert train["labels"]["cardiomegaly"] == {"positive": 1, "uncertain": 1, "negative": 0, "prevalence": 0.25}
-    assert result["label_prevalence"]["test"]["labels"]["pneumothorax"]["negative"] == 1
+    assert result["by_modality_split"] == {"cxr": {"train": 2, "test": 1}, "fundus": {"train": 2, "validation": 1}}
+    train = result["label_prevalence"]["cxr"]["train"]
+    assert train["rows"] == 2  # the chest X-rays of train, not all four train rows
+    assert train["labels"]["cardiomegaly"] == {"positive": 1, "uncertain": 1, "negative": 0, "prevalence": 0.5}
+    assert result["label_prevalence"]["cxr"]["test"]["labels"]["pneumothorax"]["negative"] == 1
+    assert result["label_prevalence"]["fundus"]["train"]["labels"]["diabetic_retinopathy"]["prevalence"] == 0.5
+    assert "cardiomegaly" not in result["label_prevalence"]["fundus"]["train"]["labels"]
     assert result["rejects"]["by_reason"] == {"undecodable": 1, "no_fov": 1, "empty_report": 1}
     assert result["rejects"]["by_source"]["odir"] == {"undecodable": 1, "no_fov": 1}
     assert result["view"]["iu_xray"] == {"PA": 3}
     assert result["laterality"]["odir"] == {"L": 2, "R": 1}
     assert result["view"]["odir"] == {"(none)": 3}
+
+
+def test_normal_is_counted_per_modality(tmp_path):
+    records = [
+        make_record("odir/1_left", "train", "odir/1", ["normal"], seed=1),
+        make_record("odir/1_right", "train", "odir/1", ["glaucoma"], seed=2),
+        make_record("iu_xray/CXR1_1", "train", "iu_xray/1", ["normal"], seed=3),
+        make_record("iu_xray/CXR2_1", "train", "iu_xray/2", ["cardiomegaly"], seed=4),
+        make_record("iu_xray/CXR3_1", "train", "iu_xray/3", ["cardiomegaly"], seed=5),
+    ]
+    write_output(tmp_path / "out", records)
+    prevalence = compute_stats(tmp_path / "out")["label_prevalence"]
+    assert prevalence["fundus"]["train"]["labels"]["normal"]["prevalence"] == 0.5
+    assert prevalence["cxr"]["train"]["labels"]["normal"]["prevalence"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_every_plot_has_a_title_and_labelled_axes(output_dir, tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig) or close(fig))
+    write_report(compute_stats(output_dir), tmp_path / "report")
+    assert len(figures) == 4
+    for figure in figures:
+        assert figure._suptitle is not None and figure._suptitle.get_text()
+        for ax in figure.axes:
+            assert ax.get_xlabel(), figure._suptitle.get_text()
+            assert ax.get_ylabel() or [t.get_text() for t in ax.get_yticklabels()], figure._suptitle.get_text()
+    prevalence = next(f for f in figures if f._suptitle.get_text().startswith("Label prevalence"))
+    assert [ax.get_title() for ax in prevalence.axes] == ["cxr", "fundus"]
+    assert "share of cxr rows" in prevalence.axes[0].get_xlabel()
+    counts = [t.get_text() for t in prevalence.axes[0].texts]
+    assert "1" in counts  # counts printed beside the shares
 
 
 def test_text_lengths_per_granularity(output_dir):
@@ -93,7 +133,7 @@ def test_report_files(output_dir, tmp_path):
     assert json.loads((tmp_path / "report" / "stats.json").read_text()) == result
     for section in (
         "## Rows per source and split",
-        "## Label prevalence per split",
+        "## Label prevalence per modality and split",
         "## Text lengths (words)",
         "## Duplicate clusters",
         "## Rejects by reason",
