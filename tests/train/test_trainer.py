@@ -187,3 +187,14 @@ def test_wandb_logger_is_used_when_installed_and_an_error_when_not(tiny_dataset,
     train(config)
     assert calls[0] == "p" and calls[-1] == "end"
     assert [step for step, _ in calls[1:-1]] == [1, 2, 3] and "train/loss" in calls[1][1]
+
+
+def test_training_bar_shows_on_a_terminal_only():
+    import io
+
+    from rich.console import Console
+
+    from mgll_data.train.trainer import _progress_bar
+
+    assert not _progress_bar(Console(file=io.StringIO(), force_terminal=True)).disable
+    assert _progress_bar(Console(file=io.StringIO(), force_terminal=False)).disable
