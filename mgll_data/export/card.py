@@ -209,9 +209,10 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
 def _vocabulary_section(modalities: list[str]) -> list[str]:
     """The label vocabulary per modality, in the fixed ontology order that multi-hot vectors use."""
     from mgll_data.ontology import load_ontology
+    from mgll_data.ontology.model import MODALITIES
 
     lines = ["## Label vocabulary", "", card_text()["vocabulary_note"], ""]
-    for modality in modalities:
+    for modality in (m for m in modalities if m in MODALITIES):  # a synthetic benchmark set has no vocabulary
         ids = [finding.id for finding in load_ontology().findings(modality)]
         lines.append(f"- **{modality}** ({len(ids)}): " + ", ".join(f"`{i}`" for i in ids))
     return lines

@@ -51,6 +51,6 @@ def test_show_filters_by_modality(monkeypatch, modality, present, absent):
 
 
 def test_show_rejects_unknown_modality():
-    result = runner.invoke(cli.app, ["ontology", "show", "--modality", "eye"])
+    result = runner.invoke(cli.app, ["ontology", "show", "--modality", "eye"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
-    assert "fundus or cxr" in result.output
+    assert "'eye' is not one of 'fundus', 'cxr'" in result.output
