@@ -12,7 +12,14 @@ import importlib
 from mgll_data.errors import RecipeError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 
-ADAPTER_MODULES: tuple[str, ...] = ("odir", "iu_xray", "folder", "aptos")
+ADAPTER_MODULES: tuple[str, ...] = (
+    "odir",
+    "iu_xray",
+    "folder",
+    "aptos",
+    # fundus sources II (issue 11)
+    "rfmid",
+)
 
 
 def adapter_class(module_name: str) -> type[Source]:

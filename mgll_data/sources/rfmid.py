@@ -1,0 +1,121 @@
+"""RFMiD 1.0 (Retinal Fundus Multi-Disease Image Dataset): 3,200 photographs, 45 conditions, official splits.
+
+Each split has its own label CSV (`ID, Disease_Risk, DR, ARMD, ...`, 0/1 cells, UTF-8 with or without a BOM,
+LF or CRLF) and its own image folder holding `<ID>.png`. IDs restart at 1 in every split, so the native id
+carries the split. Folder and file spellings of both download layouts are in `rfmid.yaml`. A row with no
+condition and `Disease_Risk` 0 is a normal eye (stated, not inferred from silence); `Disease_Risk` 1 with no
+listed condition is `other_abnormality`. No patient or eye key exists: each image is its own patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from mgll_data.errors import LayoutError
+from mgll_data.ontology import UnmappedLabel, load_ontology
+from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
+from mgll_data.sources.tables import Table, read_table
+
+FLAGS = {"0": False, "1": True, "0.0": False, "1.0": True}
+
+
+def condition_columns(source: str, table: Table, vocab: str, skip: tuple[str, ...]) -> list[str]:
+    """The label columns of a multi-label 0/1 table; a column the vocabulary map lacks is a layout error, so a
+    table of another release (RFMiD 2.0 given to rfmid) fails once, naming the columns, instead of per row."""
+    ontology = load_ontology()
+    columns = [c for c in table.columns if c not in skip and c and not c.startswith("Unnamed")]
+    unknown = []
+    for column in columns:
+        try:
+            ontology.map_label(vocab, column)
+        except UnmappedLabel:
+            unknown.append(column)
+    if unknown:
+        raise LayoutError(source, table.file, f"label columns of the {vocab!r} map; unknown: {', '.join(unknown)}")
+    return columns
+
+
+def find_split_files(source: Source, spec: dict) -> list[tuple[str, Path, Path]]:
+    """(split, label file, image folder) of every split whose label file is present, in `spec` order.
+
+    Shared by the RFMiD-style adapters: a label file without its image folder is a layout error naming both.
+    """
+    found = []
+    for split, names in spec["splits"].items():
+        table = next((source.files.find_name(n) for n in names["labels"] if source.files.find_name(n)), None)
+        if table is None:
+            continue
+        images = source.files.folder(*names["images"])
+        if images is None:
+            wanted = " or ".join(names["images"])
+            raise LayoutError(source.name, source.root, f"an image folder ({wanted}) for {table.name}")
+        found.append((split, table, images))
+    return found
+
+
+class RfmidSource(Source):
+    name = "rfmid"
+    modality = "fundus"
+    licence_class = "open"
+    citation = (
+        "Pachade S. et al., Retinal Fundus Multi-Disease Image Dataset (RFMiD): a dataset for multi-disease "
+        "detection research, Data 6(2):14 (2021)."
+    )
+    homepage = "https://ieee-dataport.org/open-access/retinal-fundus-multi-disease-image-dataset-rfmid"
+    layout = (
+        "IEEE DataPort: ROOT/A. RFMiD_All_Classes_Dataset/1. Original Images/{a. Training Set,b. Validation Set,"
+        "c. Testing Set}/<ID>.png + 2. Groundtruths/{a. RFMiD_Training_Labels.csv,b. RFMiD_Validation_Labels.csv,"
+        "c. RFMiD_Testing_Labels.csv}; or the challenge copy: ROOT/Training_Set/{Training/<ID>.png,"
+        "RFMiD_Training_Labels.csv}, Evaluation_Set/{Validation/,RFMiD_Validation_Labels.csv}, "
+        "Test_Set/{Test/,RFMiD_Testing_Labels.csv} (doubled folders accepted)"
+    )
+    version = "1.0"
+    has_official_split = True
+
+    def find_layout(self) -> None:
+        self.parts = find_split_files(self, layout_spec("rfmid"))
+        if not self.parts or self.parts[0][0] != "train":
+            raise LayoutError(self.name, self.root, self.layout)
+
+    def records(self) -> Iterator[RawRecord | Reject]:
+        risk = layout_spec("rfmid")["risk_column"]
+        for split, table_file, images in self.parts:
+            table = read_table(table_file, source=self.name, required=["ID", risk], keep_other_columns=True)
+            conditions = condition_columns(self.name, table, "rfmid", ("ID", risk))
+            for entry, row in table.rows():
+                yield self._record(split, images, table_file.name, entry, row, risk, conditions)
+
+    def _record(
+        self, split: str, images: Path, table_name: str, entry: str, row: dict, risk: str, conditions: list[str]
+    ) -> RawRecord | Reject:
+        image_id = row["ID"]
+        path = self.files.find_stem(image_id, (".png",), under=images)
+        if path is None:
+            return self.reject(f"{images.name}/{image_id}.png", "source", "missing_file", entry)
+        problem = self.check_image_file(path)
+        if problem:
+            return problem
+        cells = {column: row[column] for column in (risk, *conditions)}
+        odd = {c: v for c, v in cells.items() if v not in FLAGS}
+        if odd:
+            return self.reject(path, "label", "unmapped_label", f"{entry}: {odd}")
+        labels = LabelSet()
+        for column in conditions:
+            if FLAGS[cells[column]]:
+                labels.add("rfmid", column)
+        if not labels:
+            labels.add_ids(["other_abnormality" if FLAGS[cells[risk]] else "normal"])
+        native_id = f"{split}_{image_id}"
+        return self.record(
+            native_id,
+            path,
+            native_id,
+            split=split,
+            **labels.as_fields(),
+            attributes=dict(labels.attributes),
+            source_file=table_name,
+            source_entry=entry,
+        )
