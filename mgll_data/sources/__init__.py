@@ -19,6 +19,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "aptos",
     # fundus sources II (issue 11)
     "rfmid",
+    "rfmid2",
 )
 
 

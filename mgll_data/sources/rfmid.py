@@ -13,47 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mgll_data.errors import LayoutError
-from mgll_data.ontology import UnmappedLabel, load_ontology
 from mgll_data.sources.base import RawRecord, Reject, Source
-from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.multilabel import FLAGS, Conditions, condition_columns, find_split_files, flag_labels
 from mgll_data.sources.spec import layout_spec
-from mgll_data.sources.tables import Table, read_table
-
-FLAGS = {"0": False, "1": True, "0.0": False, "1.0": True}
-
-
-def condition_columns(source: str, table: Table, vocab: str, skip: tuple[str, ...]) -> list[str]:
-    """The label columns of a multi-label 0/1 table; a column the vocabulary map lacks is a layout error, so a
-    table of another release (RFMiD 2.0 given to rfmid) fails once, naming the columns, instead of per row."""
-    ontology = load_ontology()
-    columns = [c for c in table.columns if c not in skip and c and not c.startswith("Unnamed")]
-    unknown = []
-    for column in columns:
-        try:
-            ontology.map_label(vocab, column)
-        except UnmappedLabel:
-            unknown.append(column)
-    if unknown:
-        raise LayoutError(source, table.file, f"label columns of the {vocab!r} map; unknown: {', '.join(unknown)}")
-    return columns
-
-
-def find_split_files(source: Source, spec: dict) -> list[tuple[str, Path, Path]]:
-    """(split, label file, image folder) of every split whose label file is present, in `spec` order.
-
-    Shared by the RFMiD-style adapters: a label file without its image folder is a layout error naming both.
-    """
-    found = []
-    for split, names in spec["splits"].items():
-        table = next((source.files.find_name(n) for n in names["labels"] if source.files.find_name(n)), None)
-        if table is None:
-            continue
-        images = source.files.folder(*names["images"])
-        if images is None:
-            wanted = " or ".join(names["images"])
-            raise LayoutError(source.name, source.root, f"an image folder ({wanted}) for {table.name}")
-        found.append((split, table, images))
-    return found
+from mgll_data.sources.tables import read_table
 
 
 class RfmidSource(Source):
@@ -84,12 +47,12 @@ class RfmidSource(Source):
         risk = layout_spec("rfmid")["risk_column"]
         for split, table_file, images in self.parts:
             table = read_table(table_file, source=self.name, required=["ID", risk], keep_other_columns=True)
-            conditions = condition_columns(self.name, table, "rfmid", ("ID", risk))
+            conditions = condition_columns(self.name, table, "rfmid", ("ID", risk), strict=True)
             for entry, row in table.rows():
                 yield self._record(split, images, table_file.name, entry, row, risk, conditions)
 
     def _record(
-        self, split: str, images: Path, table_name: str, entry: str, row: dict, risk: str, conditions: list[str]
+        self, split: str, images: Path, table_name: str, entry: str, row: dict, risk: str, conditions: Conditions
     ) -> RawRecord | Reject:
         image_id = row["ID"]
         path = self.files.find_stem(image_id, (".png",), under=images)
@@ -98,16 +61,13 @@ class RfmidSource(Source):
         problem = self.check_image_file(path)
         if problem:
             return problem
-        cells = {column: row[column] for column in (risk, *conditions)}
-        odd = {c: v for c, v in cells.items() if v not in FLAGS}
-        if odd:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {odd}")
-        labels = LabelSet()
-        for column in conditions:
-            if FLAGS[cells[column]]:
-                labels.add("rfmid", column)
+        labels = flag_labels(row, conditions)
+        if row[risk] not in FLAGS:
+            labels = f"{risk} is {row[risk]!r}, not 0/1"
+        if isinstance(labels, str):
+            return self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
         if not labels:
-            labels.add_ids(["other_abnormality" if FLAGS[cells[risk]] else "normal"])
+            labels.add_ids(["other_abnormality" if FLAGS[row[risk]] else "normal"])
         native_id = f"{split}_{image_id}"
         return self.record(
             native_id,

@@ -83,7 +83,7 @@ def test_odd_cell_is_a_reject(tmp_path: Path) -> None:
     )
     records, rejects = _split(list(RfmidSource(root).records()))
     assert [(r.reason, r.stage) for r in rejects] == [("unmapped_label", "label")]
-    assert "'DR': '2'" in rejects[0].detail
+    assert "{'DR': '2'}" in rejects[0].detail
 
 
 def test_real_training_labels(tmp_path: Path, realdata: Path) -> None:
