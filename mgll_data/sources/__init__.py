@@ -20,6 +20,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     # fundus sources II (issue 11)
     "rfmid",
     "rfmid2",
+    "jsiec",
 )
 
 
