@@ -21,6 +21,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "rfmid",
     "rfmid2",
     "jsiec",
+    "refuge",
 )
 
 
