@@ -22,6 +22,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "rfmid2",
     "jsiec",
     "refuge",
+    "refuge2",
 )
 
 

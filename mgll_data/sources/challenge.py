@@ -38,6 +38,7 @@ class Part:
     images: Path
     table: Path | None
     label: dict[str, Any]
+    headerless: list[str] | None = None  # column names of a label table without a header line
     rows: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # image stem -> (entry, row)
 
 
@@ -62,7 +63,9 @@ class ChallengeReader:
                 continue
             names = part.get("table", [])
             table = next((self.files.find_name(n) for n in names if self.files.find_name(n)), None)
-            self.parts.append(Part(part["id"], part.get("split"), images, table, part["label"]))
+            self.parts.append(
+                Part(part["id"], part.get("split"), images, table, part["label"], part.get("headerless_columns"))
+            )
         if not self.parts:
             raise LayoutError(self.name, self.root, self.layout)
         self.masks = self._mask_index(spec.get("masks", []))
@@ -85,13 +88,7 @@ class ChallengeReader:
         columns = self.spec()["columns"]
         for part in self.parts:
             if part.table is not None:
-                table = read_table(
-                    part.table,
-                    source=self.name,
-                    required={"image": columns["image"]},
-                    optional={k: v for k, v in columns.items() if k != "image"},
-                )
-                part.rows = {Path(row["image"]).stem.casefold(): (entry, row) for entry, row in table.rows()}
+                part.rows = self._table_rows(part, columns)
             listed = set()
             for path in self.files.files_under(part.images):
                 if path.suffix.casefold() not in IMAGE_SUFFIXES:
@@ -102,6 +99,16 @@ class ChallengeReader:
             for stem, (entry, row) in part.rows.items():
                 if stem not in listed:
                     yield self.reject(f"{part.images.name}/{row['image']}", "source", "missing_file", entry)
+
+    def _table_rows(self, part: Part, columns: dict[str, list[str]]) -> dict[str, tuple[str, dict[str, str]]]:
+        """Image stem -> (entry, row) of a part's label table, columns under canonical names."""
+        if part.headerless:
+            names = part.headerless
+            table = read_table(part.table, source=self.name, header=False, names=names, required=names)
+        else:
+            optional = {k: v for k, v in columns.items() if k != "image"}
+            table = read_table(part.table, source=self.name, required={"image": columns["image"]}, optional=optional)
+        return {Path(row["image"]).stem.casefold(): (entry, row) for entry, row in table.rows()}
 
     def _record(self, part: Part, path: Path) -> RawRecord | Reject:
         problem = self.check_image_file(path)
