@@ -23,6 +23,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "jsiec",
     "refuge",
     "refuge2",
+    "palm",
 )
 
 

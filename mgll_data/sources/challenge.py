@@ -3,7 +3,8 @@ an annotation workbook with fovea coordinates and labels, and disc / cup / lesio
 
 What differs between the sets is data in each adapter's YAML: the parts (split, image folder spellings, label
 table names), where the label comes from (class folder, file-name prefix or a table column) and how its values
-read in the adapter's vocabulary, and which masks exist. Masks are measured here (`images/masks.py`): a disc/cup
+read in the adapter's vocabulary (a value mapped to null names a part without labels, such as a test-image
+prefix), and which masks exist. Masks are measured here (`images/masks.py`): a disc/cup
 mask gives the cup-to-disc ratio and disc centre, a black-on-white disc mask the disc centre, a lesion mask the
 lesion's area (and the lesion's finding when the area is not zero). Coordinates stay in original pixels; the
 build maps them to stored pixels. A fovea at (0, 0) is the sets' way of saying "not visible": no coordinate.
@@ -117,11 +118,14 @@ class ChallengeReader:
         entry, row = part.rows.get(path.stem.casefold(), (None, {}))
         labels = LabelSet()
         value = self._label_value(part, path, row)
-        if value is not None:
+        values = part.label["values"]
+        if value is not None and values.get(value) is not None:
             try:
-                labels.add(self.spec()["vocab"], part.label["values"][value])
-            except (KeyError, UnmappedLabel):
+                labels.add(self.spec()["vocab"], values[value])
+            except UnmappedLabel:
                 return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+        elif value is not None and value not in values:
+            return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
         attributes: dict[str, Any] = {}
         fovea = _point(row.get("fovea_x", ""), row.get("fovea_y", ""))
         if isinstance(fovea, str):
