@@ -24,6 +24,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "refuge",
     "refuge2",
     "palm",
+    "adam",
 )
 
 
