@@ -25,6 +25,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "refuge2",
     "palm",
     "adam",
+    "rimone_dl",
 )
 
 
