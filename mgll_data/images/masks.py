@@ -85,3 +85,20 @@ def disc_cup_attributes(mask: np.ndarray, scheme: str) -> dict[str, object]:
 def dark_region(mask: np.ndarray) -> np.ndarray:
     """The foreground of a black-on-white mask (PALM / ADAM lesion and disc masks)."""
     return mask < 128
+
+
+def read_contour(path: Path) -> np.ndarray:
+    """An outline stored as text, one `x y` point per line (PAPILA expert contours), as an (n, 2) float array."""
+    try:
+        points = np.loadtxt(path, dtype=float, ndmin=2)
+    except (OSError, ValueError) as error:
+        raise MaskError(f"{path}: expected lines of 'x y' contour points ({error})") from None
+    if points.shape[1] != 2 or len(points) < 3:
+        raise MaskError(f"{path}: expected at least three 'x y' contour points, found shape {points.shape}")
+    return points
+
+
+def contour_cup_to_disc(disc: np.ndarray, cup: np.ndarray) -> float | None:
+    """Vertical cup-to-disc ratio of two outlines (height of the cup's points over the disc's), 2 decimals."""
+    disc_height = float(np.ptp(disc[:, 1]))
+    return round(float(np.ptp(cup[:, 1])) / disc_height, 2) if disc_height > 0 else None

@@ -26,6 +26,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "palm",
     "adam",
     "rimone_dl",
+    "papila",
 )
 
 

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mgll_data.images.masks import MaskError, dark_region, disc_cup_attributes, read_mask, vertical_cup_to_disc
+from mgll_data.images.masks import (
+    MaskError,
+    contour_cup_to_disc,
+    dark_region,
+    disc_cup_attributes,
+    read_contour,
+    read_mask,
+    vertical_cup_to_disc,
+)
 
 
 def refuge_mask(height: int = 40, width: int = 50) -> np.ndarray:
@@ -48,3 +56,12 @@ def test_unreadable_mask_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "bad.bmp").write_bytes(b"not a bitmap")
     with pytest.raises(MaskError, match="bad.bmp"):
         read_mask(tmp_path / "bad.bmp")
+
+
+def test_contours(tmp_path: Path) -> None:
+    (tmp_path / "disc.txt").write_text("0 10\n5 30\n10 10\n", encoding="utf-8")
+    (tmp_path / "cup.txt").write_text("2 15\n5 25\n8 15\n", encoding="utf-8")
+    assert contour_cup_to_disc(read_contour(tmp_path / "disc.txt"), read_contour(tmp_path / "cup.txt")) == 0.5
+    (tmp_path / "bad.txt").write_text("1 2 3\n", encoding="utf-8")
+    with pytest.raises(MaskError, match="bad.txt"):
+        read_contour(tmp_path / "bad.txt")
