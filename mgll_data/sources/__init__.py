@@ -27,6 +27,8 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "adam",
     "rimone_dl",
     "papila",
+    "origa",
+    "g1020",
 )
 
 
