@@ -29,6 +29,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "papila",
     "origa",
     "g1020",
+    "fives",
 )
 
 
