@@ -30,6 +30,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "origa",
     "g1020",
     "fives",
+    "mured",
 )
 
 
