@@ -31,6 +31,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "g1020",
     "fives",
     "mured",
+    "brset",
 )
 
 
