@@ -34,7 +34,7 @@ def measurement_sentences(attributes: Mapping[str, Any] | None) -> list[str]:
     if ratio is not None:
         bands = wording["cup_to_disc_ratio"]
         band = next((b for b in bands if ratio < b["below"]), bands[-1])
-        sentences.append(band["sentence"].format(ratio=f"{round(ratio + 1e-9, 1):.1f}"))
+        sentences.append(band["sentence"].format(ratio=f"{ratio:.2f}".rstrip("0").rstrip(".")))
     for lesion in attributes.get("lesions") or []:
         if lesion.get("area_fraction"):
             name = wording["lesion_names"].get(lesion["name"], lesion["name"])

@@ -9,12 +9,13 @@ from mgll_data.text.policy import TextPolicy
 
 def test_cup_to_disc_bands_and_lesions() -> None:
     assert measurement_sentences({"cup_to_disc_ratio": 0.72}) == [
-        "enlarged optic cup with a vertical cup-to-disc ratio of about 0.7"
+        "enlarged optic cup with a vertical cup-to-disc ratio of about 0.72"
     ]
-    assert measurement_sentences({"cup_to_disc_ratio": 0.55}) == [
-        "moderately large optic cup with a vertical cup-to-disc ratio of about 0.6"
+    assert measurement_sentences({"cup_to_disc_ratio": 0.65}) == [
+        "moderately large optic cup with a vertical cup-to-disc ratio of about 0.65"
     ]
-    assert measurement_sentences({"cup_to_disc_ratio": 0.35})[0].endswith("about 0.4")
+    assert measurement_sentences({"cup_to_disc_ratio": 0.3})[0].startswith("optic cup of ordinary size")
+    assert measurement_sentences({"cup_to_disc_ratio": 0.3})[0].endswith("about 0.3")
     lesions = [{"name": "atrophy", "area_fraction": 0.0312}, {"name": "drusen", "area_fraction": 0.0}]
     assert measurement_sentences({"lesions": lesions}) == [
         "patchy chorioretinal atrophy covering about 3.1% of the image"

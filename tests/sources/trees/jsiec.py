@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trees.pixels import picture
+
 FILES = {  # class folder -> file names
     "0.0.Normal": ["a1..JPG", "a2..JPG"],
     "2.0.BRVO": ["b1..JPG"],
@@ -19,7 +21,9 @@ def write_tree(root: Path) -> Path:
     for folder, names in FILES.items():
         (root / "1000images" / folder).mkdir(parents=True, exist_ok=True)
         for name in names:
-            (root / "1000images" / folder / name).write_bytes(b"" if name in EMPTY else b"jpeg")
+            (root / "1000images" / folder / name).write_bytes(
+                b"" if name in EMPTY else picture(f"{folder}/{name}", "JPEG")
+            )
     return root
 
 

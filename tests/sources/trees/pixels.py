@@ -1,5 +1,5 @@
-"""Tiny decodable pictures for fixture trees: each name gets its own colour, so no two rows are exact duplicates
-unless a test writes the same bytes on purpose (MuReD reusing RFMiD images)."""
+"""Tiny decodable pictures for fixture trees: each name gets its own pattern, so no two rows are exact or
+perceptual duplicates unless a test writes the same bytes on purpose (MuReD reusing RFMiD images)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,18 @@ import numpy as np
 from PIL import Image
 
 
-def picture(name: str, fmt: str = "PNG", size: tuple[int, int] = (16, 12)) -> bytes:
-    """A small RGB picture whose colour derives from `name` (PNG, JPEG or BMP bytes)."""
-    colour = tuple(hashlib.sha256(name.encode()).digest()[:3])
-    pixels = np.empty((size[1], size[0], 3), np.uint8)
-    pixels[:] = colour
-    pixels[0, 0] = (255 - colour[0], 0, 0)  # one odd pixel keeps lossy formats from merging near colours
+def picture(name: str, fmt: str = "PNG", size: tuple[int, int] = (24, 24)) -> bytes:
+    """A small RGB picture: coarse random blocks seeded by `name` (PNG, JPEG, TIFF or BMP bytes)."""
+    seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+    blocks = np.random.default_rng(seed).integers(0, 256, (size[1] // 4, size[0] // 4, 3), dtype=np.uint8)
+    pixels = blocks.repeat(4, axis=0).repeat(4, axis=1)
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, format=fmt)
     return out.getvalue()
 
 
 def write_picture(path: Path, fmt: str | None = None) -> None:
-    """Write `picture(path.name)` in the format the suffix names (jpg -> JPEG)."""
+    """Write a picture seeded by the whole path, in the format the suffix names (jpg -> JPEG)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.casefold().lstrip(".")
     fmt = fmt or {"jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF"}.get(suffix, suffix.upper())

@@ -1,8 +1,10 @@
-"""RFMiD 1.0 fixture trees in both download layouts (placeholder image bytes: adapters never decode)."""
+"""RFMiD 1.0 fixture trees in both download layouts."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from trees.pixels import write_picture
 
 HEADER = ["ID", "Disease_Risk", "DR", "ARMD", "MH", "ODC", "TSLN"]  # a column subset keeps rows readable
 # split -> rows (ID, Disease_Risk, DR, ARMD, MH, ODC, TSLN); IDs restart per split
@@ -46,7 +48,7 @@ def write_tree(root: Path, layout: str = "dataport") -> Path:
         (base / images).mkdir(parents=True, exist_ok=True)
         for row in rows:
             if (split, row[0]) not in MISSING:
-                (base / images / f"{row[0]}.png").write_bytes(b"png")
+                write_picture(base / images / f"{row[0]}.png")
     return root
 
 

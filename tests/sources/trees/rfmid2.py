@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trees.pixels import write_picture
+
 # a garbled byte after ON, a non-breaking space after HTN, OPDM for ODPM, an ambiguous MCA, an empty trailing column
 HEADER = ["id", "WNL", "DR", "HTN\xa0", "ON\x92", "OPDM", "MCA", ""]
 ROWS = {  # split folder, label file, rows (id, WNL, DR, HTN, ON, ODPM, MCA)
@@ -30,7 +32,7 @@ def write_tree(root: Path) -> Path:
         (root / folder / labels).write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
         for row in rows:
             if (split, row[0]) not in MISSING:
-                (root / folder / f"{row[0]}.jpg").write_bytes(b"jpg")
+                write_picture(root / folder / f"{row[0]}.jpg")
     return root
 
 

@@ -1,0 +1,62 @@
+"""End to end: every issue-11 fundus adapter over its generated tree in one recipe, built, validated and counted.
+
+MuReD's copy of an RFMiD image is written byte for byte, so cross-source exact-duplicate removal must reject it
+and the stats must report it; every kept row must have all three text granularities.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from trees import mured
+
+from mgll_data.build import build_recipe
+from mgll_data.checks.stats import compute_stats
+from mgll_data.checks.validate import validate_output
+from mgll_data.recipe import parse_recipe
+
+SOURCES = ["rfmid", "rfmid2", "jsiec", "refuge", "refuge2", "palm", "adam", "rimone_dl", "papila", "origa", "g1020"]
+SOURCES += ["fives", "mured", "brset"]
+
+
+def test_fundus_family_builds_and_validates(tmp_path: Path) -> None:
+    entries = []
+    for name in SOURCES:
+        if name == "mured":
+            continue
+        root, options = importlib.import_module(f"trees.{name}").make_tree(tmp_path / name)
+        entries.append({"name": name, "root": str(root), "options": options})
+    rfmid_image = tmp_path / "rfmid/A. RFMiD_All_Classes_Dataset/1. Original Images/a. Training Set/1.png"
+    mured_root = mured.write_tree(tmp_path / "mured", reused={"17": rfmid_image.read_bytes()})
+    entries.insert(SOURCES.index("mured"), {"name": "mured", "root": str(mured_root)})
+    recipe = parse_recipe(
+        {
+            "name": "fundus-family",
+            "sources": entries,
+            "output": {"dir": "out", "shard_size": 200},
+            "image": {"size": 32, "drop_exact_duplicates": True},
+        },
+        tmp_path,
+    )
+    result = build_recipe(recipe)
+    out = tmp_path / "out"
+    assert validate_output(out) == []
+    rows = [r for shard in sorted((out / "data").glob("*.parquet")) for r in pq.read_table(shard).to_pylist()]
+    assert rows and all(r["disease_text"] and r["descriptions"] and r["explanations"] for r in rows)
+    assert {r["source"] for r in rows} == set(SOURCES)
+
+    rejects = pq.read_table(out / "rejects.parquet").to_pylist()
+    duplicates = [r for r in rejects if r["reason"] == "exact_duplicate"]
+    assert [(r["source"], r["record_id"]) for r in duplicates] == [("mured", "mured/17")]
+    assert "rfmid/train_1" in duplicates[0]["detail"]
+
+    stats = compute_stats(out)
+    counted = {source: sum(splits.values()) for source, splits in stats["by_source_split"].items()}
+    assert counted == {s: info["rows"] for s, info in result.manifest["sources"].items()}
+    assert stats["rejects"]["by_source"]["mured"]["exact_duplicate"] == 1
+
+    glaucoma = next(r for r in rows if r["id"] == "refuge/train_g0001")
+    assert glaucoma["explanations"][0] == "enlarged optic cup with a vertical cup-to-disc ratio of about 0.8"
+    assert glaucoma["attributes"]["cup_to_disc_ratio"] is not None and glaucoma["attributes"]["od_center"]
