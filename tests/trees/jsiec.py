@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees.pixels import picture
+from trees.images import write_named_image
 
 FILES = {  # class folder -> file names
     "0.0.Normal": ["a1..JPG", "a2..JPG"],
@@ -21,9 +21,11 @@ def write_tree(root: Path) -> Path:
     for folder, names in FILES.items():
         (root / "1000images" / folder).mkdir(parents=True, exist_ok=True)
         for name in names:
-            (root / "1000images" / folder / name).write_bytes(
-                b"" if name in EMPTY else picture(f"{folder}/{name}", "JPEG")
-            )
+            path = root / "1000images" / folder / name
+            if name in EMPTY or not name.endswith(".JPG"):
+                path.write_bytes(b"" if name in EMPTY else b"thumbnail cache")
+            else:
+                write_named_image(path)
     return root
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from trees.pixels import write_mask, write_picture
+
+from trees.images import write_mask, write_named_image
 
 FILES = {
     "train": ["1_A.png", "10_A.png", "2_D.png", "Thumbs.db"],
@@ -22,7 +23,7 @@ def write_tree(root: Path) -> Path:
                 (base / split / "Original").mkdir(parents=True, exist_ok=True)
                 (base / split / "Original" / name).write_bytes(b"thumbnail cache")
                 continue
-            write_picture(base / split / "Original" / name)
+            write_named_image(base / split / "Original" / name)
             write_mask(base / split / "Ground truth" / name, np.zeros((4, 4), np.uint8))
     return root
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees.pixels import picture, write_picture
+from trees.images import write_named_image
 
 HEADER = "ID,DR,NORMAL,MH,ODC,TSLN,ARMD,DN,MYA,BRVO,ODP,CRVO,CNV,RS,ODE,LS,CSR,HTR,ASR,CRS,OTHER"
 ROWS = {  # ID -> set columns
@@ -28,10 +28,8 @@ def write_tree(root: Path, second: str = "test_data.csv", reused: dict[str, byte
         path = root / "images" / f"{image_id}{suffix}"
         if reused and image_id in reused:
             path.write_bytes(reused[image_id])
-        elif suffix == ".tif":
-            path.write_bytes(picture(image_id, "TIFF"))
         else:
-            write_picture(path)
+            write_named_image(path)
     return root
 
 

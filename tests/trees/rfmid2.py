@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees.pixels import write_picture
+from trees.images import write_named_image
 
 # a garbled byte after ON, a non-breaking space after HTN, OPDM for ODPM, an ambiguous MCA, an empty trailing column
 HEADER = ["id", "WNL", "DR", "HTN\xa0", "ON\x92", "OPDM", "MCA", ""]
@@ -32,7 +32,7 @@ def write_tree(root: Path) -> Path:
         (root / folder / labels).write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
         for row in rows:
             if (split, row[0]) not in MISSING:
-                write_picture(root / folder / f"{row[0]}.jpg")
+                write_named_image(root / folder / f"{row[0]}.jpg")
     return root
 
 

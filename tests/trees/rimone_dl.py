@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from trees.pixels import picture, write_mask
+
+from trees.images import write_mask, write_named_image
 
 # partition -> (split folder, class folder, file)
 FILES = {
@@ -27,9 +28,8 @@ def write_tree(root: Path) -> Path:
     images = root / "RIM-ONE_DL_images"
     for partition, files in FILES.items():
         for split, label, name in files:
-            path = images / partition / split / label / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(picture(name))  # the same picture in both partitions, as distributed
+            # the same picture in both partitions, as distributed
+            write_named_image(images / partition / split / label / name, key=name)
     (images / "LICENSE.txt").write_text("research use only", encoding="utf-8")
     disc = np.zeros((30, 30), np.uint8)
     disc[5:25, 5:25] = 255

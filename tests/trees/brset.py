@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees.pixels import write_picture
+from trees.images import write_named_image
 
 HEADER = (
     "image_id,patient_id,camera,patient_age,comorbidities,diabetes_time_y,insuline,patient_sex,exam_eye,diabetes,"
@@ -40,7 +40,7 @@ def write_tree(root: Path, name: str = "labels_brset.csv") -> Path:
     for line in ROWS:
         image_id = line.split(",")[0]
         if image_id not in MISSING:
-            write_picture(root / "fundus_photos" / f"{image_id}.jpg")
+            write_named_image(root / "fundus_photos" / f"{image_id}.jpg")
     return root
 
 

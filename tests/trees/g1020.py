@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trees.images import write_mask, write_named_image
 from trees.origa import label_mask
-from trees.pixels import write_mask, write_picture
 
 LISTED = 4
 
@@ -17,7 +17,7 @@ def write_tree(root: Path) -> Path:
     rows = ["imageID,binaryLabels", "image_0.jpg,0", "image_2.jpg,1", "image_7.jpg,0", "image_2568.jpg,1"]
     (base / "G1020.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     for name in ("image_0.jpg", "image_2.jpg", "image_2568.jpg"):
-        write_picture(base / "Images" / name)
+        write_named_image(base / "Images" / name)
     write_mask(base / "Masks/image_2.png", label_mask(8))
     return root
 

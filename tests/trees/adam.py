@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trees.images import write_mask, write_named_image
 from trees.palm import lesion
-from trees.pixels import write_mask, write_picture
 from trees.refuge import write_book
 
 LISTED = 4  # A0001, A0002, N0001, and N0002 listed in the workbook without a file
@@ -14,7 +14,7 @@ LISTED = 4  # A0001, A0002, N0001, and N0002 listed in the workbook without a fi
 def write_tree(root: Path) -> Path:
     images = root / "AMD-Training400/Training400"
     for name in ("AMD/A0001.jpg", "AMD/A0002.jpg", "Non-AMD/N0001.jpg"):
-        write_picture(images / name)
+        write_named_image(images / name)
     notes = root / "DF-Annotation-Training400/Training400"
     write_mask(notes / "Disc_Masks/A0001.bmp", lesion(4))
     write_mask(notes / "Disc_Masks/A0002.bmp", lesion(0))  # all white: no disc visible

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees.pixels import write_picture
+from trees.images import write_named_image
 
 HEADER = ["ID", "Disease_Risk", "DR", "ARMD", "MH", "ODC", "TSLN"]  # a column subset keeps rows readable
 # split -> rows (ID, Disease_Risk, DR, ARMD, MH, ODC, TSLN); IDs restart per split
@@ -48,7 +48,7 @@ def write_tree(root: Path, layout: str = "dataport") -> Path:
         (base / images).mkdir(parents=True, exist_ok=True)
         for row in rows:
             if (split, row[0]) not in MISSING:
-                write_picture(base / images / f"{row[0]}.png")
+                write_named_image(base / images / f"{row[0]}.png")
     return root
 
 

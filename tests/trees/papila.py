@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-from trees.pixels import write_picture
+
+from trees.images import write_named_image
 
 ROOTS = (
     "PapilaDB-PAPILA-17f8fa7746adb20275b5b6a0d99dc9dfe3007e9f",
@@ -40,7 +41,7 @@ def write_tree(root: Path, release: int = 0) -> Path:
         for pid, *_ in rows:
             name = f"RET{pid[1:]}{eye.upper()}.jpg"
             if name != "RET004OS.jpg":
-                write_picture(base / "FundusImages" / name)
+                write_named_image(base / "FundusImages" / name)
     contours = base / "ExpertsSegmentations" / "Contours"
     square(contours / "RET003OD_disc_exp1.txt", 100, 300)  # disc 200 high
     square(contours / "RET003OD_cup_exp1.txt", 150, 290)  # cup 140: 0.7

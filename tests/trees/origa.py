@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from trees.pixels import write_mask, write_picture
+
+from trees.images import write_mask, write_named_image
 
 LISTED = 4  # 001, 002, 003, and 004 listed without a file
 
@@ -25,8 +26,8 @@ def write_tree(root: Path) -> Path:
     base.mkdir(parents=True)
     (base / "OrigaList.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     for name in ("001.jpg", "002.jpg", "003.jpg"):
-        write_picture(base / "Images" / name)
-        write_picture(base / "Images_Cropped" / name)  # derived folder of the bundle: not read
+        write_named_image(base / "Images" / name)
+        write_named_image(base / "Images_Cropped" / name)  # derived folder of the bundle: not read
     write_mask(base / "Masks/001.png", label_mask(7))
     write_mask(base / "Masks/002.png", label_mask(4))
     return root
