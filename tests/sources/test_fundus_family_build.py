@@ -1,7 +1,8 @@
 """End to end: every issue-11 fundus adapter over its generated tree in one recipe, built, validated and counted.
 
-MuReD's copy of an RFMiD image is written byte for byte, so cross-source exact-duplicate removal must reject it
-and the stats must report it; every kept row must have all three text granularities.
+MuReD's copy of an RFMiD image is written byte for byte, so cross-source exact-duplicate removal must reject it;
+a second copy is re-saved one grey level brighter, so it stays as a near duplicate that `stats` must cluster
+across sources. Every kept row must have all three text granularities, and the card must cite every source.
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
+from PIL import Image
 from trees import mured
 
 from mgll_data.build import build_recipe
 from mgll_data.checks.stats import compute_stats
 from mgll_data.checks.validate import validate_output
 from mgll_data.recipe import parse_recipe
+from mgll_data.sources import get_source
 
 SOURCES = ["rfmid", "rfmid2", "jsiec", "refuge", "refuge2", "palm", "adam", "rimone_dl", "papila", "origa", "g1020"]
 SOURCES += ["fives", "mured", "brset"]
@@ -28,8 +32,14 @@ def test_fundus_family_builds_and_validates(tmp_path: Path) -> None:
             continue
         root, options = importlib.import_module(f"trees.{name}").make_tree(tmp_path / name)
         entries.append({"name": name, "root": str(root), "options": options})
-    rfmid_image = tmp_path / "rfmid/A. RFMiD_All_Classes_Dataset/1. Original Images/a. Training Set/1.png"
-    mured_root = mured.write_tree(tmp_path / "mured", reused={"17": rfmid_image.read_bytes()})
+    rfmid_images = tmp_path / "rfmid/A. RFMiD_All_Classes_Dataset/1. Original Images"
+    brighter = np.asarray(Image.open(rfmid_images / "b. Validation Set/1.png")) + np.uint8(1)  # values stay <= 255
+    Image.fromarray(brighter).save(tmp_path / "brighter.png")
+    reused = {
+        "17": (rfmid_images / "a. Training Set/1.png").read_bytes(),
+        "im0003": (tmp_path / "brighter.png").read_bytes(),
+    }
+    mured_root = mured.write_tree(tmp_path / "mured", reused=reused)
     entries.insert(SOURCES.index("mured"), {"name": "mured", "root": str(mured_root)})
     recipe = parse_recipe(
         {
@@ -56,6 +66,13 @@ def test_fundus_family_builds_and_validates(tmp_path: Path) -> None:
     counted = {source: sum(splits.values()) for source, splits in stats["by_source_split"].items()}
     assert counted == {s: info["rows"] for s, info in result.manifest["sources"].items()}
     assert stats["rejects"]["by_source"]["mured"]["exact_duplicate"] == 1
+    near = [sorted(c["ids"]) for c in stats["duplicates"]["near"]["list"] if c["scope"] == "across sources"]
+    assert ["mured/im0003", "rfmid/validation_1"] in near
+
+    card = (out / "README.md").read_text(encoding="utf-8")
+    for name in SOURCES:
+        cls = get_source(name)
+        assert cls.citation in card and cls.licence_class in card
 
     glaucoma = next(r for r in rows if r["id"] == "refuge/train_g0001")
     assert glaucoma["explanations"][0] == "enlarged optic cup with a vertical cup-to-disc ratio of about 0.8"
