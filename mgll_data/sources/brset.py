@@ -3,8 +3,9 @@ disease columns, an ICDR grade and image-quality fields.
 
 The label file is `labels_brset.csv` (PhysioNet 1.0.1) or `labels.csv` (the authors' GitHub / Kaggle copies),
 UTF-8 with a BOM and CRLF; images are `fundus_photos/<image_id>.jpg`. The 13 disease columns go through the
-`brset` map: 1 is positive and 0 negative, since the set has no normal class and annotates every column;
-`DR_ICDR` adds the ICDR grade (`dr_grade`). `quality` (Adequate / Inadequate) sets `gradable`, `camera` the
+`brset` map: 1 is positive and 0 states nothing, as for the other multi-label sets (RFMiD, MuReD): BRSET has no
+normal class, and thirteen "no X" statements per image would drown the texts. `DR_ICDR` adds the ICDR grade
+(`dr_grade`; grade 0 states no diabetic retinopathy). `quality` (Adequate / Inadequate) sets `gradable`, `camera` the
 device, `patient_age` the age (NA is blank). Columns whose codes the dataset card does not define (patient_sex,
 exam_eye 1/2) are not read, and neither are the anatomy fields (one `optic_disc` cell holds a stray `bv`).
 """
@@ -68,7 +69,8 @@ class BrsetSource(Source):
             return self.reject(image, "label", "unmapped_label", f"{entry}: cells that are not 0/1: {odd}")
         labels = LabelSet()
         for column in diseases:
-            labels.add("brset", column, "positive" if FLAGS[row[column]] else "negative")
+            if FLAGS[row[column]]:
+                labels.add("brset", column)
         if row["DR_ICDR"]:
             try:
                 labels.add("icdr", row["DR_ICDR"])
