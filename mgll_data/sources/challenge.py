@@ -4,7 +4,8 @@ an annotation workbook with fovea coordinates and labels, and disc / cup / lesio
 What differs between the sets is data in each adapter's YAML: the parts (split, image folder spellings, label
 table names), where the label comes from (class folder, file-name prefix or a table column) and how its values
 read in the adapter's vocabulary (a value mapped to null names a part without labels, such as a test-image
-prefix), and which masks exist. Masks are measured here (`images/masks.py`): a disc/cup
+prefix; a value under `foreign` names another dataset's images bundled in the download, which become
+`belongs_to_other_source` rejects), and which masks exist. Masks are measured here (`images/masks.py`): a disc/cup
 mask gives the cup-to-disc ratio and disc centre, a black-on-white disc mask the disc centre, a lesion mask the
 lesion's area (and the lesion's finding when the area is not zero). Coordinates stay in original pixels; the
 build maps them to stored pixels. A fovea at (0, 0) is the sets' way of saying "not visible": no coordinate.
@@ -118,6 +119,9 @@ class ChallengeReader:
         entry, row = part.rows.get(path.stem.casefold(), (None, {}))
         labels = LabelSet()
         value = self._label_value(part, path, row)
+        foreign = part.label.get("foreign", {})
+        if value in foreign:
+            return self.reject(path, "source", "belongs_to_other_source", foreign[value])
         values = part.label["values"]
         if value is not None and values.get(value) is not None:
             try:

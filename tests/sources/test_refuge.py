@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from trees.images import write_named_image
 from trees.refuge import write_tree
 
 from mgll_data.errors import LayoutError
@@ -45,6 +46,14 @@ def test_records(tmp_path: Path, layout: str) -> None:
     assert first.attributes["od_center"] == [24.5, 19.5]
     assert [p.name for p in first.related_files] == ["g0001.bmp"]
     assert first.source_file == "Fovea_location.xlsx" and first.patient_id == "train_g0001"
+
+
+def test_bundled_adam_folder_is_a_reject(tmp_path: Path) -> None:
+    root = write_tree(tmp_path)
+    write_named_image(root / "Training400/AMD/A0001.jpg")
+    rejects = [r for r in RefugeSource(root).records() if isinstance(r, Reject)]
+    assert [(Path(r.item).name, r.reason) for r in rejects][0] == ("A0001.jpg", "belongs_to_other_source")
+    assert "adam adapter" in rejects[0].detail
 
 
 def test_unreadable_mask_is_a_reject(tmp_path: Path) -> None:
