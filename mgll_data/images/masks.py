@@ -46,16 +46,23 @@ def vertical_cup_to_disc(disc: np.ndarray, cup: np.ndarray) -> float | None:
 
 
 def centroid(region: np.ndarray) -> list[float] | None:
-    """[x, y] centre of mass of a boolean region in the mask's pixels; None when it is empty."""
-    ys, xs = np.nonzero(region)
-    if xs.size == 0:
+    """[x, y] centre of mass of a boolean region in the mask's pixels; None when it is empty.
+
+    From row and column counts rather than the coordinates of every pixel: a REFUGE mask has 4.4 million.
+    """
+    total = np.count_nonzero(region)
+    if total == 0:
         return None
-    return [round(float(xs.mean()), 1), round(float(ys.mean()), 1)]
+    per_column = np.count_nonzero(region, axis=0)
+    per_row = np.count_nonzero(region, axis=1)
+    x = float(per_column @ np.arange(per_column.size)) / total
+    y = float(per_row @ np.arange(per_row.size)) / total
+    return [round(float(x), 1), round(float(y), 1)]
 
 
 def area_fraction(region: np.ndarray) -> float:
     """Share of the image a boolean region covers, rounded to 5 decimals."""
-    return round(float(region.mean()), 5) if region.size else 0.0
+    return round(float(np.count_nonzero(region)) / region.size, 5) if region.size else 0.0
 
 
 def disc_cup_regions(mask: np.ndarray, scheme: str) -> tuple[np.ndarray, np.ndarray]:
