@@ -1,4 +1,5 @@
-"""End to end: every issue-11 fundus adapter over its generated tree in one recipe, built, validated and counted.
+"""End to end: recipes/mgll-fundus.yaml lists every registered fundus adapter, and its issue-11 entries, pointed at
+generated trees (image size made small), build, validate and count.
 
 MuReD's copy of an RFMiD image is written byte for byte, so cross-source exact-duplicate removal must reject it;
 a second copy is re-saved one grey level brighter, so it stays as a near duplicate that `stats` must cluster
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+import yaml
 from PIL import Image
 from trees import mured
 
@@ -19,19 +21,26 @@ from mgll_data.build import build_recipe
 from mgll_data.checks.stats import compute_stats
 from mgll_data.checks.validate import validate_output
 from mgll_data.recipe import parse_recipe
-from mgll_data.sources import get_source
+from mgll_data.sources import available_sources, get_source
+
+RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "mgll-fundus.yaml"
 
 SOURCES = ["rfmid", "rfmid2", "jsiec", "refuge", "refuge2", "palm", "adam", "rimone_dl", "papila", "origa", "g1020"]
 SOURCES += ["fives", "mured", "brset"]
 
 
+def test_recipe_lists_every_fundus_adapter() -> None:
+    listed = {entry["name"] for entry in yaml.safe_load(RECIPE.read_text(encoding="utf-8"))["sources"]}
+    fundus = {name for name, cls in available_sources().items() if cls.modality == "fundus"}
+    assert fundus <= listed, f"recipes/mgll-fundus.yaml lacks {sorted(fundus - listed)}"
+
+
 def test_fundus_family_builds_and_validates(tmp_path: Path) -> None:
-    entries = []
+    shipped = yaml.safe_load(RECIPE.read_text(encoding="utf-8"))
+    roots: dict[str, Path] = {}
     for name in SOURCES:
-        if name == "mured":
-            continue
-        root, options = importlib.import_module(f"trees.{name}").make_tree(tmp_path / name)
-        entries.append({"name": name, "root": str(root), "options": options})
+        if name != "mured":
+            roots[name], _ = importlib.import_module(f"trees.{name}").make_tree(tmp_path / name)
     rfmid_images = tmp_path / "rfmid/A. RFMiD_All_Classes_Dataset/1. Original Images"
     brighter = np.asarray(Image.open(rfmid_images / "b. Validation Set/1.png")) + np.uint8(1)  # values stay <= 255
     Image.fromarray(brighter).save(tmp_path / "brighter.png")
@@ -39,17 +48,12 @@ def test_fundus_family_builds_and_validates(tmp_path: Path) -> None:
         "17": (rfmid_images / "a. Training Set/1.png").read_bytes(),
         "im0003": (tmp_path / "brighter.png").read_bytes(),
     }
-    mured_root = mured.write_tree(tmp_path / "mured", reused=reused)
-    entries.insert(SOURCES.index("mured"), {"name": "mured", "root": str(mured_root)})
-    recipe = parse_recipe(
-        {
-            "name": "fundus-family",
-            "sources": entries,
-            "output": {"dir": "out", "shard_size": 200},
-            "image": {"size": 32, "drop_exact_duplicates": True},
-        },
-        tmp_path,
-    )
+    roots["mured"] = mured.write_tree(tmp_path / "mured", reused=reused)
+    entries = [{**entry, "root": str(roots[entry["name"]])} for entry in shipped["sources"] if entry["name"] in roots]
+    names = [entry["name"] for entry in entries]
+    assert set(names) == set(SOURCES) and names.index("rfmid") < names.index("mured"), "RFMiD keeps shared images"
+    shipped.update(sources=entries, output={"dir": "out", "shard_size": 200}, image={**shipped["image"], "size": 32})
+    recipe = parse_recipe(shipped, tmp_path)
     result = build_recipe(recipe)
     out = tmp_path / "out"
     assert validate_output(out) == []
