@@ -58,6 +58,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
                 keywords=record.keywords,
                 report=record.report,
                 policy=recipe.text,
+                attributes=record.attributes,
             )
             text_filters.update(texts.dropped)
             writer.write(make_row(record, task.split, image, texts, sources[record.source]))

@@ -12,7 +12,27 @@ import importlib
 from mgll_data.errors import RecipeError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 
-ADAPTER_MODULES: tuple[str, ...] = ("odir", "iu_xray", "folder", "aptos")
+ADAPTER_MODULES: tuple[str, ...] = (
+    "odir",
+    "iu_xray",
+    "folder",
+    "aptos",
+    # fundus sources II (issue 11)
+    "rfmid",
+    "rfmid2",
+    "jsiec",
+    "refuge",
+    "refuge2",
+    "palm",
+    "adam",
+    "rimone_dl",
+    "papila",
+    "origa",
+    "g1020",
+    "fives",
+    "mured",
+    "brset",
+)
 
 
 def adapter_class(module_name: str) -> type[Source]:

@@ -9,11 +9,12 @@ Granularity 1 (`disease_text`) names the labels in ontology order ("Cardiomegaly
 records carry "Abnormal, " / "Normal, Healthy"); uncertain labels read "possible <name>"; negative-only
 records read "No diabetic retinopathy". Granularity 2 (`descriptions`) is the report's impression statements,
 then the source's keywords, then (normal or negative-only records) the negative labels stated as such ("no
-pleural effusion"), then the ontology descriptions of the labels. Granularity 3 (`explanations`) is the report's
-findings sentences that mention a finding stated present or possible (for a normal study, its normal and
-negative statements), then the ontology explanations (negative-only records: what the absence means, from
-`data/compose.yaml`). Every sentence left out is counted in `dropped` under the filter's name. Deterministic:
-no sampling, ontology order throughout.
+pleural effusion"), then the ontology descriptions of the labels. Granularity 3 (`explanations`) is the
+sentences stated from measured attributes (a mask's cup-to-disc ratio, lesion areas; see `measures.py`), then
+the report's findings sentences that mention a finding stated present or possible (for a normal study, its
+normal and negative statements), then the ontology explanations (negative-only records: what the absence means,
+from `data/compose.yaml`). Every sentence left out is counted in `dropped` under the filter's name.
+Deterministic: no sampling, ontology order throughout.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from importlib import resources
 import yaml
 
 from mgll_data.ontology import load_ontology
+from mgll_data.text.measures import measurement_sentences
 from mgll_data.text.policy import TextPolicy
 from mgll_data.text.sections import is_placeholder
 from mgll_data.text.sentences import split_sentences
@@ -152,6 +154,7 @@ def compose_texts(
     keywords: list[str],
     report: dict[str, str] | None,
     policy: TextPolicy,
+    attributes: dict | None = None,
 ) -> GranularTexts:
     """The three granularities for one record (used by the build engine for every source)."""
     dropped: Counter = Counter()
@@ -178,7 +181,7 @@ def compose_texts(
         "over_max_descriptions",
     )
     explanations = _keep(
-        [*findings, *absent, *_ontology_sentences(basis, "explanations", modality)],
+        [*measurement_sentences(attributes), *findings, *absent, *_ontology_sentences(basis, "explanations", modality)],
         policy.max_explanations,
         dropped,
         "over_max_explanations",

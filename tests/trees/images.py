@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -15,3 +16,30 @@ def write_image(path: Path, seed: int, size: tuple[int, int] = (16, 12), mode: s
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode).save(path)
     return path
+
+
+def seed_of(key: str) -> int:
+    """A stable seed from a text key, so builders need not number their files by hand."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def write_named_image(path: Path, key: str | None = None) -> Path:
+    """`write_image` seeded by `key` (default: the path): every file differs unless two share a key on purpose
+    (RIM-ONE DL's two partitions hold the same pictures)."""
+    return write_image(path, seed_of(key or path.as_posix()))
+
+
+def write_mask(path: Path, pixels: np.ndarray) -> Path:
+    """A label mask (2-D uint8 array) in the format the suffix names (REFUGE .bmp, ORIGA .png)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def disc_cup_grey(height: int = 40, width: int = 50, cup_rows: int = 12) -> np.ndarray:
+    """REFUGE-style disc/cup mask: white background, grey (128) disc over rows 10..29, black cup over `cup_rows`
+    rows from row 14, so the vertical cup-to-disc ratio is cup_rows / 20 while the cup stays inside the disc."""
+    mask = np.full((height, width), 255, np.uint8)
+    mask[10:30, 20:30] = 128
+    mask[14 : 14 + cup_rows, 22:28] = 0
+    return mask

@@ -1,0 +1,203 @@
+"""Shared reading of the optic-disc / macula challenge sets (REFUGE, REFUGE2, PALM, ADAM): image folders per part,
+an annotation workbook with fovea coordinates and labels, and disc / cup / lesion masks beside them.
+
+What differs between the sets is data in each adapter's YAML: the parts (split, image folder spellings, label
+table names), where the label comes from (class folder, file-name prefix or a table column) and how its values
+read in the adapter's vocabulary (a value mapped to null names a part without labels, such as a test-image
+prefix; a value under `foreign` names another dataset's images bundled in the download, which become
+`belongs_to_other_source` rejects), and which masks exist. Masks are measured here (`images/masks.py`): a disc/cup
+mask gives the cup-to-disc ratio and disc centre, a black-on-white disc mask the disc centre, a lesion mask the
+lesion's area (and the lesion's finding when the area is not zero). Coordinates stay in original pixels; the
+build maps them to stored pixels. A fovea at (0, 0) is the sets' way of saying "not visible": no coordinate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mgll_data.errors import LayoutError
+from mgll_data.images.masks import MaskError, area_fraction, centroid, dark_region, disc_cup_attributes, read_mask
+from mgll_data.ontology import UnmappedLabel
+from mgll_data.sources.base import RawRecord, Reject
+from mgll_data.sources.files import path_key
+from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
+from mgll_data.sources.tables import read_table
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+MASK_SUFFIXES = (".bmp", ".png", ".tif", ".tiff")
+
+
+@dataclass
+class Part:
+    """One listed part of a download: its images, its label table (if any), and where its label comes from."""
+
+    id: str
+    split: str | None
+    images: Path
+    table: Path | None
+    label: dict[str, Any]
+    headerless: list[str] | None = None  # column names of a label table without a header line
+    rows: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # image stem -> (entry, row)
+
+
+class ChallengeReader:
+    """`find_layout` and `records` of the challenge-set adapters, mixed in before `Source`:
+    `class RefugeSource(ChallengeReader, Source)`. The adapter's name picks its YAML spec (`<name>.yaml`).
+
+    A mixin rather than an abstract `Source` subclass, because `Source` checks every subclass's class attributes
+    when it is defined.
+    """
+
+    def spec(self: Any) -> dict[str, Any]:
+        """The adapter's layout spec (parts, columns, masks, vocab)."""
+        return layout_spec(self.name)
+
+    def find_layout(self) -> None:
+        spec = self.spec()
+        self.parts: list[Part] = []
+        for part in spec["parts"]:
+            images = self.files.folder(*part["images"])
+            if images is None:
+                continue
+            names = part.get("table", [])
+            table = next((self.files.find_name(n) for n in names if self.files.find_name(n)), None)
+            self.parts.append(
+                Part(part["id"], part.get("split"), images, table, part["label"], part.get("headerless_columns"))
+            )
+        if not self.parts:
+            raise LayoutError(self.name, self.root, self.layout)
+        self.masks = self._mask_index(spec.get("masks", []))
+
+    def _mask_index(self, masks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Path]]]:
+        """Per mask spec, image stem -> mask file, for masks inside any folder whose path ends as the spec says."""
+        files = self.files.files_under(self.root, MASK_SUFFIXES)
+        index = []
+        for mask in masks:
+            wanted = [path_key(folder) for folder in mask["folders"]]
+            found: dict[str, Path] = {}
+            for path in files:
+                parents = path_key(path.parent.relative_to(self.root).as_posix())
+                if any(_contains(parents, key) for key in wanted):
+                    found.setdefault(path.stem.casefold(), path)
+            index.append((mask, found))
+        return index
+
+    def records(self) -> Iterator[RawRecord | Reject]:
+        columns = self.spec()["columns"]
+        for part in self.parts:
+            if part.table is not None:
+                part.rows = self._table_rows(part, columns)
+            listed = set()
+            for path in self.files.files_under(part.images):
+                if path.suffix.casefold() not in IMAGE_SUFFIXES:
+                    yield self.reject(path, "source", "not_an_image_file")
+                    continue
+                listed.add(path.stem.casefold())
+                yield self._record(part, path)
+            for stem, (entry, row) in part.rows.items():
+                if stem not in listed:
+                    yield self.reject(f"{part.images.name}/{row['image']}", "source", "missing_file", entry)
+
+    def _table_rows(self, part: Part, columns: dict[str, list[str]]) -> dict[str, tuple[str, dict[str, str]]]:
+        """Image stem -> (entry, row) of a part's label table, columns under canonical names."""
+        if part.headerless:
+            names = part.headerless
+            table = read_table(part.table, source=self.name, header=False, names=names, required=names)
+        else:
+            optional = {k: v for k, v in columns.items() if k != "image"}
+            table = read_table(part.table, source=self.name, required={"image": columns["image"]}, optional=optional)
+        return {Path(row["image"]).stem.casefold(): (entry, row) for entry, row in table.rows()}
+
+    def _record(self, part: Part, path: Path) -> RawRecord | Reject:
+        problem = self.check_image_file(path)
+        if problem:
+            return problem
+        entry, row = part.rows.get(path.stem.casefold(), (None, {}))
+        labels = LabelSet()
+        value = self._label_value(part, path, row)
+        foreign = part.label.get("foreign", {})
+        if value in foreign:
+            return self.reject(path, "source", "belongs_to_other_source", foreign[value])
+        values = part.label["values"]
+        if value is not None and values.get(value) is not None:
+            try:
+                labels.add(self.spec()["vocab"], values[value])
+            except UnmappedLabel:
+                return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+        elif value is not None and value not in values:
+            return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+        attributes: dict[str, Any] = {}
+        fovea = _point(row.get("fovea_x", ""), row.get("fovea_y", ""))
+        if isinstance(fovea, str):
+            return self.reject(path, "label", "bad_annotation_value", f"{entry}: fovea {fovea}")
+        if fovea:
+            attributes["fovea_center"] = fovea
+        related = []
+        for mask, index in self.masks:
+            mask_path = index.get(path.stem.casefold())
+            if mask_path is None:
+                continue
+            try:
+                self._measure(mask, read_mask(mask_path), attributes, labels)
+            except MaskError as error:
+                return self.reject(mask_path, "source", "unreadable_mask", str(error))
+            related.append(mask_path)
+        native_id = f"{part.id}_{path.stem}"
+        return self.record(
+            native_id,
+            path,
+            native_id,
+            split=part.split,
+            **labels.as_fields(),
+            attributes={**labels.attributes, **attributes},
+            source_file=part.table.name if entry else path.parent.name,
+            source_entry=entry or path.name,
+            related_files=related,
+        )
+
+    def _label_value(self, part: Part, path: Path, row: dict[str, str]) -> str | None:
+        """The raw label value of one image: its class folder, its file-name prefix or its table cell."""
+        origin = part.label["from"]
+        if origin == "folder":
+            relative = path.relative_to(part.images).parts
+            return relative[0] if len(relative) > 1 else None
+        if origin == "prefix":
+            return path.stem[:1].upper()
+        if origin == "column":
+            return (row.get("label") or "").removesuffix(".0") or None
+        return None
+
+    def _measure(self, mask: dict[str, Any], pixels: Any, attributes: dict[str, Any], labels: LabelSet) -> None:
+        """Fold one mask's measurements into the record's attributes (and a visible lesion into its labels)."""
+        if mask["kind"] == "disc_cup":
+            attributes.update(disc_cup_attributes(pixels, mask["scheme"]))
+        elif mask["kind"] == "disc":
+            centre = centroid(dark_region(pixels))
+            if centre is not None:
+                attributes["od_center"] = centre
+        elif mask["kind"] == "lesion":
+            share = area_fraction(dark_region(pixels))
+            attributes.setdefault("lesions", []).append({"name": mask["name"], "area_fraction": share})
+            if share > 0 and mask.get("finding"):
+                labels.add_ids([mask["finding"]])
+
+
+def _contains(parents: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    """True when `wanted` occurs as consecutive folders in `parents`."""
+    width = len(wanted)
+    return any(parents[i : i + width] == wanted for i in range(len(parents) - width + 1))
+
+
+def _point(x: str, y: str) -> list[float] | str | None:
+    """[x, y] in original pixels; None when absent or (0, 0) (not visible); the bad text when not numbers."""
+    if not x and not y:
+        return None
+    try:
+        point = [float(x), float(y)]
+    except ValueError:
+        return f"({x!r}, {y!r}) is not a pair of numbers"
+    return None if point == [0.0, 0.0] else point
