@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from mgll_data.ontology import load_ontology
-from mgll_data.sources.odir import OdirSource, label_eye, layout_spec, read_annotations, split_keywords
+from mgll_data.sources.odir import OdirSource, label_eye, read_annotations, split_keywords
+from mgll_data.sources.spec import layout_spec
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "fundus" / "odir"
 
@@ -32,7 +33,7 @@ def eye_letters(ids: list[str], ontology, class_ids: dict[str, str]) -> set[str]
 
 def agreement(root: Path, count_uncertain: bool, exclusive_normal: bool) -> dict[str, object]:
     ontology = load_ontology()
-    letters = list(layout_spec()["class_columns"])
+    letters = list(layout_spec("odir")["class_columns"])
     class_ids = {letter: ontology.map_label("odir_class", letter).positive[0] for letter in letters}
     table = read_annotations(OdirSource(root).annotations).drop_duplicates("id")
     exact, per_class = 0, {letter: [0, 0, 0] for letter in letters}  # agree, only columns, only eyes

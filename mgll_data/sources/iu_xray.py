@@ -15,30 +15,20 @@ import tarfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
+from mgll_data.sources.spec import layout_spec
 from mgll_data.text.sections import ReportFormatError
 
 _SPACES = re.compile(r"\s+")
 _REPORT_NAME = re.compile(r"(?:^|/)ecgen-radiology/(\d+)\.xml$")
 # report 1 names its images CXR1_1_IM-...; the DICOM metadata table names them CXR1_IM-...
 _EXTRA_INDEX = re.compile(r"^(CXR\d+)_\d+_")
-
-
-@cache
-def layout_spec() -> dict[str, Any]:
-    """Names, section keys and value maps of the IU layout (mgll_data/sources/iu_xray.yaml)."""
-    text = resources.files("mgll_data.sources").joinpath("iu_xray.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
 
 
 @dataclass
@@ -69,7 +59,7 @@ def parse_report(data: bytes, file: str) -> IuReport:
     uid = root.find("uId")
     fallback = f"CXR{Path(file).stem}"
     report = IuReport(report_id=uid.get("id", fallback) if uid is not None else fallback, file=file)
-    report.sections = {key: sections[key] for key in layout_spec()["report_sections"] if sections.get(key)}
+    report.sections = {key: sections[key] for key in layout_spec("iu_xray")["report_sections"] if sections.get(key)}
     report.images = [node.get("id", "").strip() for node in root.iter("parentImage") if node.get("id", "").strip()]
     report.mesh_major = [_tidy(node.text) for node in root.iter("major") if _tidy(node.text)]
     return report
@@ -100,7 +90,7 @@ def read_views(metadata_csv: Path) -> dict[str, str]:
         raise LayoutError(
             "iu_xray", metadata_csv, f"a CSV with the columns 'imageid' and 'View Position' ({error})"
         ) from None
-    views = layout_spec()["views"]
+    views = layout_spec("iu_xray")["views"]
     return {
         image_id: views[position.strip().upper()]
         for image_id, position in zip(table["imageid"], table["View Position"], strict=True)
@@ -131,7 +121,7 @@ class IuXraySource(Source):
         metadata_csv: str | None = Field(None, description="Open-i DICOM metadata table giving the view per image")
 
     def find_layout(self) -> None:
-        spec = layout_spec()
+        spec = layout_spec("iu_xray")
         folder, archive = self.root / spec["reports_folder"], self.root / spec["reports_archive"]
         if folder.is_dir():
             self.reports = folder
@@ -156,11 +146,12 @@ class IuXraySource(Source):
             if not path.is_file():
                 raise LayoutError(self.name, self.root, f"the metadata table {path} (option metadata_csv)")
             return path
-        return next((self.root / n for n in layout_spec()["metadata_names"] if (self.root / n).is_file()), None)
+        names = layout_spec("iu_xray")["metadata_names"]
+        return next((self.root / n for n in names if (self.root / n).is_file()), None)
 
     def records(self) -> Iterator[RawRecord | Reject]:
         views = read_views(self.metadata_csv) if self.metadata_csv else {}
-        spec = layout_spec()
+        spec = layout_spec("iu_xray")
         for file, data in report_files(self.reports):
             try:
                 report = parse_report(data, file)

@@ -16,19 +16,17 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 log = logging.getLogger(__name__)
@@ -37,19 +35,13 @@ _SPACES = re.compile(r"\s+")
 EYES = (("L", "left_image", "left_keywords"), ("R", "right_image", "right_keywords"))
 
 
-@cache
-def layout_spec() -> dict[str, Any]:
-    """The ODIR header variants, layouts and keyword lists (mgll_data/sources/odir.yaml)."""
-    return yaml.safe_load(resources.files("mgll_data.sources").joinpath("odir.yaml").read_text(encoding="utf-8"))
-
-
 def _key(text: str) -> str:
     return _SPACES.sub(" ", str(text)).strip().casefold()
 
 
 def split_keywords(cell: str) -> list[str]:
     """The keywords of one eye, whitespace tidied, in the order written (separators from odir.yaml)."""
-    pattern = "|".join(map(re.escape, layout_spec()["keyword_separators"]))
+    pattern = "|".join(map(re.escape, layout_spec("odir")["keyword_separators"]))
     return [kw for kw in (_SPACES.sub(" ", part).strip() for part in re.split(pattern, cell or "")) if kw]
 
 
@@ -58,7 +50,7 @@ def read_annotations(path: Path) -> pd.DataFrame:
 
     Raises `LayoutError` naming the file and the headers it lacks.
     """
-    spec = layout_spec()
+    spec = layout_spec("odir")
     return read_table(path, source="odir", required={**spec["columns"], **spec["class_columns"]}).frame
 
 
@@ -124,7 +116,7 @@ class OdirSource(Source):
 
     def find_layout(self) -> None:
         self.unmapped_keywords: Counter[str] = Counter()
-        for layout in layout_spec()["layouts"].values():
+        for layout in layout_spec("odir")["layouts"].values():
             annotations = self.files.find(layout["annotations"])
             if annotations is not None:
                 images = self.files.folder(self.options.images_dir or layout["images"])
@@ -137,7 +129,7 @@ class OdirSource(Source):
 
     def records(self) -> Iterator[RawRecord | Reject]:
         table = read_annotations(self.annotations)
-        not_fundus = {_key(k) for k in layout_spec()["not_fundus_keywords"]}
+        not_fundus = {_key(k) for k in layout_spec("odir")["not_fundus_keywords"]}
         seen: dict[str, str] = {}
         for position, row in enumerate(table.itertuples(index=False)):
             entry = f"row {position + 2}"
