@@ -1,5 +1,6 @@
-"""A local fake of the Hub's HTTP API, enough for `HfApi.create_repo`, `create_branch`, `upload_folder` and
-`create_pull_request`: the real client talks to it over real sockets on 127.0.0.1.
+"""A local fake of the Hub's HTTP API, enough for `HfApi.create_repo`, `create_branch`, `upload_folder`,
+`create_pull_request` and `hf_hub_download` (dataset and model repositories): the real client talks to it over
+real sockets on 127.0.0.1.
 
 Why a server and not mocks: push's promises (one line per failure, resume after a dropped connection, nothing
 local changed on failure) are about what happens on the wire, so the tests exercise the client's own retry
@@ -23,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 TOKEN = "hf_fake_write_token"
-_REPO = r"/api/datasets/(?P<repo>[^/]+/[^/]+)"
+_REPO = r"/api/(?:datasets|models)/(?P<repo>[^/]+/[^/]+)"
 ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("create", "POST", re.compile(r"/api/repos/create")),
     ("validate_yaml", "POST", re.compile(r"/api/validate-yaml")),
@@ -34,7 +35,10 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("revision", "GET", re.compile(_REPO + r"/revision/(?P<rev>.+)")),
     ("discussion", "POST", re.compile(_REPO + r"/discussions")),
     ("discussion_details", "GET", re.compile(_REPO + r"/discussions/(?P<num>\d+)")),
+    ("resolve", "GET", re.compile(r"(?:/datasets)?/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)")),
+    ("resolve", "HEAD", re.compile(r"(?:/datasets)?/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)")),
 )
+PUBLIC_ROUTES = frozenset({"resolve"})  # downloads from a public repository need no token
 
 
 @dataclass
@@ -80,7 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("X-Error-Code", error_code)
             self.send_header("X-Error-Message", body.get("error", ""))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -90,6 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._route("POST")
+
+    def do_HEAD(self) -> None:
+        self._route("HEAD")
 
     def _route(self, method: str) -> None:
         path = unquote(urlsplit(self.path).path)
@@ -116,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
                 hub.fail[name] = (status_count[0], status_count[1] - 1)
                 self._reply(status_count[0], {"error": f"fake hub: injected {status_count[0]}"})
                 return
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        if name not in PUBLIC_ROUTES and self.headers.get("Authorization") != f"Bearer {TOKEN}":
             self._reply(401, {"error": "Invalid credentials in Authorization header"})
             return
         getattr(self, f"_{name}")(match, query=urlsplit(self.path).query, body=body)
@@ -130,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _create(self, match: re.Match[str], query: str, body: bytes) -> None:
         payload = json.loads(body)
         repo_id = f"{payload['organization']}/{payload['name']}"
-        url = f"{self.hub.url}/datasets/{repo_id}"
+        url = f"{self.hub.url}/{'datasets/' if payload.get('type') == 'dataset' else ''}{repo_id}"
         if repo_id in self.hub.repos:
             self._reply(409, {"error": "You already created this dataset repo", "url": url})
             return
@@ -212,6 +220,22 @@ class _Handler(BaseHTTPRequestHandler):
                 "siblings": [{"rfilename": path} for path in sorted(repo.branches.get(match["rev"], {}))],
             },
         )
+
+    def _resolve(self, match: re.Match[str], query: str, body: bytes) -> None:
+        if (repo := self._repo(match)) is None:
+            return
+        data = repo.branches.get(match["rev"], {}).get(match["path"])
+        if data is None:
+            self._reply(404, {"error": "Entry not found"}, "EntryNotFound")
+            return
+        commits = [c for c in repo.commits if c["revision"] == match["rev"]]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("ETag", f'"{_oid(data)}"')
+        self.send_header("X-Repo-Commit", commits[-1]["oid"] if commits else "0" * 40)
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(data)
 
     def _discussion(self, match: re.Match[str], query: str, body: bytes) -> None:
         if (repo := self._repo(match)) is None:

@@ -73,9 +73,10 @@ def _ours(run, image_path):
     return image.numpy(), text.numpy()
 
 
-def _subprocess(script: str, tmp_path) -> dict:
+def _subprocess(script: str, tmp_path, **env_overrides: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_MODULES_CACHE=str(tmp_path / "modules"))
+    env.update(env_overrides)
     result = subprocess.run(
         [sys.executable, "-c", BLOCK_MGLL + textwrap.dedent(script)],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
@@ -109,6 +110,45 @@ def test_open_clip_loads_the_export_alone(tiny_config, tmp_path, tiny_bert):
     np.testing.assert_allclose(np.array(loaded["image"]), image, atol=1e-4)
     np.testing.assert_allclose(np.array(loaded["text"]), text, atol=1e-4)
     assert loaded["scale"] == pytest.approx(2.5)
+
+
+def test_open_clip_loads_the_export_by_hub_id_after_upload(tiny_config, tmp_path, tiny_bert):
+    """The published path: upload the export to a (local fake) Hub, then `hf-hub:ORG/NAME` in a fresh process."""
+    from export.fake_hub import TOKEN, start_fake_hub
+    from huggingface_hub import HfApi
+
+    run = _run(tiny_config, tmp_path, tiny_bert, "timm:test_resnet")
+    export_model(run, tmp_path / "open_clip", "open_clip")
+    hub, server = start_fake_hub()
+    try:
+        api = HfApi(endpoint=hub.url, token=TOKEN)
+        api.create_repo("my-org/mgll-tiny")
+        api.upload_folder(repo_id="my-org/mgll-tiny", folder_path=tmp_path / "open_clip")
+        image_path = _image(tmp_path)
+        loaded = _subprocess(
+            f"""
+            import json, torch, open_clip
+            from PIL import Image
+            model, _, preprocess = open_clip.create_model_and_transforms("hf-hub:my-org/mgll-tiny")
+            tokenizer = open_clip.get_tokenizer("hf-hub:my-org/mgll-tiny")
+            model.eval()
+            with torch.no_grad():
+                image = model.encode_image(preprocess(Image.open("{image_path}"))[None])
+                text = model.encode_text(tokenizer({TEXTS!r}))
+            print(json.dumps({{"image": image.tolist(), "text": text.tolist()}}))
+            """,
+            tmp_path,
+            HF_HUB_OFFLINE="0",
+            HF_ENDPOINT=hub.url,
+            HF_HOME=str(tmp_path / "hf-home"),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "resolve" in hub.calls
+    image, text = _ours(run, image_path)
+    np.testing.assert_allclose(np.array(loaded["image"]), image, atol=1e-4)
+    np.testing.assert_allclose(np.array(loaded["text"]), text, atol=1e-4)
 
 
 def test_transformers_loads_the_export_alone(tiny_config, tmp_path, tiny_bert):
