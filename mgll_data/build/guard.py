@@ -118,6 +118,15 @@ def _describe(holder: dict[str, Any]) -> str:
     return f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}"
 
 
+_HELD: set[int] = set()
+
+
+def held_lock_fds() -> frozenset[int]:
+    """Descriptors of locks this process holds; forked pool workers close their copies (orphans.init_worker),
+    so the lock ends with the build process, whatever its workers do."""
+    return frozenset(_HELD)
+
+
 def _try_lock(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -152,6 +161,8 @@ def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
         info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}) + "\n"
         os.ftruncate(fd, 0)
         os.pwrite(fd, info.encode(), 0)
+        _HELD.add(fd)
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)
