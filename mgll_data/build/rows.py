@@ -39,15 +39,29 @@ def image_file_name(record_id: str, image_format: str) -> str:
     return f"{safe}.{image_format}"
 
 
+def printable(text: str) -> str:
+    """A file name as valid UTF-8: bytes that are not (a latin-1 name on a UTF-8 system) become \\xNN escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def path_in_source(path: Path | str, root: str) -> str:
-    """A file as named inside the download, never with the builder's local folders (outputs get published)."""
+    """A file as named inside the download, never with the builder's local folders (outputs get published).
+
+    Symbolic links are not followed (a looping or dangling link still has a name), and undecodable bytes in
+    a name are escaped, so any path the walk saw can be written to Parquet.
+    """
     path = Path(path)
     if not path.is_absolute():
-        return path.as_posix()
+        return printable(path.as_posix())
+    for base in (Path(os.path.abspath(root)), Path(root)):
+        try:
+            return printable(Path(os.path.abspath(path)).relative_to(base).as_posix())
+        except ValueError:
+            continue
     try:
-        return path.resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return path.name
+        return printable(path.resolve().relative_to(Path(root).resolve()).as_posix())
+    except (ValueError, OSError, RuntimeError):  # outside the root, or a symlink loop (RuntimeError before 3.13)
+        return printable(path.name)
 
 
 def relative_text(text: str, root: str) -> str:
