@@ -20,6 +20,7 @@ from mgll_data.schema import (
     empty_geometry,
 )
 from mgll_data.sources.base import RawRecord
+from mgll_data.sources.files import printable
 
 if TYPE_CHECKING:  # plan.py imports this module
     from mgll_data.build.plan import SourceMeta
@@ -37,11 +38,6 @@ def image_file_name(record_id: str, image_format: str) -> str:
     if _UNSAFE.search(record_id.replace("/", "")) or "__" in record_id:
         safe += "-" + hashlib.sha256(record_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
     return f"{safe}.{image_format}"
-
-
-def printable(text: str) -> str:
-    """A file name as valid UTF-8: bytes that are not (a latin-1 name on a UTF-8 system) become \\xNN escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def path_in_source(path: Path | str, root: str) -> str:
@@ -142,7 +138,7 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
         "provenance": {
             "source_file": record.source_file,
             "source_entry": record.source_entry,
-            "image_file": path_in_source(record.image_path, meta.root),
+            "image_file": record.published_path or path_in_source(record.image_path, meta.root),
             "source_version": meta.version or None,
             "licence_class": meta.licence_class,
             "adapter": meta.adapter,

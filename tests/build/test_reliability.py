@@ -22,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+import pydicom
 import pytest
 import yaml
 from build_fixtures import CsvSource, make_recipe, patient_rows, row_hashes, tiny_png, write_tree
+from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
@@ -38,6 +40,7 @@ from mgll_data.build.task import run_task
 from mgll_data.checks.validate import validate_output
 from mgll_data.errors import MgllError
 from mgll_data.images import ImagePolicy, ImageRejected, process_image
+from mgll_data.sources.folder import FolderSource
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
@@ -420,6 +423,7 @@ def test_the_same_image_under_two_ids_is_a_duplicate_image_reject(tmp_path, regi
 
 
 def _dicom(path: Path, rows: int, columns: int, frames: int = 1, pixel_bytes: bytes = b"\0" * 16) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
@@ -532,3 +536,103 @@ def test_kill_9_at_seeded_moments_resumes_without_loss_duplicates_or_differences
     assert row_hashes(tmp_path / "out") == reference
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["shards"] == reference_shards
     assert violations(tmp_path / "out") == []
+
+
+# --- 7. the folder source: every input is a row or a reject, identifiers stay out of the output ---
+
+
+def _patient_dicom(path: Path, patient: str, accession: str, seed: int) -> Path:
+    pixels = np.random.default_rng(seed).integers(0, 4096, (8, 8)).astype("<u2").tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _dicom(path, 8, 8, pixel_bytes=pixels)
+    ds = pydicom.dcmread(path)
+    ds.PatientID, ds.AccessionNumber, ds.PatientName = patient, accession, "Doe^Jane"
+    ds.save_as(path)
+    return path
+
+
+def folder_recipe(tmp_path, **options):
+    return make_recipe(
+        tmp_path, [{"name": "folder", "root": "tree", "options": {"modality": "cxr", **options}}], split={"seed": 3}
+    )
+
+
+def folder_build(tmp_path, **options):
+    recipe = folder_recipe(tmp_path, **options)
+    source = FolderSource(tmp_path / "tree", **recipe.sources[0].options)
+    return run_build(recipe, [source], tmp_path / "out")
+
+
+def test_folder_walk_lists_every_file_as_a_row_or_a_reject(tmp_path, monkeypatch):
+    tree = tmp_path / "tree"
+    tiny_png(tree / "Cardiomegaly" / "a.png", seed=1)
+    Image.open(tree / "Cardiomegaly" / "a.png").save(tree / "Cardiomegaly" / "b.tif")
+    Image.open(tree / "Cardiomegaly" / "a.png").save(tree / "Cardiomegaly" / "c.TIFF")
+    _dicom(tree / "dicom" / "IMAGE_A", 8, 8, pixel_bytes=b"\1\0" * 64)
+    _dicom(tree / "dicom" / "vindr.dicom", 8, 8, pixel_bytes=b"\2\0" * 64)
+    tiny_png(tmp_path / "elsewhere" / "linked.png", seed=2)
+    (tree / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tree / "dicom" / "loop").symlink_to(tree, target_is_directory=True)
+    (tree / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    (tree / "self.png").symlink_to(tree / "self.png")
+    (tree / "notes.txt").write_text("no image")
+    (tree / "locked").mkdir()
+    tiny_png(tree / "locked" / "hidden_from_us.png", seed=3)
+    bad_name = os.fsdecode(b"caf\xe9.png")
+    tiny_png(tree / bad_name, seed=4)
+    real_scandir = os.scandir
+
+    def denied(path="."):
+        if Path(os.fsdecode(path)) == tree / "locked":
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    items = list(FolderSource(tree, modality="cxr").records())
+    rows = sorted(r.native_id for r in items if not isinstance(r, mgll_data.sources.Reject))
+    rejects = sorted((r.item, r.reason) for r in items if isinstance(r, mgll_data.sources.Reject))
+    assert rows == sorted([
+        "Cardiomegaly/a.png", "Cardiomegaly/b.tif", "Cardiomegaly/c.TIFF", "dicom/IMAGE_A", "dicom/vindr.dicom",
+        "linked/linked.png", "caf\\xe9.png",
+    ])
+    assert rejects == sorted([
+        ("dicom/loop", "symlink_loop"), ("gone.png", "broken_link"), ("locked", "permission_denied"),
+        ("notes.txt", "not_an_image"), ("self.png", "broken_link"),
+    ])
+
+
+def test_folder_csv_paths_leaving_the_root_are_rejects(tmp_path):
+    tiny_png(tmp_path / "tree" / "in.png", seed=1)
+    tiny_png(tmp_path / "outside.png", seed=2)
+    (tmp_path / "tree" / "list.csv").write_text(
+        f"path,labels\nin.png,cardiomegaly\n../outside.png,cardiomegaly\n{tmp_path / 'outside.png'},cardiomegaly\n"
+    )
+    items = list(FolderSource(tmp_path / "tree", modality="cxr", csv="list.csv").records())
+    assert [getattr(r, "native_id", None) or (r.item, r.reason) for r in items] == [
+        "in.png", ("list.csv:row 3", "outside_root"), ("list.csv:row 4", "outside_root"),
+    ]
+
+
+def test_folder_dicom_patient_key_is_the_salted_patient_id_and_no_identifier_leaves(tmp_path):
+    files = [f"12345678/ACC99881/IM{i:06d}" for i in range(5)] + ["87654321/ACC11112/IM000000"]
+    for i, name in enumerate(files):
+        patient, accession = name.split("/")[:2]
+        _patient_dicom(tmp_path / "tree" / name, patient, accession, i)
+    with pytest.raises(MgllError, match="option patient_salt is required: the DICOM PatientID"):
+        list(FolderSource(tmp_path / "tree", modality="cxr").records())
+    walked = list(FolderSource(tmp_path / "tree", modality="cxr", patient_salt="hospital secret").records())
+    assert len({r.patient_id for r in walked}) == 2  # five images of one patient are one patient
+    assert not [r for r in walked if "12345678" in r.id or "ACC99881" in r.id or "87654321" in r.id]
+
+    (tmp_path / "tree" / "list.csv").write_text("path,labels\n" + "".join(f"{n},cardiomegaly\n" for n in files))
+    result = folder_build(tmp_path, csv="list.csv", patient_salt="hospital secret")
+    rows = [r for s in sorted((result.out_dir / "data").glob("*.parquet")) for r in pq.read_table(s).to_pylist()]
+    assert len(rows) == 6 and len({(r["patient_id"], r["split"]) for r in rows}) == 2  # one split per patient
+    published = "".join(path.read_text(errors="replace") for path in result.out_dir.glob("*.json")) + json.dumps(
+        [{k: v for k, v in r.items() if k != "image"} | {"path": r["image"]["path"]} for r in rows], default=str
+    ) + (result.out_dir / "README.md").read_text()
+    for identifier in ("12345678", "ACC99881", "87654321", "Doe", "hospital secret"):
+        assert identifier not in published, identifier
+    assert violations(result.out_dir) == []
+    kept = list(FolderSource(tmp_path / "tree", modality="cxr", patient_salt="s", deidentified=True).records())
+    assert "folder/12345678/ACC99881/IM000001" in {r.id for r in kept if not isinstance(r, mgll_data.sources.Reject)}
