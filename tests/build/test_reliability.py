@@ -6,8 +6,10 @@ Each test reproduces one reported case on a generated tree (the fixture adapter 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import errno
+import io
 import json
 import os
 import random
@@ -16,6 +18,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tarfile
 import time
 import zlib
 from pathlib import Path
@@ -38,9 +41,13 @@ from mgll_data.build.endings import BuildInterrupted, BuildStopped
 from mgll_data.build.rows import image_file_name
 from mgll_data.build.task import run_task
 from mgll_data.checks.validate import validate_output
+from mgll_data.demo.iu_tree import write_iu_tree
+from mgll_data.demo.odir_tree import write_odir_tree
 from mgll_data.errors import MgllError
 from mgll_data.images import ImagePolicy, ImageRejected, process_image
 from mgll_data.sources.folder import FolderSource
+from mgll_data.sources.iu_xray import IuXraySource
+from mgll_data.sources.odir import OdirSource
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
@@ -636,3 +643,40 @@ def test_folder_dicom_patient_key_is_the_salted_patient_id_and_no_identifier_lea
     assert violations(result.out_dir) == []
     kept = list(FolderSource(tmp_path / "tree", modality="cxr", patient_salt="s", deidentified=True).records())
     assert "folder/12345678/ACC99881/IM000001" in {r.id for r in kept if not isinstance(r, mgll_data.sources.Reject)}
+
+
+# --- 4/5. odir and iu_xray: images listed twice, oversized report members ---
+
+
+def test_odir_image_listed_under_another_patient_is_a_reject_naming_both_entries(tmp_path):
+    root = tmp_path / "odir"
+    root.mkdir()
+    write_odir_tree(root, seed=1)
+    with (root / "full_df.csv").open(newline="", encoding="utf-8") as handle:
+        first = list(csv.reader(handle))[1]
+    with (root / "full_df.csv").open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(["9999", *first[1:]])  # patient 9999 lists patient 0's two images again
+    items = list(OdirSource(root).records())
+    repeats = [(r.item, r.detail) for r in items if getattr(r, "reason", None) == "duplicate_image"]
+    rows = len((root / "full_df.csv").read_text(encoding="utf-8").splitlines())
+    assert [item for item, _ in repeats] == [first[3], first[4]]
+    assert repeats[0][1].startswith(f"row {rows} L lists the image of row 2 L again")
+    assert repeats[1][1].startswith(f"row {rows} R lists the image of row 2 R again")
+
+
+def test_iu_xray_report_member_over_the_limit_is_rejected_unread(tmp_path):
+    root = tmp_path / "iu"
+    root.mkdir()
+    write_iu_tree(root, seed=1)
+    archive = root / "NLMCXR_reports.tgz"
+    with tarfile.open(archive) as source:
+        members = [(m, source.extractfile(m).read() if m.isfile() else None) for m in source.getmembers()]
+    huge = tarfile.TarInfo("ecgen-radiology/999.xml")
+    huge.size = 1_500_000
+    with tarfile.open(archive, "w:gz") as rewritten:
+        for member, data in members:
+            rewritten.addfile(member, io.BytesIO(data) if data is not None else None)
+        rewritten.addfile(huge, io.BytesIO(b"<eCitation>" + b" " * (huge.size - 11)))
+    rejects = [r for r in IuXraySource(root).records() if isinstance(r, mgll_data.sources.Reject)]
+    detail = "1,500,000 bytes, over max_report_bytes 1,000,000 (iu_xray.yaml)"
+    assert ("ecgen-radiology/999.xml", "too_large", detail) in [(r.item, r.reason, r.detail) for r in rejects]
