@@ -156,6 +156,16 @@ def test_folder_of_another_dataset_is_refused(tmp_path, fundus_tree):
     assert marker["tool"] == "mgll-data" and marker["dataset"] == "fixture"
 
 
+def test_a_folder_built_before_the_marker_is_still_ours_for_the_same_dataset(tmp_path, fundus_tree):
+    first = build(tmp_path)
+    (first.out_dir / ".mgll-build" / "owner.json").unlink()
+    assert build(tmp_path).tasks_reused == len(first.manifest["shards"])
+    (first.out_dir / ".mgll-build" / "owner.json").unlink()
+    other = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "fundus"}], name="another")
+    with pytest.raises(MgllError, match="not empty and was not written by mgll-data"):
+        run_build(other, [CsvSource(tmp_path / "fundus")], first.out_dir)
+
+
 def test_a_held_lock_names_its_holder(tmp_path, fundus_tree):
     (tmp_path / "out" / ".mgll-build").mkdir(parents=True)
     with guard.build_lock(tmp_path / "out"), pytest.raises(MgllError) as refused:
