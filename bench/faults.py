@@ -53,7 +53,13 @@ def make_tree(root: Path, images: int, seed: int) -> None:
 def write_recipe(folder: Path, tree: Path) -> Path:
     recipe = {
         "name": "faults",
-        "sources": [{"name": "folder", "root": str(tree), "options": {"modality": "fundus", "csv": "labels.csv"}}],
+        "sources": [
+            {
+                "name": "folder",
+                "root": str(tree),
+                "options": {"modality": "fundus", "csv": "labels.csv", "patient_salt": "bench"},
+            }
+        ],
         "output": {"dir": "out", "shard_size": 100, "row_group_size": 20},
         "image": {"size": 32},
     }
