@@ -21,19 +21,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from functools import cache
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import pandas as pd
 import pydicom
-import yaml
 from pydantic import Field
 
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.files import printable
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 SPLITS = ("train", "validation", "test")
@@ -41,12 +39,6 @@ LABEL_SEPARATOR = "|"
 OPTIONAL_COLUMNS = ("labels", "text", "patient_id", "study_id", "split", "view", "laterality")
 LATERALITY = {"l": "L", "left": "L", "os": "L", "r": "R", "right": "R", "od": "R"}
 DICOM_MAGIC_OFFSET = 128
-
-
-@cache
-def folder_spec() -> dict[str, Any]:
-    """Suffixes, DICOM identity elements and the identifier pattern (data in folder.yaml)."""
-    return yaml.safe_load(resources.files("mgll_data.sources").joinpath("folder.yaml").read_text(encoding="utf-8"))
 
 
 def has_dicom_magic(path: Path) -> bool:
@@ -61,7 +53,7 @@ def has_dicom_magic(path: Path) -> bool:
 
 def dicom_identity(path: Path) -> dict[str, str]:
     """The identity elements of a DICOM header (PatientID, AccessionNumber, StudyID), read without pixel data."""
-    keywords = folder_spec()["dicom_identity"]
+    keywords = layout_spec("folder")["dicom_identity"]
     try:
         ds = pydicom.dcmread(path, force=True, stop_before_pixels=True, specific_tags=list(keywords))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
@@ -142,7 +134,7 @@ class FolderSource(Source):
         relative = printable(relative)
         if self.options.deidentified:
             return relative
-        pattern = re.compile(folder_spec()["identifier_pattern"])
+        pattern = re.compile(layout_spec("folder")["identifier_pattern"])
         known = {value.casefold() for value in identity.values()}
         parts = list(PurePosixPath(relative).parts)
         for i, part in enumerate(parts):
@@ -160,7 +152,7 @@ class FolderSource(Source):
 
     def _kind(self, path: Path) -> str | None:
         """'picture' or 'dicom' by suffix, DICOM by content for any other name; None for anything else."""
-        spec = folder_spec()
+        spec = layout_spec("folder")
         suffix = path.suffix.casefold()
         if suffix in spec["picture_suffixes"]:
             return "picture"
