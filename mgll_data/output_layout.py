@@ -82,6 +82,11 @@ def shard_file_name(split: str, index: int, count: int) -> str:
     return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
+def split_glob(split: str) -> str:
+    """The shards of `split` as a glob relative to the folder (Hub download patterns use it too)."""
+    return f"{DATA_DIR}/{split}-*.parquet"
+
+
 def parse_shard_name(name: str) -> ShardName | None:
     match = SHARD_NAME.match(name)
     if match is None:

@@ -19,6 +19,9 @@ from mgll_data.images.policy import ImagePolicy
 from mgll_data.text.policy import TextPolicy
 
 DEMO_SCHEME = "demo://"
+# Adapter options holding secrets (folder's patient_salt): the manifest records their hash ("sha256:..."), never
+# the value; a value already in that form (a recipe read back from a manifest) is kept.
+SECRET_OPTION_SUFFIX = "_salt"
 
 
 def portable_root(root: str) -> str:
@@ -148,11 +151,14 @@ class Recipe(BaseModel):
         return source.split == "official" if source.split else self.split.keep_official
 
     def as_json(self) -> dict[str, Any]:
-        """The validated recipe with defaults filled in, as written in the manifest (absolute roots shortened:
-        the manifest is published, the builder's folders are not)."""
+        """The validated recipe with defaults filled in, as written in the manifest: published, so absolute roots
+        are shortened and secret options (`*_salt`) appear as their hash."""
         data = self.model_dump(mode="json")
         for source in data["sources"]:
             source["root"] = portable_root(source["root"])
+            for key, value in source["options"].items():
+                if key.endswith(SECRET_OPTION_SUFFIX) and isinstance(value, str) and not value.startswith("sha256:"):
+                    source["options"][key] = "sha256:" + hashlib.sha256(value.encode()).hexdigest()
         return data
 
     def content_hash(self) -> str:

@@ -50,15 +50,19 @@ def run_local(
     try:
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            results = []
+            for future in finished:
+                del pending[future]
+                try:
+                    results.append(future.result())
+                except BrokenProcessPool:
+                    raise WorkerLost(
+                        "a worker process died while shards were being built (killed by a signal or by the system's "
+                        "out-of-memory killer)"
+                    ) from None
             for task in islice(queue, len(finished)):  # keep the window full: every worker busy to the end
                 pending[pool.submit(runner, task, recipe, sources, work)] = task
-            for future in finished:
-                task = pending.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise WorkerLost(f"a worker process died while building {task.shard_name}") from None
-                yield result
+            yield from results
         ended = True
     finally:
         # An early end (an error, Ctrl-C, a dead worker) abandons the running shards: their temporary files are
@@ -68,6 +72,8 @@ def run_local(
         if not ended:
             for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join(timeout=5)
 
 
 def check_backend(backend: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mgll_data.errors import MgllError
-from mgll_data.output_layout import LOCK_FILE, MARKER_FILE, WORK_DIR
+from mgll_data.output_layout import LOCK_FILE, MANIFEST_FILE, MARKER_FILE, STATE_FILE, WORK_DIR
 
 TOOL = "mgll-data"
 # After a kill -9 of a build, its pool workers notice the dead parent within a second and exit (orphans.py);
@@ -65,6 +65,8 @@ def check_claimable(out: Path, dataset: str) -> None:
     if out.exists() and not out.is_dir():
         raise MgllError(f"{out}: the output path is a file; expected a folder")
     marker = read_marker(out)
+    if marker is None and _legacy_build_of(out) == dataset:
+        return  # built by an mgll-data from before the marker: its work folder and manifest name this dataset
     if marker is None:
         # A folder holding only our work folder is a first build in progress (or one killed before its marker).
         foreign = sorted(p.name for p in out.iterdir() if p.name != WORK_DIR) if out.is_dir() else []
@@ -79,6 +81,17 @@ def check_claimable(out: Path, dataset: str) -> None:
             f"{out}: holds the dataset {marker['dataset']!r}, this recipe builds {dataset!r}; "
             "choose another folder (--out) or delete this one"
         )
+
+
+def _legacy_build_of(out: Path) -> str | None:
+    """The dataset name in the manifest of a folder that also holds our work state, else None."""
+    if not (out / WORK_DIR / STATE_FILE).is_file():
+        return None
+    try:
+        name = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["recipe"]["name"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 def write_marker(out: Path, dataset: str) -> None:
@@ -118,6 +131,15 @@ def _describe(holder: dict[str, Any]) -> str:
     return f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}"
 
 
+_HELD: set[int] = set()
+
+
+def held_lock_fds() -> frozenset[int]:
+    """Descriptors of locks this process holds; forked pool workers close their copies (orphans.init_worker),
+    so the lock ends with the build process, whatever its workers do."""
+    return frozenset(_HELD)
+
+
 def _try_lock(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -152,6 +174,8 @@ def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
         info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}) + "\n"
         os.ftruncate(fd, 0)
         os.pwrite(fd, info.encode(), 0)
+        _HELD.add(fd)
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)

@@ -74,7 +74,7 @@ def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
 
 
 def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
-    item = path_in_source(record.image_path, root)
+    item = record.published_path or path_in_source(record.image_path, root)
     if not record.patient_id:
         return Reject(spec.entry_id, item, "plan", "missing_patient_id", "", record.id)
     if record.split is not None and recipe.keeps_official_split(spec) and record.split not in SPLITS:
@@ -192,7 +192,7 @@ def plan_tasks(
                 else:
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
                     problem = _check(item, spec, recipe, root) or repeats.check(
-                        item, spec, path_in_source(item.image_path, root)
+                        item, spec, item.published_path or path_in_source(item.image_path, root)
                     )
                 if problem is not None:
                     rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")

@@ -20,6 +20,7 @@ from mgll_data.schema import (
     empty_geometry,
 )
 from mgll_data.sources.base import RawRecord
+from mgll_data.sources.files import printable
 
 if TYPE_CHECKING:  # plan.py imports this module
     from mgll_data.build.plan import SourceMeta
@@ -40,14 +41,23 @@ def image_file_name(record_id: str, image_format: str) -> str:
 
 
 def path_in_source(path: Path | str, root: str) -> str:
-    """A file as named inside the download, never with the builder's local folders (outputs get published)."""
+    """A file as named inside the download, never with the builder's local folders (outputs get published).
+
+    Symbolic links are not followed (a looping or dangling link still has a name), and undecodable bytes in
+    a name are escaped, so any path the walk saw can be written to Parquet.
+    """
     path = Path(path)
     if not path.is_absolute():
-        return path.as_posix()
+        return printable(path.as_posix())
+    for base in (Path(os.path.abspath(root)), Path(root)):
+        try:
+            return printable(Path(os.path.abspath(path)).relative_to(base).as_posix())
+        except ValueError:
+            continue
     try:
-        return path.resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return path.name
+        return printable(path.resolve().relative_to(Path(root).resolve()).as_posix())
+    except (ValueError, OSError, RuntimeError):  # outside the root, or a symlink loop (RuntimeError before 3.13)
+        return printable(path.name)
 
 
 def relative_text(text: str, root: str) -> str:
@@ -128,7 +138,7 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
         "provenance": {
             "source_file": record.source_file,
             "source_entry": record.source_entry,
-            "image_file": path_in_source(record.image_path, meta.root),
+            "image_file": record.published_path or path_in_source(record.image_path, meta.root),
             "source_version": meta.version or None,
             "licence_class": meta.licence_class,
             "adapter": meta.adapter,

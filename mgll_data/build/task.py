@@ -44,8 +44,9 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
                 image = process_image(record.image_path, record.modality, recipe.image)
             except ImageRejected as error:
                 root = sources[record.source].root
-                item = path_in_source(record.image_path, root)
-                detail = relative_text(error.detail, root)
+                real = path_in_source(record.image_path, root)
+                item = record.published_path or real
+                detail = relative_text(error.detail, root).replace(real, item)
                 reject = Reject(record.source, item, "image", error.reason, detail, record.id)
                 rejects.append(dataclasses.asdict(reject))
                 continue

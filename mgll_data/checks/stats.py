@@ -23,7 +23,7 @@ from rich.table import Table
 
 from mgll_data.errors import ValidationError
 from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clusters
-from mgll_data.output_layout import REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
+from mgll_data.output_layout import DATA_DIR, REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
 
 COLUMNS: tuple[str, ...] = (
     "id", "source", "modality", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",
@@ -139,7 +139,7 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
     out_dir = require_output_dir(out_dir)
     shards = shards_by_split(out_dir)
     if not shards:
-        raise ValidationError(f"{out_dir / 'data'}: no shards named {{split}}-00000-of-0000N.parquet")
+        raise ValidationError(f"{out_dir / DATA_DIR}: no shards named {{split}}-00000-of-0000N.parquet")
     by_source_split: dict[str, Counter] = defaultdict(Counter)
     split_rows: Counter = Counter()
     modality_rows: dict[str, Counter] = defaultdict(Counter)

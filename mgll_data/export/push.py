@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING
 from mgll_data.errors import MgllError, ValidationError
 from mgll_data.export.card import render_card
 from mgll_data.export.terms import source_terms
-from mgll_data.output_layout import CARD_FILE, MANIFEST_FILE, read_manifest, require_output_dir
+from mgll_data.output_layout import CARD_FILE, DATA_DIR, MANIFEST_FILE, WORK_DIR, read_manifest, require_output_dir
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
 # Build-internal state, caches and the local stats report never leave the machine.
-IGNORE_PATTERNS: tuple[str, ...] = (".mgll-build/*", ".cache/*", "stats/*")
-DELETE_PATTERNS: tuple[str, ...] = ("data/*",)
+IGNORE_PATTERNS: tuple[str, ...] = (f"{WORK_DIR}/*", ".cache/*", "stats/*")
+DELETE_PATTERNS: tuple[str, ...] = (f"{DATA_DIR}/*",)
 SHOWN_VIOLATIONS = 10
 RESUME_HINT = "re-run the same command to resume (files already committed are skipped)"
 

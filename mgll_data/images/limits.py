@@ -26,11 +26,16 @@ def decoded_pixels(path: Path, dicom: bool) -> int | None:
             return int(ds.get("Rows") or 0) * int(ds.get("Columns") or 0) * int(ds.get("NumberOfFrames") or 1)
         except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
             return None
+    # Pillow's own bomb check would raise before the size is known; this limit is the recipe's, so it is lifted
+    # for the header read only (Image.open parses the header, it decodes nothing).
+    bomb_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         with Image.open(path) as image:
             return image.width * image.height * int(getattr(image, "n_frames", 1) or 1)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = bomb_limit
 
 
 def check_decoded_size(path: Path, dicom: bool, max_pixels: int) -> None:

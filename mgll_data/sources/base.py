@@ -64,6 +64,9 @@ class RawRecord:
     source_file: str | None = None
     source_entry: str | None = None
     related_files: list[Path] = field(default_factory=list)
+    # The image's path as it may be published (provenance, rejects) when the real one carries identifiers
+    # (a PatientID/Accession folder tree); None publishes the path relative to the root.
+    published_path: str | None = None
 
     @property
     def id(self) -> str:
@@ -191,13 +194,16 @@ class Source(ABC):
         return self.check_image_file(found) or found
 
     def check_image_file(self, path: Path) -> Reject | None:
-        """A `missing_file`, `empty_file` or `permission_denied` reject for `path`, or None when it can be opened.
+        """A `missing_file`, `broken_link`, `not_a_regular_file`, `empty_file` or `permission_denied` reject for
+        `path`, or None when it can be opened.
 
         Adapters never decode pixels; this only looks at the file system, so a listed image that is not
         there becomes a reject row instead of a crash in a worker.
         """
+        if path.is_symlink() and not path.exists():
+            return self.reject(path, "source", "broken_link")
         if not path.is_file():
-            return self.reject(path, "source", "missing_file")
+            return self.reject(path, "source", "not_a_regular_file" if path.exists() else "missing_file")
         if path.stat().st_size == 0:
             return self.reject(path, "source", "empty_file")
         if not os.access(path, os.R_OK):

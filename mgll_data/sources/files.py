@@ -15,6 +15,11 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 
+def printable(text: str) -> str:
+    """A file name as valid UTF-8: bytes that are not (a latin-1 name on a UTF-8 system) become \\xNN escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def path_key(relative: str | PurePosixPath) -> tuple[str, ...]:
     """The normal form of a relative path: parts URL-decoded and case-folded, a part repeated at once collapsed."""
     parts: list[str] = []
@@ -39,7 +44,9 @@ def _join(*keys: tuple[str, ...]) -> tuple[str, ...]:
 class FileIndex:
     """Every regular file (and folder) under `root`, found by normalised relative path, name or stem.
 
-    Hidden entries (names starting with a dot) are skipped; symbolic links to files are listed as files.
+    Hidden entries (names starting with a dot) are skipped; symbolic links to files are listed as files (dangling
+    or looping ones too, so the adapter can reject them); linked folders are followed once (a loop is recorded in
+    `unreadable`, as is a folder the walk may not enter).
     Lookups return the real path on disk. Ambiguous names (the same file name in two folders) are resolved by
     the folder the caller names (`under=`); a bare name that is ambiguous returns None from `find_name`.
     """
@@ -50,8 +57,19 @@ class FileIndex:
         self._folders: dict[tuple[str, ...], Path] = {(): self.root}
         self._by_name: dict[str, list[Path]] = defaultdict(list)
         self._by_stem: dict[str, list[Path]] = defaultdict(list)
-        for folder, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # Folders the walk could not enter, with why: adapters turn them into rejects instead of losing them.
+        self.unreadable: list[tuple[Path, str]] = []
+        visited = {os.path.realpath(self.root)}
+        for folder, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
+            kept = []
+            for name in sorted(d for d in dirnames if not d.startswith(".")):
+                real = os.path.realpath(os.path.join(folder, name))
+                if real in visited:  # a linked folder seen already: a loop, or the same tree linked twice
+                    self.unreadable.append((Path(folder) / name, "symlink_loop"))
+                    continue
+                visited.add(real)
+                kept.append(name)
+            dirnames[:] = kept
             here = Path(folder)
             base = path_key(here.relative_to(self.root).as_posix())
             self._folders.setdefault(base, here)
@@ -62,6 +80,10 @@ class FileIndex:
                 self._by_key.setdefault(_join(base, path_key(name)), path)
                 self._by_name[name.casefold()].append(path)
                 self._by_stem[Path(name).stem.casefold()].append(path)
+
+    def _unreadable(self, error: OSError) -> None:
+        reason = "permission_denied" if isinstance(error, PermissionError) else "unreadable_folder"
+        self.unreadable.append((Path(str(error.filename)), reason))
 
     def __len__(self) -> int:
         return len(self._by_key)

@@ -65,17 +65,26 @@ def parse_report(data: bytes, file: str) -> IuReport:
     return report
 
 
-def report_files(reports: Path) -> Iterator[tuple[str, bytes]]:
-    """(name, bytes) of every report XML in numeric order, from the tgz or the extracted folder."""
+def report_files(reports: Path) -> Iterator[tuple[str, bytes | int]]:
+    """(name, bytes) of every report XML in numeric order, from the tgz or the extracted folder.
+
+    A file over `max_report_bytes` (sized from the tar header or the file system, before reading) comes as
+    (name, its size) instead: a 1.5 MB tgz can hold a 1.5 GB "report".
+    """
+    limit = int(layout_spec("iu_xray")["max_report_bytes"])
     if reports.is_dir():
         files = sorted(reports.glob("*.xml"), key=lambda p: (int(p.stem) if p.stem.isdigit() else 1 << 62, p.name))
         for path in files:
-            yield f"{reports.name}/{path.name}", path.read_bytes()
+            size = path.stat().st_size
+            yield f"{reports.name}/{path.name}", size if size > limit else path.read_bytes()
         return
     try:
         with tarfile.open(reports, "r:*") as archive:
             members = [(m, _REPORT_NAME.search(m.name)) for m in archive.getmembers() if m.isfile()]
             for member, _ in sorted(((m, k) for m, k in members if k), key=lambda mk: int(mk[1].group(1))):
+                if member.size > limit:
+                    yield member.name, member.size
+                    continue
                 handle = archive.extractfile(member)
                 yield member.name, handle.read() if handle else b""
     except (tarfile.TarError, OSError, EOFError) as error:
@@ -153,6 +162,10 @@ class IuXraySource(Source):
         views = read_views(self.metadata_csv) if self.metadata_csv else {}
         spec = layout_spec("iu_xray")
         for file, data in report_files(self.reports):
+            if isinstance(data, int):
+                detail = f"{data:,} bytes, over max_report_bytes {spec['max_report_bytes']:,} (iu_xray.yaml)"
+                yield self.reject(file, "source", "too_large", detail)
+                continue
             try:
                 report = parse_report(data, file)
             except ReportFormatError as error:

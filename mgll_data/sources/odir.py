@@ -130,7 +130,7 @@ class OdirSource(Source):
     def records(self) -> Iterator[RawRecord | Reject]:
         table = read_annotations(self.annotations)
         not_fundus = {_key(k) for k in layout_spec("odir")["not_fundus_keywords"]}
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, str]] = {}
         for position, row in enumerate(table.itertuples(index=False)):
             entry = f"row {position + 2}"
             for laterality, image_column, keyword_column in EYES:
@@ -139,11 +139,17 @@ class OdirSource(Source):
                 if not image_name:
                     yield self.reject(f"{self.annotations.name}:{entry}", "source", "no_image_name", laterality)
                     continue
+                where = (row.id.strip(), laterality)
                 if image_name in seen:
-                    if seen[image_name] != cell:
-                        yield self.reject(image_name, "source", "conflicting_annotation", f"{entry}: {cell!r}")
+                    first, first_where, first_cell = seen[image_name]
+                    if first_where == where and first_cell == cell:
+                        continue  # full_df.csv repeats each patient's row once per eye: the same listing again
+                    # e.g. patient 0's left eye listed again as patient 2's right eye, or with other keywords
+                    reason = "conflicting_annotation" if first_cell != cell else "duplicate_image"
+                    detail = f"{entry} {laterality} lists the image of {first} again ({cell!r}; kept: {first_cell!r})"
+                    yield self.reject(image_name, "source", reason, detail)
                     continue
-                seen[image_name] = cell
+                seen[image_name] = (f"{entry} {laterality}", where, cell)
                 yield self._eye_record(row, entry, laterality, image_name, cell, not_fundus)
 
     def _eye_record(

@@ -28,6 +28,7 @@ from PIL import Image
 from torchvision.transforms import v2
 
 from mgll_data.errors import MgllError
+from mgll_data.output_layout import DATA_DIR, shards_by_split, split_glob
 from mgll_data.train.config import AugmentConfig, DataConfig, Granularity
 
 TRAIN_COLUMNS = ("id", "modality", "image", "labels", "disease_text", "descriptions", "explanations")
@@ -41,27 +42,26 @@ def _hub_split_files(repo_id: str, split: str) -> list[Path]:
     from huggingface_hub import snapshot_download
 
     try:
-        root = snapshot_download(repo_id, repo_type="dataset", allow_patterns=[f"data/{split}-*.parquet"])
+        root = snapshot_download(repo_id, repo_type="dataset", allow_patterns=[split_glob(split)])
     except Exception as exc:  # offline, unknown repo, gated, network: the hub client raises many types
         raise MgllError(
             f"{repo_id}: not a local folder and not a reachable Hub dataset ({type(exc).__name__}); "
             "expected a folder built by `mgll-data build` or a Hub dataset id (cached when offline)"
         ) from None
-    return sorted(Path(root).glob(f"data/{split}-*.parquet"))
+    return shards_by_split(Path(root)).get(split, [])
 
 
 def split_files(dataset: str, split: str) -> list[Path]:
-    """The Parquet shards of one split: `DATASET/data/{split}-*.parquet`, locally or from the Hub."""
+    """The Parquet shards of one split (`DATASET/data/{split}-*.parquet`, output_layout), locally or from the Hub."""
     root = Path(dataset)
     if root.is_dir():
-        files = sorted(root.glob(f"data/{split}-*.parquet"))
-        if not files:
-            found = sorted({p.name.split("-")[0] for p in root.glob("data/*.parquet")})
+        shards = shards_by_split(root)
+        if not shards.get(split):
             raise MgllError(
-                f"{root}: no shards for split {split!r} (expected data/{split}-00000-of-NNNNN.parquet); "
-                f"splits found: {', '.join(found) or 'none'}"
+                f"{root}: no shards for split {split!r} (expected {DATA_DIR}/{split}-00000-of-NNNNN.parquet); "
+                f"splits found: {', '.join(sorted(shards)) or 'none'}"
             )
-        return files
+        return shards[split]
     if root.is_absolute() or dataset.startswith(".") or dataset.count("/") != 1:
         raise MgllError(
             f"{dataset}: dataset folder not found (expected a folder built by `mgll-data build RECIPE`, "
@@ -69,7 +69,7 @@ def split_files(dataset: str, split: str) -> list[Path]:
         )
     files = _hub_split_files(dataset, split)
     if not files:
-        raise MgllError(f"{dataset}: the Hub dataset has no data/{split}-*.parquet shards")
+        raise MgllError(f"{dataset}: the Hub dataset has no {split_glob(split)} shards")
     return files
 
 

@@ -11,7 +11,9 @@ from PIL import Image
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.sources import get_source
 from mgll_data.sources.base import RawRecord, Reject
-from mgll_data.sources.folder import FolderSource
+from mgll_data.sources.folder import FolderSource, dicom_identity, pseudonym
+
+SALT = "test-salt"
 
 
 def write_tree(root: Path, realdata: Path) -> Path:
@@ -34,21 +36,26 @@ def _split(items: list[RawRecord | Reject]) -> tuple[list[RawRecord], list[Rejec
 
 
 def test_walk_without_csv(tmp_path: Path, realdata: Path) -> None:
-    source = FolderSource(write_tree(tmp_path / "mine", realdata), modality="fundus")
+    source = FolderSource(write_tree(tmp_path / "mine", realdata), modality="fundus", patient_salt=SALT)
     records, rejects = _split(list(source.records()))
+    patient = dicom_identity(realdata / "dicom" / "siim_cr_chest_jpeg_baseline.dcm")["PatientID"]
     assert [(r.native_id, r.labels, r.keywords, r.patient_id) for r in records] == [
         ("Pleural Effusion/c.jpeg", [], ["Pleural Effusion"], "Pleural Effusion/c"),  # a cxr finding: no fundus label
         ("cataract/a.png", ["cataract"], ["cataract"], "cataract/a"),
         ("loose.png", [], [], "loose"),
         ("normal/b.JPG", ["normal"], ["normal"], "normal/b"),
-        ("scans/d.dcm", [], ["scans"], "scans/d"),
+        ("scans/d.dcm", [], ["scans"], pseudonym(patient, SALT, "p")),  # the DICOM PatientID, hashed
     ]
-    assert [(Path(r.item).name, r.stage, r.reason) for r in rejects] == [("zero.png", "source", "empty_file")]
+    assert [(r.item, r.stage, r.reason) for r in rejects] == [
+        ("normal/zero.png", "source", "empty_file"),
+        ("notes.txt", "source", "not_an_image"),
+    ]
     assert {r.modality for r in records} == {"fundus"}
 
 
 def test_walk_cxr_maps_folder_names(tmp_path: Path, realdata: Path) -> None:
-    records, _ = _split(list(FolderSource(write_tree(tmp_path / "mine", realdata), modality="cxr").records()))
+    tree = write_tree(tmp_path / "mine", realdata)
+    records, _ = _split(list(FolderSource(tree, modality="cxr", patient_salt=SALT).records()))
     assert [r.labels for r in records] == [["pleural_effusion"], [], [], ["normal"], []]
 
 
@@ -63,11 +70,12 @@ def test_csv(tmp_path: Path, realdata: Path) -> None:
         "cataract/a.png,,,,,,left\n",
         encoding="utf-8",
     )
-    source = FolderSource(root, modality="cxr", csv="labels.csv")
+    source = FolderSource(root, modality="cxr", csv="labels.csv", patient_salt=SALT)
     records, rejects = _split(list(source.records()))
+    p1 = pseudonym("p1", SALT, "p")
     assert [(r.native_id, r.patient_id, r.split, r.view, r.laterality, r.labels) for r in records] == [
-        ("scans/d.dcm", "p1", "train", "PA", None, ["pleural_effusion", "cardiomegaly"]),
-        ("Pleural Effusion/c.jpeg", "p1", "test", "AP", None, []),
+        ("scans/d.dcm", p1, "train", "PA", None, ["pleural_effusion", "cardiomegaly"]),
+        ("Pleural Effusion/c.jpeg", p1, "test", "AP", None, []),
         ("cataract/a.png", "cataract/a", None, None, "L", []),
     ]
     assert records[0].report == {"findings": "Small left effusion. Enlarged heart."}
@@ -108,7 +116,7 @@ def test_option_and_root_errors(tmp_path: Path) -> None:
         FolderSource(tmp_path)
     with pytest.raises(LayoutError, match="named by option csv"):
         FolderSource(tmp_path, modality="cxr", csv="nothing.csv")
-    with pytest.raises(LayoutError, match="image files"):
+    with pytest.raises(LayoutError, match="or DICOM files under the root"):
         list(FolderSource(tmp_path, modality="cxr").records())
     with pytest.raises(LayoutError, match="an existing folder"):
         FolderSource(tmp_path / "absent", modality="cxr")
