@@ -10,7 +10,7 @@ It prints the ratios, the planning / processing / finalise split and peak RSS of
 and pool workers, then a many-row run of tiny images showing per-image cost and that memory stays flat.
 
     .venv/bin/python bench/build.py [--images 1000] [--dicom-images 1000] [--png-images 1000]
-        [--rounds 3] [--rows 100000] [--workdir DIR] [--no-img2dataset]
+        [--rounds 3] [--sets fundus dicom png] [--rows 100000] [--workdir DIR] [--no-img2dataset]
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ SIZE = 512
 FUNDUS_SIDE, PNG_SIDE = 2000, 512
 BASES = 8  # distinct generated pictures per set; each file also gets its own noise so none repeat
 IMG2DATASET = "img2dataset==1.47.0"
+LABEL_FOLDER = "pneumonia"  # the folder adapter labels an image by its folder; unlabelled images are rejects
 
 
 # --- generated sets ---------------------------------------------------------------------------------
@@ -90,8 +91,8 @@ def write_fundus_set(root: Path, count: int) -> None:
 
 
 def write_dicom_set(root: Path, count: int) -> None:
-    """Folder layout: 2048x2048 DX files, 12 bits stored in 16, each with its own noise."""
-    root.mkdir(parents=True)
+    """Folder layout (the folder names the label): 2048x2048 DX files, 12 bits stored in 16, own noise each."""
+    (root / LABEL_FOLDER).mkdir(parents=True)
     make_dicom(root / "template.dcm")
     template = pydicom.dcmread(root / "template.dcm")
     base = template.pixel_array
@@ -99,25 +100,25 @@ def write_dicom_set(root: Path, count: int) -> None:
     for n in range(count):
         template.PixelData = np.clip(base + rng.integers(0, 8, base.shape), 0, 4095).astype(np.uint16).tobytes()
         template.SOPInstanceUID = template.file_meta.MediaStorageSOPInstanceUID = f"1.2.826.0.1.3680043.10.1.{n}"
-        template.save_as(root / f"{n:05d}.dcm", enforce_file_format=True)
+        template.save_as(root / LABEL_FOLDER / f"{n:05d}.dcm", enforce_file_format=True)
     (root / "template.dcm").unlink()
 
 
 def write_png_set(root: Path, count: int) -> None:
     """Folder layout: 512x512 8-bit gray chest-like PNGs (Pillow's default PNG level, as datasets ship)."""
-    root.mkdir(parents=True)
+    (root / LABEL_FOLDER).mkdir(parents=True)
     rng = np.random.default_rng(2)
     yy, xx = np.mgrid[:PNG_SIDE, :PNG_SIDE] / PNG_SIDE
     bases = [60 + 120 * np.exp(-(((xx - 0.5) / (0.1 + 0.01 * b)) ** 2)) + 50 * yy for b in range(BASES)]
     for n in range(count):
         pixels = bases[n % BASES] + rng.normal(0, 6, (PNG_SIDE, PNG_SIDE))
-        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(root / f"{n:05d}.png")
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(root / LABEL_FOLDER / f"{n:05d}.png")
 
 
 SETS = {
     "fundus": (write_fundus_set, {"name": "odir"}, "**/*.jpg"),
-    "dicom": (write_dicom_set, {"name": "folder", "options": {"modality": "cxr"}}, "*.dcm"),
-    "png": (write_png_set, {"name": "folder", "options": {"modality": "cxr"}}, "*.png"),
+    "dicom": (write_dicom_set, {"name": "folder", "options": {"modality": "cxr"}}, "**/*.dcm"),
+    "png": (write_png_set, {"name": "folder", "options": {"modality": "cxr"}}, "**/*.png"),
 }
 
 
@@ -272,7 +273,8 @@ def measure_sets(args: argparse.Namespace, folder: Path) -> dict[str, dict[str, 
     binary = None if args.no_img2dataset else img2dataset_bin(folder)
     me = [sys.executable, __file__, "--workdir", str(folder)]
     results: dict[str, dict[str, dict]] = {}
-    for kind, (writer, _, _) in SETS.items():
+    for kind in args.sets:
+        writer = SETS[kind][0]
         writer(folder / kind, counts[kind])
         write_recipe(folder, kind)
         variants = {}
@@ -347,6 +349,7 @@ def main() -> None:
     parser.add_argument("--dicom-images", type=int, default=1000)
     parser.add_argument("--png-images", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the many-row run (0: skip it)")
     parser.add_argument("--workdir", type=Path, help="keep generated sets and img2dataset's venv here")
     parser.add_argument("--no-img2dataset", action="store_true")
