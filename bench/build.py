@@ -214,9 +214,15 @@ def child_main(args: argparse.Namespace) -> None:
     else:
         files = sorted(str(p) for p in (folder / args.kind).glob(SETS[args.kind][2]))
         result = child_bare(files, args.out, args.workers, int(args.child.removeprefix("bare")))
-    result["main_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["main_peak_mib"] = own_peak_mib()
     result["worker_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
+
+
+def own_peak_mib() -> float:
+    """This process's peak RSS (VmHWM); not ru_maxrss, which Linux carries over from the parent across exec."""
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
 # --- img2dataset in its own environment ---------------------------------------------------------------
@@ -329,7 +335,7 @@ def child_rows(rows: int, folder: Path) -> None:
     start = time.perf_counter()
     run_build(recipe, [RepeatingSource(folder / "tiny", rows=rows)], recipe.output_dir())
     print(json.dumps({"per_image_ms": 1000 * (time.perf_counter() - start) / rows,
-                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_mib": own_peak_mib()}))
 
 
 def measure_rows(args: argparse.Namespace, folder: Path) -> None:
