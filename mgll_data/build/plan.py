@@ -5,8 +5,8 @@ holds at most three buffers of `shard_size` records whatever the size of the dat
 stream to a JSON-lines file. Once every source is read, the counts are known and the spills are re-cut
 into tasks, one per shard `{split}-{i:05d}-of-{n:05d}.parquet`, sized for the workers: `shard_size` is
 the most rows a shard holds, and with several workers a shard holds fewer, so that every worker has
-about `TASKS_PER_WORKER` tasks and none sits idle while another finishes a long one. Shards of a split
-differ by at most one row. The rows never depend on the worker count; how they are grouped into shards
+about `TASKS_PER_WORKER` tasks and none sits idle while another finishes a long one (the remainder of a
+split is its last shard). The rows never depend on the worker count; how they are grouped into shards
 does (and a resumed build with another worker count rebuilds the shards whose grouping changed).
 """
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # plan.py imports this module
     from mgll_data.build.plan import SourceMeta
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+ATTRIBUTE_NAMES = frozenset(f.name for f in ATTRIBUTES_TYPE)
 
 
 def image_file_name(record_id: str, image_format: str) -> str:
@@ -95,10 +96,10 @@ def to_stored_coordinates(attributes: dict[str, Any], geometry: dict[str, Any]) 
 
 
 def _attributes(record: RawRecord, image: ProcessedImage, geometry: dict[str, Any]) -> dict[str, Any]:
-    allowed = {f.name for f in ATTRIBUTES_TYPE}
-    unknown = sorted((set(record.attributes) | set(image.attributes)) - allowed)
+    unknown = sorted((set(record.attributes) | set(image.attributes)) - ATTRIBUTE_NAMES)
     if unknown:
-        raise ValueError(f"{record.id}: attributes not in the record schema: {unknown}; allowed: {sorted(allowed)}")
+        allowed = sorted(ATTRIBUTE_NAMES)
+        raise ValueError(f"{record.id}: attributes not in the record schema: {unknown}; allowed: {allowed}")
     attributes = empty_attributes()
     attributes.update(to_stored_coordinates(record.attributes, geometry))
     attributes.update({k: v for k, v in image.attributes.items() if v is not None})

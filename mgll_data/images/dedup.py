@@ -37,7 +37,7 @@ def phash(image: Image.Image) -> str:
     """64-bit perceptual hash as 16 hex characters: bits set where a low-frequency DCT coefficient of the
     32x32 grey thumbnail exceeds their median (the DC term left out of the median). Stable under
     re-encoding, resizing and small intensity changes; compare with `hamming`."""
-    gray = Image.fromarray(luma8(image))
+    gray = image if image.mode == "L" else Image.fromarray(luma8(image))
     thumb = np.asarray(gray.resize((PHASH_SIDE, PHASH_SIDE), Image.Resampling.BOX), dtype=np.float64)
     dct = _dct_matrix(PHASH_SIDE)
     low = (dct @ thumb @ dct.T)[:PHASH_LOW, :PHASH_LOW].ravel()

@@ -49,11 +49,18 @@ def _conventions() -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=4)
+def _ontology_positions(modality: str) -> dict[str, int]:
+    """Each finding id of `modality` and its place in ontology order, read once (every row asks for it)."""
+    return {finding.id: n for n, finding in enumerate(load_ontology().findings(modality))}
+
+
 def _ordered(ids: list[str], modality: str) -> list[str]:
     """Ids in ontology order, without an id whose more specific child is also present."""
     ontology = load_ontology()
     present = set(ids)
-    order = [f.id for f in ontology.findings(modality) if f.id in present]
+    positions = _ontology_positions(modality)
+    order = sorted((i for i in present if i in positions), key=positions.__getitem__)
     order += sorted(present - set(order))  # ids of another modality: kept, after the others
     return [i for i in order if not any(ontology[j].parent == i for j in present if j in ontology)]
 
