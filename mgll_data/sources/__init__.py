@@ -32,6 +32,13 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "fives",
     "mured",
     "brset",
+    # issue 10: diabetic-retinopathy grading and image-quality sources
+    "eyepacs",
+    "messidor",
+    "messidor2",
+    "idrid",
+    "ddr",
+    "deepdrid",
 )
 
 

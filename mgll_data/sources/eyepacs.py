@@ -1,0 +1,99 @@
+"""EyePACS (Kaggle Diabetic Retinopathy Detection 2015): left and right eyes of each patient, graded 0-4.
+
+`trainLabels.csv` (`image,level`, `image` without extension: `10_left`) grades `train/`; the test grades are
+`retinopathy_solution.csv` (`image,level,Usage`, posted after the competition): Public rows become validation,
+Private rows test. Without it `sampleSubmission.csv` lists the test images, unlabelled. Some re-hosted label
+copies drop the header line, so it is detected rather than assumed. The patient is the id's prefix, so both
+eyes share one split. EyeQ quality grades (`Label_EyeQ_*.csv`) become `attributes.quality` when present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from mgll_data.errors import LayoutError
+from mgll_data.ontology import UnmappedLabel
+from mgll_data.sources.base import RawRecord, Reject, Source, adapter_data
+from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.tables import Table, read_table
+
+
+class EyepacsSource(Source):
+    name = "eyepacs"
+    modality = "fundus"
+    licence_class = "kaggle"
+    citation = "Diabetic Retinopathy Detection, EyePACS and California Healthcare Foundation, Kaggle (2015)."
+    homepage = "https://www.kaggle.com/competitions/diabetic-retinopathy-detection"
+    layout = (
+        "ROOT/trainLabels.csv (image,level) + ROOT/train/<patient>_{left|right}.jpeg; optional "
+        "ROOT/retinopathy_solution.csv (image,level,Usage) or sampleSubmission.csv + ROOT/test/*.jpeg; optional "
+        "EyeQ Label_EyeQ_{train,test}.csv"
+    )
+    version = "2015"
+    has_official_split = True
+
+    def find_layout(self) -> None:
+        spec = adapter_data("eyepacs.yaml")
+        self.parts: list[tuple[Path, Path, str]] = []
+        for part in spec["parts"]:
+            folder = self.files.folder(part["folder"])
+            table = next(filter(None, (self.files.find(t) for t in part["tables"])), None)
+            if folder is not None and table is not None:
+                self.parts.append((table, folder, part["split"]))
+        if not self.parts or self.parts[0][1].name.casefold() != "train":
+            raise LayoutError(self.name, self.root, self.layout)
+
+    def records(self) -> Iterator[RawRecord | Reject]:
+        spec = adapter_data("eyepacs.yaml")
+        quality = self._quality(spec)
+        ungraded = {name.casefold() for name in spec["ungraded_tables"]}
+        for table_file, folder, split in self.parts:
+            graded = table_file.name.casefold() not in ungraded
+            for entry, row in self._table(table_file, spec["columns"]).rows():
+                image = row["image"]
+                patient, _, eye = image.rpartition("_")
+                path = self.files.find_stem(image, tuple(spec["image_suffixes"]), under=folder)
+                if path is None:
+                    yield self.reject(f"{folder.name}/{image}.jpeg", "source", "missing_file", entry)
+                    continue
+                labels = LabelSet()
+                if graded and row["level"]:
+                    try:
+                        labels.add("icdr", row["level"])
+                    except UnmappedLabel:
+                        yield self.reject(path, "label", "unmapped_label", f"{entry}: level {row['level']!r}")
+                        continue
+                attributes = dict(labels.attributes)
+                if image in quality:
+                    attributes["quality"] = quality[image]
+                yield self.record(
+                    f"{folder.name}/{image}",
+                    path,
+                    f"{folder.name}/{patient}",
+                    split=spec["usage_split"].get(row["usage"].casefold(), split),
+                    laterality=spec["eyes"].get(eye.casefold()),
+                    **labels.as_fields(),
+                    attributes=attributes,
+                    source_file=table_file.name,
+                    source_entry=entry,
+                )
+
+    def _table(self, path: Path, columns: dict[str, list[str]]) -> Table:
+        """The label table, read by position when its first line is data (a copy without the header)."""
+        first = path.read_text(encoding="utf-8-sig", errors="replace").lstrip().split(",", 1)[0].strip()
+        if first.casefold() == "image":
+            return read_table(path, source=self.name, required={"image": []}, optional=columns)
+        return read_table(path, source=self.name, header=False, names=list(columns))
+
+    def _quality(self, spec: dict) -> dict[str, str]:
+        """EyeQ grade name per image id, from whichever EyeQ label files are in the root."""
+        found: dict[str, str] = {}
+        for name in spec["quality_tables"]:
+            path = self.files.find(name)
+            if path is None:
+                continue
+            table = read_table(path, source=self.name, required=spec["quality_columns"])
+            for _, row in table.rows():
+                found[Path(row["image"]).stem] = spec["quality_values"].get(row["quality"], row["quality"])
+        return found
