@@ -82,9 +82,9 @@ class EyepacsSource(Source):
     def _table(self, path: Path, columns: dict[str, list[str]]) -> Table:
         """The label table, read by position when its first line is data (a copy without the header)."""
         first = path.read_text(encoding="utf-8-sig", errors="replace").lstrip().split(",", 1)[0].strip()
-        if first.casefold() == "image":
-            return read_table(path, source=self.name, required={"image": []}, optional=columns)
-        return read_table(path, source=self.name, header=False, names=list(columns))
+        header = first.casefold() == "image"
+        names = None if header else list(columns)
+        return read_table(path, source=self.name, required={"image": []}, optional=columns, header=header, names=names)
 
     def _quality(self, spec: dict) -> dict[str, str]:
         """EyeQ grade name per image id, from whichever EyeQ label files are in the root."""
