@@ -25,6 +25,7 @@ SEGMENTATION = "lesion_segmentation"
 MASK_FOLDERS = ("label", "segmentation label")
 LESION_CODES = ("EX", "HE", "MA", "SE")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+LIST_COLUMNS = ["image", "grade"]  # grading txt: no header
 
 
 class DdrSource(Source):
@@ -59,7 +60,9 @@ class DdrSource(Source):
     def records(self) -> Iterator[RawRecord | Reject]:
         masks = self._segmentation()
         for split, (table_file, images) in self.lists.items():
-            table = read_table(table_file, source=self.name, sep=r"\s+", header=False, names=["image", "grade"])
+            table = read_table(
+                table_file, source=self.name, sep=r"\s+", header=False, names=LIST_COLUMNS, required=LIST_COLUMNS
+            )
             for entry, row in table.rows():
                 stem = Path(row["image"]).stem
                 path = self.locate_image(row["image"], under=images or f"{GRADING}/{split}")
