@@ -10,7 +10,10 @@ B = "B.%20Disease%20Grading/B. Disease Grading"
 C = "C.%20Localization/C. Localization"
 A = "A.%20Segmentation/A. Segmentation"
 # training file as distributed: CRLF, nine empty trailing columns; testing file: three columns
-GRADING_TRAIN = "Image name,Retinopathy grade,Risk of macular edema ,,,,,,,,,\r\nIDRiD_001,3,2,,,,,,,,,\r\nIDRiD_002,0,0,,,,,,,,,\r\nIDRiD_003,4,1,,,,,,,,,\r\n"
+GRADING_TRAIN = (
+    "Image name,Retinopathy grade,Risk of macular edema ,,,,,,,,,\r\n"
+    "IDRiD_001,3,2,,,,,,,,,\r\nIDRiD_002,0,0,,,,,,,,,\r\nIDRiD_003,4,1,,,,,,,,,\r\n"
+)
 GRADING_TEST = "Image name,Retinopathy grade,Risk of macular edema\r\nIDRiD_001,1,0\r\n"
 # localization files: irregular header spacing, padding columns and blank rows
 OD_TRAIN = (
