@@ -2,10 +2,12 @@
 
 Regular tables give one row per image with the grade in the column of its eye (`left_eye_DR_Level` or
 `right_eye_DR_Level`, the other blank) and four image-quality scores; ultra-widefield tables give `DR_level`
-and `position`. Grade 5 means ungradable. The eye is read from the image id (`56_r3`: right); where the filled
-column names the other eye (11 training rows) the row keeps that column's grade and is flagged
-`eye_mismatch`. Patients come from the tables (test workbooks: the id's prefix); both eyes of a patient are in
-one official split. The two families are separate cohorts as far as published, so patient keys carry the family.
+and `position`. Grade 5 means ungradable (`gradable=False`, the ungradable-image finding, no grade). An
+overall quality of 0 states poor image quality; clarity, field definition and artifact become attributes.
+The eye is read from the image id (`56_r3`: right); where the filled column names the other eye (11 training
+rows) the row keeps that column's grade and is flagged `eye_mismatch`. Patients come from the tables (test
+workbooks: the id's prefix); both eyes of a patient are in one official split. The two families are separate
+cohorts as far as published, so patient keys carry the family.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from mgll_data.sources.tables import read_table
 
 Family = Literal["regular", "ultra_widefield"]
 _EYE_IN_ID = re.compile(r"(?:^|_)([lr])\d+$", re.IGNORECASE)
-_QUALITY = ("quality_overall", "quality_clarity", "quality_field", "quality_artifact")
+_SCORES = ("quality_clarity", "quality_field", "quality_artifact")  # 1-10 scores kept as attributes
 
 
 class DeepDridSource(Source):
@@ -89,13 +91,14 @@ class DeepDridSource(Source):
             own = [item for item in filled if item[0] == laterality]
             filled_eye, grade = (own or filled or [(None, "")])[0]
         labels = LabelSet()
-        if grade:
-            try:
-                labels.add("icdr_ungradable", grade)
-            except UnmappedLabel:
-                return self.reject(path, "label", "unmapped_label", f"{entry}: DR level {grade!r}")
+        try:
+            for vocab, value in (("icdr_ungradable", grade), ("deepdrid_quality", row["quality_overall"])):
+                if value:
+                    labels.add(vocab, value)
+        except UnmappedLabel as error:
+            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
         attributes = dict(labels.attributes)
-        attributes.update({key: int(row[key]) for key in _QUALITY if row[key].isdigit()})
+        attributes.update({key: int(row[key]) for key in _SCORES if row[key].isdigit()})
         if filled_eye is not None and laterality is not None and filled_eye != laterality:
             attributes["eye_mismatch"] = True
         return self.record(

@@ -4,7 +4,8 @@
 `retinopathy_solution.csv` (`image,level,Usage`, posted after the competition): Public rows become validation,
 Private rows test. Without it `sampleSubmission.csv` lists the test images, unlabelled. Some re-hosted label
 copies drop the header line, so it is detected rather than assumed. The patient is the id's prefix, so both
-eyes share one split. EyeQ quality grades (`Label_EyeQ_*.csv`) become `attributes.quality` when present.
+eyes share one split. EyeQ quality grades (`Label_EyeQ_*.csv`), where present, go through the `eyeq_quality`
+vocabulary: an attribute, and for rejected images the poor-image-quality finding.
 """
 
 from __future__ import annotations
@@ -58,15 +59,16 @@ class EyepacsSource(Source):
                     yield self.reject(f"{folder.name}/{image}.jpeg", "source", "missing_file", entry)
                     continue
                 labels = LabelSet()
-                if graded and row["level"]:
-                    try:
-                        labels.add("icdr", row["level"])
-                    except UnmappedLabel:
-                        yield self.reject(path, "label", "unmapped_label", f"{entry}: level {row['level']!r}")
-                        continue
-                attributes = dict(labels.attributes)
-                if image in quality:
-                    attributes["quality"] = quality[image]
+                try:
+                    for vocab, value in (
+                        ("icdr", row["level"] if graded else ""),
+                        ("eyeq_quality", quality.get(image)),
+                    ):
+                        if value:
+                            labels.add(vocab, value)
+                except UnmappedLabel as error:
+                    yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+                    continue
                 yield self.record(
                     f"{folder.name}/{image}",
                     path,
@@ -74,7 +76,7 @@ class EyepacsSource(Source):
                     split=spec["usage_split"].get(row["usage"].casefold(), split),
                     laterality=spec["eyes"].get(eye.casefold()),
                     **labels.as_fields(),
-                    attributes=attributes,
+                    attributes=dict(labels.attributes),
                     source_file=table_file.name,
                     source_entry=entry,
                 )
@@ -87,7 +89,7 @@ class EyepacsSource(Source):
         return read_table(path, source=self.name, required={"image": []}, optional=columns, header=header, names=names)
 
     def _quality(self, spec: dict) -> dict[str, str]:
-        """EyeQ grade name per image id, from whichever EyeQ label files are in the root."""
+        """EyeQ grade (0 good, 1 usable, 2 reject) per image id, from whichever EyeQ label files are in the root."""
         found: dict[str, str] = {}
         for name in spec["quality_tables"]:
             path = self.files.find(name)
@@ -95,5 +97,5 @@ class EyepacsSource(Source):
                 continue
             table = read_table(path, source=self.name, required=spec["quality_columns"])
             for _, row in table.rows():
-                found[Path(row["image"]).stem] = spec["quality_values"].get(row["quality"], row["quality"])
+                found[Path(row["image"]).stem] = row["quality"]
         return found

@@ -2,9 +2,9 @@
 
 `messidor_data.csv` (`image_id,adjudicated_dr_grade,adjudicated_dme,adjudicated_gradable`) grades the 1,748
 images of `IMAGES/`; the Brest ids end `.jpg` while the files end `.JPG` (the file index ignores case). A blank
-DR grade is an ungradable image: `gradable=False`, no grade label. Patients (exams) come only from ADCIS's
-pair file `messidor-2.csv` (`left;right`): both images of a row are one exam, named by the left image, and
-the column gives the eye. No official split.
+DR grade is an ungradable image: `gradable=False`, the ungradable-image finding, no grade label. Patients
+(exams) come only from ADCIS's pair file `messidor-2.csv` (`left;right`): both images of a row are one exam,
+named by the left image, and the column gives the eye. No official split.
 """
 
 from __future__ import annotations
@@ -59,16 +59,18 @@ class Messidor2Source(Source):
                 yield path
                 continue
             labels = LabelSet()
+            gradable = row["gradable"] if row["dr_grade"] else "0"  # a blank grade is an ungradable image
             try:
-                if row["dr_grade"]:
-                    labels.add("icdr", row["dr_grade"])
-                if row["dme"]:
-                    labels.add("messidor2_dme", row["dme"])
+                for vocab, value in (
+                    ("icdr", row["dr_grade"]),
+                    ("messidor2_dme", row["dme"]),
+                    ("messidor2_gradable", gradable),
+                ):
+                    if value:
+                        labels.add(vocab, value)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.label!r}")
+                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
                 continue
-            attributes = dict(labels.attributes)
-            attributes["gradable"] = bool(row["dr_grade"]) and row["gradable"] != "0"
             exam, laterality = exams.get(row["image"].casefold(), (Path(row["image"]).stem, None))
             yield self.record(
                 Path(row["image"]).stem,
@@ -76,7 +78,7 @@ class Messidor2Source(Source):
                 exam,
                 laterality=laterality,
                 **labels.as_fields(),
-                attributes=attributes,
+                attributes=dict(labels.attributes),
                 source_file=self.grades.name,
                 source_entry=entry,
             )

@@ -15,6 +15,11 @@ the report's findings sentences that mention a finding stated present or possibl
 normal and negative statements), then the ontology explanations (negative-only records: what the absence means,
 from `data/compose.yaml`). Every sentence left out is counted in `dropped` under the filter's name.
 Deterministic: no sampling, ontology order throughout.
+
+Image-quality findings (ontology kind `quality`: ungradable image, poor image quality) are not diseases: they
+never make a record abnormal and are not named beside diseases in granularity 1 (a record stating nothing else
+reads their names), but their descriptions and explanations follow the others', so a reader learns why a grade
+may be missing or uncertain.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from importlib import resources
 import yaml
 
 from mgll_data.ontology import load_ontology
+from mgll_data.ontology.model import QUALITY_KIND
 from mgll_data.text.measures import measurement_sentences
 from mgll_data.text.policy import TextPolicy
 from mgll_data.text.sections import is_placeholder
@@ -73,6 +79,12 @@ def _ontology_sentences(ids: list[str], attribute: str, modality: str) -> list[s
     return [sentence for finding_id in ids for sentence in getattr(ontology[finding_id], attribute)]
 
 
+def _quality(ids: list[str], modality: str) -> list[str]:
+    """The image-quality findings among `ids`, in ontology order."""
+    ontology = load_ontology()
+    return [i for i in _ordered(ids, modality) if ontology[i].kind == QUALITY_KIND]
+
+
 def _denied(negative_labels: list[str], modality: str) -> list[str]:
     """Each negative label stated as the negative template says ("no pleural effusion"), in ontology order."""
     ontology = load_ontology()
@@ -85,7 +97,8 @@ def disease_text(modality: str, labels: list[str], uncertain_labels: list[str], 
     findings of a negative-only record, else "" (nothing stated)."""
     ontology = load_ontology()
     conventions = _conventions()
-    positive = [i for i in _ordered(labels, modality) if i != "normal"]
+    quality = _quality(labels, modality)
+    positive = [i for i in _ordered(labels, modality) if i != "normal" and i not in quality]
     uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal" and i not in positive]
     names = [ontology[i].display_name for i in positive]
     names += [conventions["uncertain_template"].format(name=ontology[i].display_name.lower()) for i in uncertain]
@@ -95,6 +108,8 @@ def disease_text(modality: str, labels: list[str], uncertain_labels: list[str], 
     if "normal" in labels:
         return conventions["normal_text"][modality]
     denied = ", ".join(_denied(list(negative_labels), modality))
+    if not denied:
+        return ", ".join(ontology[i].display_name for i in quality)
     return denied[:1].upper() + denied[1:]
 
 
@@ -166,7 +181,8 @@ def compose_texts(
     """The three granularities for one record (used by the build engine for every source)."""
     dropped: Counter = Counter()
     ontology = load_ontology()
-    pathologies = [i for i in _ordered(labels, modality) if i != "normal"]
+    quality = _quality(labels, modality)
+    pathologies = [i for i in _ordered(labels, modality) if i != "normal" and i not in quality]
     uncertain = [i for i in _ordered(uncertain_labels, modality) if i != "normal"]
     present = [i for i in [*pathologies, *uncertain] if ontology[i].kind != "device"]
     is_normal = "normal" in labels and not present
@@ -182,13 +198,25 @@ def compose_texts(
                 template.format(name=ontology[i].display_name.lower()) for i in _ordered(negative_labels, modality)
             ]
     descriptions = _keep(
-        [*impression, *keywords, *denied, *_ontology_sentences(basis, "descriptions", modality)],
+        [
+            *impression,
+            *keywords,
+            *denied,
+            *_ontology_sentences(basis, "descriptions", modality),
+            *_ontology_sentences(quality, "descriptions", modality),
+        ],
         policy.max_descriptions,
         dropped,
         "over_max_descriptions",
     )
     explanations = _keep(
-        [*measurement_sentences(attributes), *findings, *absent, *_ontology_sentences(basis, "explanations", modality)],
+        [
+            *measurement_sentences(attributes),
+            *findings,
+            *absent,
+            *_ontology_sentences(basis, "explanations", modality),
+            *_ontology_sentences(quality, "explanations", modality),
+        ],
         policy.max_explanations,
         dropped,
         "over_max_explanations",

@@ -60,7 +60,9 @@ def test_fixed_ids_exist_with_their_modality(onto):
 
 
 def test_dr_grades_sit_under_diabetic_retinopathy(onto):
-    assert onto.children("diabetic_retinopathy") == ["mild_npdr", "moderate_npdr", "severe_npdr", "proliferative_dr"]
+    icdr = ["mild_npdr", "moderate_npdr", "severe_npdr", "proliferative_dr"]
+    messidor = [f"messidor_retinopathy_grade_{n}" for n in (1, 2, 3)]  # MESSIDOR's own 0-3 scale, beside ICDR
+    assert onto.children("diabetic_retinopathy") == icdr + messidor
     assert onto.ancestors("severe_npdr") == ["diabetic_retinopathy"]
     assert onto.ancestors("mass") == ["lung_lesion", "lung_opacity"]
     assert onto.ancestors("normal") == []
@@ -131,7 +133,9 @@ def test_polarity_and_deliberate_no_finding(onto):
 def test_icdr_grades_map_in_order_to_the_grade_children(onto):
     entries = onto.vocab("icdr")
     assert [label for label, _ in entries] == ["0", "1", "2", "3", "4"]
-    assert [m.positive for _, m in entries[1:]] == [[c] for c in onto.children("diabetic_retinopathy")]
+    assert [m.positive for _, m in entries[1:]] == [[c] for c in onto.children("diabetic_retinopathy")[:4]]
+    messidor = onto.vocab("messidor_retinopathy")
+    assert [m.positive for _, m in messidor[1:]] == [[c] for c in onto.children("diabetic_retinopathy")[4:]]
     assert onto.map_label("icdr", 3) == onto.map_label("icdr", "3")
 
 

@@ -13,7 +13,7 @@ from mgll_data.sources.ddr import DdrSource
 EXPECTED = {
     "grading/train/007-0004-000": ("train", [], ["diabetic_retinopathy"], {"dr_grade": 0, "gradable": True}, 0),
     "grading/train/007-0005-000": ("train", ["moderate_npdr"], [], {"dr_grade": 2, "gradable": True}, 4),
-    "grading/train/20170323093305605": ("train", [], [], {"gradable": False}, 0),
+    "grading/train/20170323093305605": ("train", ["ungradable_image"], [], {"gradable": False}, 0),
     "grading/validation/007-1001-100": ("validation", ["proliferative_dr"], [], {"dr_grade": 4, "gradable": True}, 0),
     "grading/test/007-2001-200": ("test", ["severe_npdr"], [], {"dr_grade": 3, "gradable": True}, 0),
     "segmentation/validation/007-3001-300": ("validation", [], [], {}, 4),

@@ -94,7 +94,7 @@ EXPECTED = {
         ["diabetic_retinopathy"],
         {"dr_grade": 0, "gradable": True},
     ),
-    "ultra_widefield/train/2_l1": ("train", "ultra_widefield/2", "L", [], [], {"gradable": False}),
+    "ultra_widefield/train/2_l1": ("train", "ultra_widefield/2", "L", ["ungradable_image"], [], {"gradable": False}),
 }
 
 
@@ -139,6 +139,7 @@ def test_real_label_files_through_a_generated_tree(tmp_path, realdata):
     expected_grades: Counter = Counter()
     expected_eyes: dict[str, str] = {}
     expected_mismatch = 0
+    expected_poor: Counter = Counter()
     rows = 0
     splits = {"training": "train", "validation": "validation"}
     for table in _real_tables(realdata):
@@ -158,6 +159,7 @@ def test_real_label_files_through_a_generated_tree(tmp_path, realdata):
                     own = row["left_eye_DR_Level"] if eye == "L" else row["right_eye_DR_Level"]
                     grade = own or row["left_eye_DR_Level"] or row["right_eye_DR_Level"]
                     expected_mismatch += filled != eye
+                    expected_poor[split] += row["Overall quality"] == "0"
                 else:
                     grade = row["DR_level"]
                 expected_grades[(family, split, grade)] += 1
@@ -170,7 +172,10 @@ def test_real_label_files_through_a_generated_tree(tmp_path, realdata):
     mismatched = [r for r in records if r.attributes.get("eye_mismatch")]
     assert len(mismatched) == expected_mismatch == 11
     ungradable = [r for r in records if r.attributes.get("gradable") is False]
-    assert ungradable and all(not r.labels and "dr_grade" not in r.attributes for r in ungradable)
+    assert ungradable and all(r.labels == ["ungradable_image"] and "dr_grade" not in r.attributes for r in ungradable)
+    poor = [r for r in records if "poor_image_quality" in r.labels]
+    assert Counter(r.split for r in poor) == expected_poor
+    assert all(r.attributes["quality_overall"] == 0 for r in poor)
     assert len(ungradable) == expected_grades[("ultra_widefield", "train", "5")]
     by_patient: dict[str, set] = {}
     for r in records:

@@ -32,7 +32,7 @@ EXPECTED = {
         [],
         {"dr_grade": 4, "gradable": True},
     ),
-    "IM000002": ("IM000002", "L", [], [], {"gradable": False}),
+    "IM000002": ("IM000002", "L", ["ungradable_image"], [], {"gradable": False}),
 }
 
 
