@@ -75,6 +75,9 @@ ATTRIBUTES_TYPE = _struct(
 # Attributes holding image coordinates: adapters give them in the original file's pixels, and the build maps
 # them through the recorded geometry, so stored values are in stored-image pixels.
 POINT_ATTRIBUTES = ("od_center", "fovea_center")
+# Boolean attributes marking a row kept despite an inconsistency in its source (DeepDRiD's grade in the other
+# eye's column): the manifest counts the rows carrying each, per source, so none goes unnoticed.
+FLAG_ATTRIBUTES = ("eye_mismatch",)
 BOX_ATTRIBUTES = ("boxes",)
 
 GEOMETRY_TYPE = _struct(

@@ -154,8 +154,11 @@ def build_manifest(
     """
     by_source_split: dict[str, dict[str, int]] = {spec.entry_id: {} for spec in recipe.sources}
     text_filters: Counter[str] = Counter()
+    flagged: dict[str, Counter[str]] = {}
     for record in records:
         text_filters.update(record["text_filters"])
+        for source, counts in record.get("flagged", {}).items():
+            flagged.setdefault(source, Counter()).update(counts)
         for source, rows in record["by_source"].items():
             split_counts = by_source_split[source]
             split_counts[record["split"]] = split_counts.get(record["split"], 0) + rows
@@ -198,6 +201,7 @@ def build_manifest(
             "by_source_split": by_source_split,
             "rejects_by_reason": dict(sorted(rejects_by_reason.items())),
             "text_filters": dict(sorted(text_filters.items())),
+            "flagged_rows": {source: dict(sorted(c.items())) for source, c in sorted(flagged.items())},
         },
     }
 

@@ -17,6 +17,7 @@ from mgll_data.build.workdir import WorkDir
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.images import ImageRejected, process_image
 from mgll_data.recipe import Recipe
+from mgll_data.schema import FLAG_ATTRIBUTES
 from mgll_data.sources.base import Reject
 from mgll_data.text import compose_texts
 from mgll_data.text.report_labels import with_report_labels
@@ -37,6 +38,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
     rejects: list[dict[str, Any]] = []
     by_source: Counter[str] = Counter()
     text_filters: Counter[str] = Counter()
+    flagged: dict[str, Counter[str]] = {}
     shard = work.data / task.shard_name
     with ShardWriter(shard, recipe.output.row_group_size) as writer:
         for record in load_task_records(task):
@@ -64,6 +66,9 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
             text_filters.update(texts.dropped)
             writer.write(make_row(record, task.split, image, texts, sources[record.source]))
             by_source[record.source] += 1
+            flags = [name for name in FLAG_ATTRIBUTES if record.attributes.get(name) is True]
+            if flags:
+                flagged.setdefault(record.source, Counter()).update(flags)
     done = {
         "key": task.key,
         "file": f"data/{task.shard_name}",
@@ -74,6 +79,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
         "by_source": dict(sorted(by_source.items())),
         "rejects": rejects,
         "text_filters": dict(sorted(text_filters.items())),
+        "flagged": {source: dict(sorted(counts.items())) for source, counts in sorted(flagged.items())},
     }
     work.write_done(task.shard_name, done)
     return done

@@ -109,3 +109,20 @@ def test_one_word_keywords_stay_descriptions_while_one_word_report_sentences_are
     cxr = _compose("cxr", ["cardiomegaly"], report={"impression": "Cardiomegaly."}, min_sentence_tokens=2)
     assert "Cardiomegaly." not in cxr.descriptions
     assert cxr.dropped["short_sentence"] == 1
+
+
+def test_image_quality_findings_add_gradability_sentences_but_never_a_disease() -> None:
+    onto = load_ontology()
+    ungradable = _compose("fundus", ["ungradable_image"])
+    assert ungradable.disease_text == "Ungradable Image"
+    assert ungradable.explanations == list(onto["ungradable_image"].explanations)
+
+    graded = _compose("fundus", ["moderate_npdr", "poor_image_quality"])
+    assert graded.disease_text == f"Abnormal, {onto['moderate_npdr'].display_name}"
+    quality = list(onto["poor_image_quality"].explanations)
+    assert graded.explanations == [*onto["moderate_npdr"].explanations, *quality]
+
+    grade0 = _compose("fundus", ["poor_image_quality"], negative=["diabetic_retinopathy"])
+    assert grade0.disease_text == "No diabetic retinopathy"
+    assert grade0.descriptions[0] == "no diabetic retinopathy"
+    assert grade0.explanations[-len(quality) :] == quality
