@@ -114,11 +114,13 @@ class DeepDridSource(Source):
         )
 
     def _image(self, folder: Path, patient: str, image_id: str, listed_path: str) -> Path | Reject:
-        """The image rebuilt as `<folder>/Images/<patient>/<image_id>.jpg`, else from the table's own path."""
-        found = self.files.find(f"Images/{patient}/{image_id}.jpg", under=folder)
-        if found is None and listed_path:
-            found = self.files.find("Images/" + "/".join(PureWindowsPath(listed_path).parts[-2:]), under=folder)
+        """The image rebuilt as `<folder>/Images/<patient>/<image_id>.jpg`, else from the table's own path, else
+        the file named without its patient prefix (`Images/12/l1.jpg` for `12_l1`: some files are so named)."""
+        candidates = [f"Images/{patient}/{image_id}.jpg"]
+        if listed_path:
+            candidates.append("Images/" + "/".join(PureWindowsPath(listed_path).parts[-2:]))
+        candidates.append(f"Images/{patient}/{image_id.removeprefix(f'{patient}_')}.jpg")
+        found = next(filter(None, (self.files.find(c, under=folder) for c in candidates)), None)
         if found is None:
-            expected = folder.relative_to(self.root) / "Images" / patient / f"{image_id}.jpg"
-            return self.reject(expected, "source", "missing_file")
+            return self.reject(folder.relative_to(self.root) / candidates[0], "source", "missing_file")
         return self.check_image_file(found) or found

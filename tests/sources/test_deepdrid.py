@@ -77,6 +77,21 @@ EXPECTED = {
             "quality_artifact": 0,
         },
     ),
+    "regular/validation/302_r2": (
+        "validation",
+        "regular/302",
+        "R",
+        ["moderate_npdr", "poor_image_quality"],
+        [],
+        {
+            "dr_grade": 2,
+            "gradable": True,
+            "quality_overall": 0,
+            "quality_clarity": 6,
+            "quality_field": 4,
+            "quality_artifact": 6,
+        },
+    ),
     "regular/test/400_l1": ("test", "regular/400", "L", ["proliferative_dr"], [], {"dr_grade": 4, "gradable": True}),
     "regular/test/400_r1": (
         "test",

@@ -20,7 +20,11 @@ REGULAR_TRAIN = [
     "56,56_r3,\\regular-fundus-training\\56\\56_r3.jpg,1,3,,3,10,10,1",
     "56,56_l3,\\regular-fundus-training\\56\\56_l3.jpg,1,,4,4,10,8,0",
 ]
-REGULAR_VALIDATION = ["301,301_l1,\\regular-fundus-validation\\301\\301_l1.jpg,1,1,,1,10,10,0"]
+REGULAR_VALIDATION = [
+    "301,301_l1,\\regular-fundus-validation\\301\\301_l1.jpg,1,1,,1,10,10,0",
+    "302,302_r2,\\regular-fundus-validation\\302\\302_r2.jpg,0,,2,2,6,4,6",
+]
+UNPREFIXED = {"302_r2.jpg": "r2.jpg"}  # a file named without its patient prefix, as some DeepDRiD files are
 UWF_TRAIN = [
     "1,1_r1,ultra-widefield-training\\1\\1_r1.jpg,0,right_eye",
     "2,2_l1,ultra-widefield-training\\2\\2_l1.jpg,5,left_eye",
@@ -36,7 +40,7 @@ def _csv(path: Path, header: str, rows: list[str], images: Path, missing: set[st
     for row in rows:
         patient, image_id = row.split(",")[:2]
         if f"{image_id}.jpg" not in missing:
-            placeholder(images / patient / f"{image_id}.jpg")
+            placeholder(images / patient / UNPREFIXED.get(f"{image_id}.jpg", f"{image_id}.jpg"))
 
 
 def make_tree(root: Path) -> tuple[Path, dict]:
