@@ -17,12 +17,24 @@ def _row() -> dict:
     Image.new("L", (4, 3), 7).save(buffer, format="PNG")
     row = {name: None for name in schema.FIELD_NAMES}
     row.update(
-        id="folder/a", source="folder", modality="cxr", split="train", patient_id="p1",
-        image={"bytes": buffer.getvalue(), "path": "a.png"}, width=4, height=3,
-        labels=["cardiomegaly"], uncertain_labels=[], negative_labels=["pleural_effusion"],
-        disease_text="Cardiomegaly", descriptions=["enlarged heart"], explanations=["wide cardiac silhouette"],
-        attributes=schema.empty_attributes(), geometry=schema.empty_geometry(),
-        hashes={"pixel_sha256": "0" * 64, "phash": "0" * 16}, provenance={"source_file": "labels.csv"},
+        id="folder/a",
+        source="folder",
+        modality="cxr",
+        split="train",
+        patient_id="p1",
+        image={"bytes": buffer.getvalue(), "path": "a.png"},
+        width=4,
+        height=3,
+        labels=["cardiomegaly"],
+        uncertain_labels=[],
+        negative_labels=["pleural_effusion"],
+        disease_text="Cardiomegaly",
+        descriptions=["enlarged heart"],
+        explanations=["wide cardiac silhouette"],
+        attributes=schema.empty_attributes(),
+        geometry=schema.empty_geometry(),
+        hashes={"pixel_sha256": "0" * 64, "phash": "0" * 16},
+        provenance={"source_file": "labels.csv"},
     )
     return row
 

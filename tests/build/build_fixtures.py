@@ -96,8 +96,12 @@ def write_tree(root: Path, rows: list[dict[str, Any]], seed_offset: int = 0) -> 
 def patient_rows(patients: int, images_per_patient: int, split: str = "") -> list[dict[str, Any]]:
     labels = ["diabetic_retinopathy", "glaucoma", "normal"]
     return [
-        {"image": f"p{p:03d}_{k}_{'l' if k % 2 else 'r'}.png", "patient": f"P{p:03d}", "split": split,
-         "labels": labels[p % 3]}
+        {
+            "image": f"p{p:03d}_{k}_{'l' if k % 2 else 'r'}.png",
+            "patient": f"P{p:03d}",
+            "split": split,
+            "labels": labels[p % 3],
+        }
         for p in range(patients)
         for k in range(images_per_patient)
     ]

@@ -18,12 +18,16 @@ def test_build_command_builds_and_prints_a_summary(tmp_path, fundus_tree, monkey
     monkeypatch.setattr(engine, "get_source", lambda name: CsvSource)
     recipe = tmp_path / "recipes" / "fixture.yaml"
     recipe.parent.mkdir()
-    recipe.write_text(yaml.safe_dump({
-        "name": "cli-fixture",
-        "sources": [{"name": "csv_fundus", "root": "../fundus"}],
-        "output": {"dir": "../built", "shard_size": 8},
-        "image": {"size": 16},
-    }))
+    recipe.write_text(
+        yaml.safe_dump(
+            {
+                "name": "cli-fixture",
+                "sources": [{"name": "csv_fundus", "root": "../fundus"}],
+                "output": {"dir": "../built", "shard_size": 8},
+                "image": {"size": 16},
+            }
+        )
+    )
     result = CliRunner().invoke(cli.app, ["build", str(recipe), "--quiet"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "built" / "manifest.json").read_text())

@@ -28,7 +28,15 @@ from mgll_data.schema import FIELD_NAMES
 from mgll_data.text import TextPolicy, compose_texts
 
 MANIFEST_KEYS = {
-    "schema_version", "tool_version", "recipe", "recipe_hash", "libraries", "sources", "splits", "shards", "counts",
+    "schema_version",
+    "tool_version",
+    "recipe",
+    "recipe_hash",
+    "libraries",
+    "sources",
+    "splits",
+    "shards",
+    "counts",
 }
 
 
@@ -60,8 +68,13 @@ def test_output_folder_layout_and_manifest(tmp_path, fundus_tree):
     expected_filters: Counter[str] = Counter()
     for record in CsvSource(tmp_path / "fundus").records():
         texts = compose_texts(
-            modality=record.modality, labels=record.labels, uncertain_labels=[], negative_labels=[],
-            keywords=record.keywords, report=None, policy=TextPolicy(max_descriptions=1),
+            modality=record.modality,
+            labels=record.labels,
+            uncertain_labels=[],
+            negative_labels=[],
+            keywords=record.keywords,
+            report=None,
+            policy=TextPolicy(max_descriptions=1),
         )
         expected_filters.update(texts.dropped)
     assert expected_filters, "the fixture should trigger at least one counted text filter"
@@ -80,8 +93,13 @@ def test_rows_carry_record_fields_and_portable_provenance(tmp_path, fundus_tree)
     assert row["attributes"]["age"] == 50.0 and row["attributes"]["bit_depth"] == 8
     assert row["geometry"]["orig_width"] == 24
     assert row["provenance"] == {
-        "source_file": "index.csv", "source_entry": "11", "image_file": "images/p004_1_l.png",
-        "source_version": "1", "licence_class": "open", "adapter": "csv_fundus", "related_files": [],
+        "source_file": "index.csv",
+        "source_entry": "11",
+        "image_file": "images/p004_1_l.png",
+        "source_version": "1",
+        "licence_class": "open",
+        "adapter": "csv_fundus",
+        "related_files": [],
     }
 
 
@@ -98,7 +116,12 @@ def test_rejects_have_source_item_stage_reason(tmp_path):
     rejects = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
     by_item = {r["item"]: r for r in rejects}
     assert set(pq.read_schema(result.out_dir / "rejects.parquet").names) == {
-        "source", "item", "stage", "reason", "detail", "record_id",
+        "source",
+        "item",
+        "stage",
+        "reason",
+        "detail",
+        "record_id",
     }
     assert (by_item["images/gone.png"]["stage"], by_item["images/gone.png"]["reason"]) == ("image", "missing_file")
     assert by_item["images/junk.png"]["reason"] == "unreadable"

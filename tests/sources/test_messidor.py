@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from trees import messidor as tree
+from trees.images import write_named_image
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject
@@ -61,7 +62,7 @@ def test_csv_conversions_inside_base_folders_and_repeated_images(tmp_path):
         text = ",".join(tree.HEADER) + "\r\n" + "\r\n".join(lines) + "\r\n"
         (top / f"Base{base}" / f"Annotation_Base{base}.csv").write_text(text, encoding="latin-1")
         for line in lines:
-            tree.placeholder(top / f"Base{base}" / line.split(",")[0])
+            write_named_image(top / f"Base{base}" / line.split(",")[0])
     got = list(MessidorSource(top).records())
     assert [(type(r).__name__, getattr(r, "reason", None)) for r in got] == [
         ("RawRecord", None),

@@ -136,7 +136,7 @@ def test_rule_files_naming_an_unknown_finding_are_rejected(monkeypatch) -> None:
 
 
 def test_the_narrower_finding_wins_over_its_ancestor_inside_one_phrase():
-    """"hernia" inside "hiatal hernia" is the child `hiatal_hernia` only (ontology parent: hernia)."""
+    """ "hernia" inside "hiatal hernia" is the child `hiatal_hernia` only (ontology parent: hernia)."""
     hiatal = label_report("Small hiatal hernia.")
     assert hiatal.labels == ["hiatal_hernia"]
     assert label_report("Hernia of the left hemidiaphragm.").labels == ["hernia"]

@@ -43,3 +43,11 @@ def disc_cup_grey(height: int = 40, width: int = 50, cup_rows: int = 12) -> np.n
     mask[10:30, 20:30] = 128
     mask[14 : 14 + cup_rows, 22:28] = 0
     return mask
+
+
+def placeholder(path: Path) -> Path:
+    """A non-empty file that is not an image: for trees of thousands of listed files where only `records()` runs
+    (adapters check that a file exists and is not empty, never decode it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not decoded")
+    return path

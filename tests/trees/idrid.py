@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .images import placeholder
+from trees.images import write_named_image
 
 B = "B.%20Disease%20Grading/B. Disease Grading"
 C = "C.%20Localization/C. Localization"
@@ -39,8 +39,8 @@ def make_tree(root: Path) -> tuple[Path, dict]:
     (truths / "a. IDRiD_Disease Grading_Training Labels.csv").write_bytes(GRADING_TRAIN.encode())
     (truths / "b. IDRiD_Disease Grading_Testing Labels.csv").write_bytes(GRADING_TEST.encode())
     for image in ("IDRiD_001", "IDRiD_002"):
-        placeholder(top / B / "1. Original Images" / "a. Training Set" / f"{image}.jpg")
-    placeholder(top / B / "1. Original Images" / "b. Testing Set" / "IDRiD_001.jpg")
+        write_named_image(top / B / "1. Original Images" / "a. Training Set" / f"{image}.jpg")
+    write_named_image(top / B / "1. Original Images" / "b. Testing Set" / "IDRiD_001.jpg")
     located = top / C / "2. Groundtruths"
     (located / "1. Optic Disc Center Location").mkdir(parents=True)
     (located / "2. Fovea Center Location").mkdir(parents=True)
@@ -51,10 +51,10 @@ def make_tree(root: Path) -> tuple[Path, dict]:
         FOVEA_TRAIN.encode()
     )
     for image in ("IDRiD_001", "IDRiD_002", "IDRiD_004"):
-        placeholder(top / C / "1. Original Images" / "a. Training Set" / f"{image}.jpg")
+        write_named_image(top / C / "1. Original Images" / "a. Training Set" / f"{image}.jpg")
     for image, codes in SEGMENTATION.items():
-        placeholder(top / A / "1. Original Images" / "a. Training Set" / f"{image}.jpg")
+        write_named_image(top / A / "1. Original Images" / "a. Training Set" / f"{image}.jpg")
         for code in codes:
             masks = top / A / "2. All Segmentation Groundtruths" / "a. Training Set" / MASK_FOLDERS[code]
-            placeholder(masks / f"{image}_{code}.tif")
+            write_named_image(masks / f"{image}_{code}.tif")
     return top, {}

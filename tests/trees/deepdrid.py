@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from .images import placeholder
+from trees.images import write_named_image
 
 REGULAR_HEADER = (
     "patient_id,image_id,image_path,Overall quality,left_eye_DR_Level,right_eye_DR_Level,patient_DR_Level,"
@@ -40,7 +40,7 @@ def _csv(path: Path, header: str, rows: list[str], images: Path, missing: set[st
     for row in rows:
         patient, image_id = row.split(",")[:2]
         if f"{image_id}.jpg" not in missing:
-            placeholder(images / patient / UNPREFIXED.get(f"{image_id}.jpg", f"{image_id}.jpg"))
+            write_named_image(images / patient / UNPREFIXED.get(f"{image_id}.jpg", f"{image_id}.jpg"))
 
 
 def make_tree(root: Path) -> tuple[Path, dict]:
@@ -54,7 +54,7 @@ def make_tree(root: Path) -> tuple[Path, dict]:
     book.active.append(["image_id", "DR_Levels"])
     for image_id, grade in TEST_ROWS:
         book.active.append([image_id, grade])
-        placeholder(test / "Images" / image_id.split("_")[0] / f"{image_id}.jpg")
+        write_named_image(test / "Images" / image_id.split("_")[0] / f"{image_id}.jpg")
     test.mkdir(parents=True, exist_ok=True)
     book.save(test / "Challenge1_labels.xlsx")
     uwf = root / "DeepDRiD" / "ultra-widefield_images" / "ultra-widefield-training"

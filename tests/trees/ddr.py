@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .images import placeholder
+from trees.images import write_named_image
 
 GRADING = {  # split folder -> (file, grade) lines of <split>.txt
     "train": [("007-0004-000.jpg", 0), ("007-0005-000.jpg", 2), ("20170323093305605.jpg", 5)],
@@ -26,11 +26,11 @@ def make_tree(root: Path) -> tuple[Path, dict]:
         (grading / f"{split}.txt").write_text("".join(f"{name} {grade}\n" for name, grade in lines))
         for name, _ in lines:
             if name not in MISSING:
-                placeholder(grading / split / name)
+                write_named_image(grading / split / name)
     for split, names in SEGMENTATION.items():
         masks = "segmentation label" if split == "valid" else "label"  # the validation folder's real name
         for name in names:
-            placeholder(top / "lesion_segmentation" / split / "image" / name)
+            write_named_image(top / "lesion_segmentation" / split / "image" / name)
             for code in LESIONS:
-                placeholder(top / "lesion_segmentation" / split / masks / code / f"{Path(name).stem}.tif")
+                write_named_image(top / "lesion_segmentation" / split / masks / code / f"{Path(name).stem}.tif")
     return top, {}

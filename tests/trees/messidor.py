@@ -6,7 +6,7 @@ from pathlib import Path
 
 import xlwt
 
-from .images import placeholder
+from trees.images import write_named_image
 
 HEADER = ["Image name", "Ophthalmologic department", "Retinopathy grade", "Risk of macular edema "]
 DEPARTMENT = {
@@ -44,6 +44,6 @@ def make_tree(root: Path) -> tuple[Path, dict]:
         write_sheet(top / f"Annotation_Base{base}.xls", rows, DEPARTMENT[base])
         for image, *_ in rows:
             if image not in MISSING:
-                placeholder(folder / image)
+                write_named_image(folder / image)
     write_sheet(top / "Annotation_Base11_update20161024.xls", ERRATA_11, DEPARTMENT["11"])
     return top, {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .images import placeholder
+from trees.images import write_named_image
 
 TRAIN = [("10_left", 0), ("10_right", 2), ("13_left", 4), ("13_right", 1)]
 SOLUTION = [("1_left", 0, "Public"), ("1_right", 3, "Public"), ("2_left", 1, "Private"), ("2_right", 0, "Private")]
@@ -23,7 +23,7 @@ def make_tree(root: Path, header: bool = True, solution: bool = True) -> tuple[P
     (top / "sampleSubmission.csv").write_text("\n".join(["image,level"] + [f"{i},0" for i, _, _ in SOLUTION]) + "\n")
     for image, *_ in TRAIN:
         if image not in MISSING:
-            placeholder(top / "train" / f"{image}.jpeg")
+            write_named_image(top / "train" / f"{image}.jpeg")
     for image, *_ in SOLUTION:
-        placeholder(top / "test" / f"{image}.jpeg")
+        write_named_image(top / "test" / f"{image}.jpeg")
     return top, {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .images import placeholder
+from trees.images import write_named_image
 
 # image_id, adjudicated_dr_grade, adjudicated_dme, adjudicated_gradable (blank grade: ungradable)
 GRADES = [
@@ -28,5 +28,5 @@ def make_tree(root: Path) -> tuple[Path, dict]:
     (top / "messidor-2.csv").write_text("left ; right\n" + "".join(f"{a} ; {b}\n" for a, b in PAIRS))
     for name, *_ in GRADES:
         if name not in MISSING:  # the Brest files end .JPG on disk while the table says .jpg
-            placeholder(top / "IMAGES" / (name[:-4] + ".JPG" if name.startswith("IM") else name))
+            write_named_image(top / "IMAGES" / (name[:-4] + ".JPG" if name.startswith("IM") else name))
     return top, {}
