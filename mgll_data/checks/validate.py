@@ -41,7 +41,7 @@ from mgll_data.output_layout import (
     read_manifest,
     require_output_dir,
 )
-from mgll_data.schema import FIELDS, SCHEMA_VERSION, arrow_schema, features
+from mgll_data.schema import FIELDS, FLAG_ATTRIBUTES, SCHEMA_VERSION, arrow_schema, features
 from mgll_data.sources.base import LICENCE_CLASSES
 
 SOURCE_KEYS: tuple[str, ...] = (
@@ -88,6 +88,7 @@ class _Scan:
     patient_splits: dict[tuple[str, str], dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     rows_by_file: dict[str, int] = field(default_factory=dict)
     rows_by_source_split: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    flagged_rows: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     image_paths: dict[str, str] = field(default_factory=dict)
     repeated_paths: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -290,6 +291,10 @@ def _scan_shard(
             if row.get("patient_id") is not None and split is not None:
                 scan.patient_splits[(str(row.get("source")), row["patient_id"])].setdefault(split, file)
             scan.rows_by_source_split[str(row.get("source"))][str(split)] += 1
+            attributes = row.get("attributes") or {}
+            for name in FLAG_ATTRIBUTES:
+                if attributes.get(name) is True:
+                    scan.flagged_rows[str(row.get("source"))][name] += 1
             for column in LABEL_COLUMNS:
                 for label in row.get(column) or []:
                     if label not in ontology:
@@ -422,6 +427,9 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
     counts = manifest.get("counts") or {}
     actual_by_source = {source: dict(splits) for source, splits in scan.rows_by_source_split.items()}
     _compare(found, "counts.by_source_split", counts.get("by_source_split"), actual_by_source)
+    if "flagged_rows" in counts:  # manifests written before flags were counted lack the key
+        actual_flags = {source: dict(sorted(c.items())) for source, c in sorted(scan.flagged_rows.items())}
+        _compare(found, "counts.flagged_rows", counts["flagged_rows"], actual_flags)
     sources = manifest.get("sources") or {}
     for name, info in sorted(sources.items()):
         missing = [key for key in SOURCE_KEYS if key not in info]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow.parquet as pq
 import pytest
 from trees import deepdrid, idrid
@@ -57,3 +59,8 @@ def test_dr_sources_build_into_a_valid_dataset(tmp_path):
     assert located["attributes"]["od_center"] == pytest.approx(list(stored)), "points follow the recorded geometry"
     assert located["attributes"]["od_center"] != [2858.0, 1805.0]
     assert {r["split"] for r in rows.values()} == {"train", "validation", "test"}
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["counts"]["flagged_rows"]["deepdrid"]["eye_mismatch"] = 5
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert any("counts.flagged_rows" in v.message for v in validate_output(out, check_images=False))
