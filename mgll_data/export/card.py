@@ -297,6 +297,18 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
         "",
         *_counts_section("Text filters", counts.get("text_filters", {}), "filter", "No text filter removed anything."),
         "",
+        *_counts_section(
+            "Flagged rows",
+            {
+                f"{source}: {flag}": n
+                for source, flags in counts.get("flagged_rows", {}).items()
+                for flag, n in flags.items()
+            },
+            "source: flag",
+            "No row carries a flag.",
+            text["flagged_note"],
+        ),
+        "",
         "## How it was built",
         "",
         f"- recipe `{name}`, hash `{manifest.get('recipe_hash', '')}`",

@@ -60,6 +60,9 @@ def test_dr_sources_build_into_a_valid_dataset(tmp_path):
     assert located["attributes"]["od_center"] != [2858.0, 1805.0]
     assert {r["split"] for r in rows.values()} == {"train", "validation", "test"}
 
+    card = (out / "README.md").read_text()
+    assert "## Flagged rows" in card and "| deepdrid: eye_mismatch | 2 |" in card
+
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["counts"]["flagged_rows"]["deepdrid"]["eye_mismatch"] = 5
     (out / "manifest.json").write_text(json.dumps(manifest))
