@@ -62,6 +62,7 @@ def test_dr_sources_build_into_a_valid_dataset(tmp_path):
 
     card = (out / "README.md").read_text()
     assert "## Flagged rows" in card and "| deepdrid: eye_mismatch | 2 |" in card
+    assert "porwal2018idrid" in card and "liu2022deepdrid" in card, "each source is cited in the card"
 
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["counts"]["flagged_rows"]["deepdrid"]["eye_mismatch"] = 5
