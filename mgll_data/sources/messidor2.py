@@ -71,7 +71,7 @@ class Messidor2Source(Source):
             except UnmappedLabel as error:
                 yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
                 continue
-            exam, laterality = exams.get(row["image"].casefold(), (Path(row["image"]).stem, None))
+            exam, laterality = exams.get(Path(row["image"]).stem.casefold(), (Path(row["image"]).stem, None))
             yield self.record(
                 Path(row["image"]).stem,
                 path,
@@ -84,7 +84,7 @@ class Messidor2Source(Source):
             )
 
     def _exams(self) -> dict[str, tuple[str, str]]:
-        """Image name (case-folded) -> (exam id, eye), from the pair file when the download has it."""
+        """Image stem (case-folded: the pair file and the grades spell extensions differently) -> (exam, eye)."""
         path = self.files.find(PAIRS)
         if path is None:
             return {}
@@ -92,5 +92,7 @@ class Messidor2Source(Source):
         exams: dict[str, tuple[str, str]] = {}
         for _, row in table.rows():
             exam = Path(row["left"] or row["right"]).stem
-            exams.update({row[side].casefold(): (exam, eye) for side, eye in (("left", "L"), ("right", "R"))})
+            exams.update(
+                {Path(row[side]).stem.casefold(): (exam, eye) for side, eye in (("left", "L"), ("right", "R"))}
+            )
         return exams

@@ -14,7 +14,8 @@ GRADES = [
     ("IM000002.jpg", "", "", "0"),
     ("IM000003.jpg", "1", "0", "1"),
 ]
-PAIRS = [("20051020_43808_0100_PP.png", "20051020_43832_0100_PP.png"), ("IM000002.jpg", "IM000001.jpg")]
+# the pair file names the Brest files as they are on disk (.JPG) while the grades say .jpg
+PAIRS = [("20051020_43808_0100_PP.png", "20051020_43832_0100_PP.png"), ("IM000002.JPG", "IM000001.JPG")]
 MISSING = {"IM000003.jpg"}
 LISTED = len(GRADES)
 
