@@ -17,12 +17,10 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
-from importlib import resources
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
@@ -211,13 +209,6 @@ class Source(ABC):
         if not os.access(path, os.R_OK):
             return self.reject(path, "source", "permission_denied")
         return None
-
-
-@cache
-def adapter_data(file_name: str) -> dict[str, Any]:
-    """A layout data file beside the adapters (`mgll_data/sources/<file_name>`): header spellings, folder
-    variants and value maps live there, not in code."""
-    return yaml.safe_load(resources.files("mgll_data.sources").joinpath(file_name).read_text(encoding="utf-8"))
 
 
 def _options_problem(error: PydanticValidationError, options: type[SourceOptions]) -> str:

@@ -21,8 +21,9 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, adapter_data
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 Family = Literal["regular", "ultra_widefield"]
@@ -55,7 +56,7 @@ class DeepDridSource(Source):
 
     def find_layout(self) -> None:
         """Every (family, split, folder, table) present; a family folder without its tables is a layout error."""
-        spec = adapter_data("deepdrid.yaml")
+        spec = layout_spec("deepdrid")
         self.parts: list[tuple[str, str, Path, Path]] = []
         for family in self.options.families:
             family_spec = spec["parts"][family]
@@ -68,7 +69,7 @@ class DeepDridSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        spec = adapter_data("deepdrid.yaml")
+        spec = layout_spec("deepdrid")
         for family, split, folder, table_file in self.parts:
             table = read_table(table_file, source=self.name, required={"image_id": []}, optional=spec["columns"])
             for entry, row in table.rows():

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, adapter_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import Table, read_table
 
 
@@ -35,7 +36,7 @@ class EyepacsSource(Source):
     has_official_split = True
 
     def find_layout(self) -> None:
-        spec = adapter_data("eyepacs.yaml")
+        spec = layout_spec("eyepacs")
         self.parts: list[tuple[Path, Path, str]] = []
         for part in spec["parts"]:
             folder = self.files.folder(part["folder"])
@@ -46,7 +47,7 @@ class EyepacsSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        spec = adapter_data("eyepacs.yaml")
+        spec = layout_spec("eyepacs")
         quality = self._quality(spec)
         ungraded = {name.casefold() for name in spec["ungraded_tables"]}
         for table_file, folder, split in self.parts:

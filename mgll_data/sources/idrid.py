@@ -16,8 +16,9 @@ from typing import Any
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, adapter_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 Point = list[float]
@@ -44,7 +45,7 @@ class IdridSource(Source):
     has_official_split = True
 
     def find_layout(self) -> None:
-        spec = adapter_data("idrid.yaml")
+        spec = layout_spec("idrid")
         self.grading = {s: t for s, names in spec["grading"]["tables"].items() if (t := self._table_file(names))}
         self.localization = {
             (point, s): t
@@ -60,7 +61,7 @@ class IdridSource(Source):
         return next(filter(None, map(self.files.find_name, names)), None)
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        spec = adapter_data("idrid.yaml")
+        spec = layout_spec("idrid")
         points = self._points(spec)
         graded: set[tuple[str, str]] = set()
         for split, table_file in sorted(self.grading.items(), key=lambda item: item[0] != "train"):
