@@ -55,7 +55,7 @@ class DeepDridSource(Source):
         )
 
     def find_layout(self) -> None:
-        """Every (family, split, folder, table) present; a family folder without its tables is a layout error."""
+        """Every (family, split, part folder, label table) present; a root holding none of them is a layout error."""
         spec = layout_spec("deepdrid")
         self.parts: list[tuple[str, str, Path, Path]] = []
         for family in self.options.families:
@@ -79,6 +79,8 @@ class DeepDridSource(Source):
         self, family: str, split: str, folder: Path, table_file: Path, entry: str, row: dict, eyes: dict
     ) -> RawRecord | Reject:
         image_id = row["image_id"]
+        if not image_id:
+            return self.reject(table_file.name, "source", "no_image_name", entry)
         patient = row["patient_id"] or image_id.split("_")[0]
         path = self._image(folder, patient, image_id, row["image_path"])
         if isinstance(path, Reject):
