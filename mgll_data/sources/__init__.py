@@ -32,6 +32,13 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "fives",
     "mured",
     "brset",
+    # chest X-ray sources I (issue 12)
+    "nih_cxr14",
+    "chexpert",
+    "rsna_pneumonia",
+    "siim_pneumothorax",
+    "vindr_cxr",
+    "covidx",
 )
 
 
