@@ -9,6 +9,7 @@ are listed once; every other line is a row or a reject.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,7 +123,7 @@ class CovidxSource(Source):
         folder = next((f for f in folders if self.files.folder(f)), folders[0])
         path = self.locate_image(line.filename, under=folder)
         if isinstance(path, Reject):
-            return path
+            return dataclasses.replace(path, detail=entry)
         labels = LabelSet()
         if line.label not in spec()["classes"]:
             return self.reject(path, "label", "unmapped_label", f"{entry}: class {line.label!r}")

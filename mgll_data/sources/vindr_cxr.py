@@ -10,6 +10,7 @@ finding of their own (`Other lesion`, `Other diseases`) are kept as keywords. Ka
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,8 +103,15 @@ class VindrCxrSource(Source):
         if self.layout_name == "kaggle":
             self.add_box_rows(reads, table_file)
             return reads
-        table = read_table(table_file, source=self.name, required=["id"], optional=["reader"], keep_other_columns=True)
-        columns = [c for c in table.columns if c not in spec()["columns"]]
+        names = spec()["columns"]
+        table = read_table(
+            table_file,
+            source=self.name,
+            required={"id": names["id"]},
+            optional={"reader": names["reader"]},
+            keep_other_columns=True,
+        )
+        columns = [c for c in table.columns if c not in ("id", "reader")]
         try:
             for column in columns:
                 load_ontology().map_label("vindr_cxr", column)
@@ -138,7 +146,7 @@ class VindrCxrSource(Source):
             for image_id, reads in self.read_reads(split, table_file).items():
                 path = self.locate_image(f"{image_id}{spec()['image_suffix']}", under=spec()["images"][split])
                 if isinstance(path, Reject):
-                    yield path
+                    yield dataclasses.replace(path, detail=reads.entry)
                     continue
                 try:
                     labels, keywords, boxes = fuse(reads, self.options.fusion)
