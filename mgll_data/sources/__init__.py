@@ -39,6 +39,8 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "siim_pneumothorax",
     "vindr_cxr",
     "covidx",
+    "montgomery",
+    "shenzhen",
 )
 
 
