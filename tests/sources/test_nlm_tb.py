@@ -68,7 +68,8 @@ def test_kaggle_mirror_reads_the_metadata_csv(tmp_path):
     placeholders(tmp_path / "images" / "images" / f"CHNCXR_000{n}_{n % 2}.png" for n in (1, 2))
     write_text(
         tmp_path / "shenzhen_metadata.csv",
-        "study_id,sex,age,findings\nCHNCXR_0001_1.png,Male,45yrs,right upper PTB\nCHNCXR_0002_0.png,Female,5-14 years,normal\n",
+        "study_id,sex,age,findings\nCHNCXR_0001_1.png,Male,45yrs,right upper PTB\n"
+        "CHNCXR_0002_0.png,Female,5-14 years,normal\n",
     )
     records, _ = split_items(ShenzhenSource(tmp_path))
     assert summary(records) == {

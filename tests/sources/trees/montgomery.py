@@ -9,7 +9,9 @@ from trees._files import placeholders, write_text
 IMAGES = ["MCUCXR_0001_0", "MCUCXR_0104_1", "MCUCXR_0005_0"]
 READINGS = {
     "MCUCXR_0001_0": "Patient's Sex: F \nPatient's Age: 027Y\nnormal\n",
-    "MCUCXR_0104_1": "Patient's Sex: M\nPatient's Age: 052Y\nRight upper lobe cavitary infiltrate\nconsistent with TB\n",
+    "MCUCXR_0104_1": (
+        "Patient's Sex: M\nPatient's Age: 052Y\nRight upper lobe cavitary infiltrate\nconsistent with TB\n"
+    ),
 }
 LISTED = len(IMAGES)
 
