@@ -41,6 +41,9 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "covidx",
     "montgomery",
     "shenzhen",
+    "tbx11k",
+    "object_cxr",
+    "chexlocalize",
 )
 
 

@@ -54,9 +54,13 @@ class ChexpertSource(Source):
     version = "1.0"
     has_official_split = True
 
+    def table_names(self) -> dict[str, list[str]]:
+        """Official split -> label-table file names (first found wins)."""
+        return spec()["tables"]
+
     def find_layout(self) -> None:
         self.tables: list[tuple[str, Path]] = []
-        for split, names in spec()["tables"].items():
+        for split, names in self.table_names().items():
             found = next((p for name in names if (p := self.files.find_name(name))), None)
             if found is not None:
                 self.tables.append((split, found))

@@ -16,6 +16,20 @@ from mgll_data.checks.validate import validate_output
 from mgll_data.errors import ValidationError
 from mgll_data.recipe import load_recipe, parse_recipe
 
+CXR_SOURCES = (
+    "nih_cxr14",
+    "chexpert",
+    "rsna_pneumonia",
+    "siim_pneumothorax",
+    "vindr_cxr",
+    "covidx",
+    "montgomery",
+    "shenzhen",
+    "tbx11k",
+    "object_cxr",
+    "chexlocalize",
+)
+
 
 def decodable(root, suffixes: tuple[str, ...], seed: int) -> None:
     """Replace every placeholder image of a fixture tree by a small random greyscale image."""
@@ -76,8 +90,25 @@ def test_one_image_in_two_splits_through_two_sources_fails_the_build(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["nih_cxr14", "chexpert", "rsna_pneumonia", "siim_pneumothorax", "vindr_cxr", "covidx", "cxr-public"]
+    "name",
+    [
+        "nih_cxr14",
+        "chexpert",
+        "rsna_pneumonia",
+        "siim_pneumothorax",
+        "vindr_cxr",
+        "covidx",
+        "montgomery",
+        "shenzhen",
+        "tbx11k",
+        "object_cxr",
+        "chexlocalize",
+        "cxr-public",
+    ],
 )
 def test_shipped_recipes_validate(name):
     loaded = load_recipe(Path(__file__).resolve().parents[2] / "recipes" / f"{name}.yaml")
     assert loaded.sources and all(spec.root.startswith("../data/") for spec in loaded.sources)
+    if name == "cxr-public":
+        assert {spec.name for spec in loaded.sources} >= set(CXR_SOURCES)
+        assert loaded.image.drop_exact_duplicates
