@@ -44,6 +44,7 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "tbx11k",
     "object_cxr",
     "chexlocalize",
+    "padchest",
 )
 
 

@@ -103,6 +103,7 @@ def test_one_image_in_two_splits_through_two_sources_fails_the_build(tmp_path):
         "tbx11k",
         "object_cxr",
         "chexlocalize",
+        "padchest",
         "cxr-public",
     ],
 )
