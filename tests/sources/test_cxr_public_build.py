@@ -28,6 +28,7 @@ CXR_SOURCES = (
     "tbx11k",
     "object_cxr",
     "chexlocalize",
+    "padchest",
 )
 
 
@@ -89,24 +90,7 @@ def test_one_image_in_two_splits_through_two_sources_fails_the_build(tmp_path):
     assert validate_output(kept.out_dir) == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "nih_cxr14",
-        "chexpert",
-        "rsna_pneumonia",
-        "siim_pneumothorax",
-        "vindr_cxr",
-        "covidx",
-        "montgomery",
-        "shenzhen",
-        "tbx11k",
-        "object_cxr",
-        "chexlocalize",
-        "padchest",
-        "cxr-public",
-    ],
-)
+@pytest.mark.parametrize("name", [*CXR_SOURCES, "cxr-public"])
 def test_shipped_recipes_validate(name):
     loaded = load_recipe(Path(__file__).resolve().parents[2] / "recipes" / f"{name}.yaml")
     assert loaded.sources and all(spec.root.startswith("../data/") for spec in loaded.sources)
