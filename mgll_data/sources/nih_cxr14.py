@@ -21,6 +21,7 @@ from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, source_data
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.nih_identity import NIH_SPLIT_LISTS, nih_patient, read_split_lists
 from mgll_data.sources.tables import read_table
 
 _DIGITS = re.compile(r"\d+")
@@ -84,13 +85,7 @@ class NihCxr14Source(Source):
             self.relabel_files.append(found)
 
     def official_splits(self) -> dict[str, str]:
-        splits = {}
-        for list_name, split in spec()["split_lists"].items():
-            found = self.files.find_name(list_name)
-            if found is not None:
-                lines = found.read_text(encoding="utf-8-sig").split()
-                splits.update((name, split) for name in lines)
-        return splits
+        return read_split_lists([p for name in NIH_SPLIT_LISTS if (p := self.files.find_name(name))])
 
     def boxes(self) -> dict[str, list[dict]]:
         """Image name -> boxes (label as ontology id, corners in the original 1024-px frame)."""
@@ -147,7 +142,7 @@ class NihCxr14Source(Source):
             yield self.record(
                 Path(row["image"]).stem,
                 path,
-                str(int(row["patient"])) if row["patient"].isdigit() else row["patient"],
+                nih_patient(row["patient"]),
                 split=splits.get(row["image"]),
                 view=row["view"].upper() or None,
                 **labels.as_fields(),

@@ -15,6 +15,7 @@ from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source, source_data
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.nih_identity import NihLink, NihLinkOptions
 from mgll_data.sources.tables import read_table
 
 
@@ -43,6 +44,7 @@ class RsnaPneumoniaSource(Source):
     )
     version = "stage 2"
     has_official_split = True
+    Options = NihLinkOptions
 
     def find_layout(self) -> None:
         for stage in spec()["stages"]:
@@ -50,6 +52,7 @@ class RsnaPneumoniaSource(Source):
             if labels is not None:
                 self.stage, self.labels_file = stage, labels
                 self.classes_file = self.files.find_name(stage["classes"])
+                self.nih = NihLink.load(self, self.options, spec()["nih_id_names"])
                 return
         raise LayoutError(self.name, self.root, self.layout)
 
@@ -84,12 +87,12 @@ class RsnaPneumoniaSource(Source):
             except UnmappedLabel as error:
                 yield self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
                 continue
+            fields = {"patient_id": patient, "attributes": {"boxes": boxes} if boxes else {}}
             yield self.record(
                 patient,
                 path,
-                patient,
+                **self.nih.apply(patient, fields),
                 **labels.as_fields(),
-                attributes={"boxes": boxes} if boxes else {},
                 source_file=self.labels_file.name,
                 source_entry=entry,
             )

@@ -15,6 +15,7 @@ import numpy as np
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, source_data
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.nih_identity import NihLink, NihLinkOptions
 from mgll_data.sources.tables import read_table
 
 
@@ -54,11 +55,13 @@ class SiimPneumothoraxSource(Source):
         "ROOT/dicom-images-train/<study>/<series>/<ImageId>.dcm (and dicom-images-test/)"
     )
     version = "2019"
+    Options = NihLinkOptions
 
     def find_layout(self) -> None:
         self.rle_file = next((p for name in spec()["rle_tables"] if (p := self.files.find_name(name))), None)
         if self.rle_file is None:
             raise LayoutError(self.name, self.root, self.layout)
+        self.nih = NihLink.load(self, self.options, spec()["nih_id_names"])
 
     def records(self) -> Iterator[RawRecord | Reject]:
         table = read_table(self.rle_file, source=self.name, required=spec()["columns"])
@@ -82,12 +85,12 @@ class SiimPneumothoraxSource(Source):
                 continue
             labels = LabelSet()
             labels.add_ids(["pneumothorax"], "positive" if encodings else "negative")
+            fields = {"patient_id": image_id, "attributes": {"mask_area_fraction": fraction}}
             yield self.record(
                 image_id,
                 path,
-                image_id,
+                **self.nih.apply(image_id, fields),
                 **labels.as_fields(),
-                attributes={"mask_area_fraction": fraction},
                 source_file=self.rle_file.name,
                 source_entry=entry,
             )

@@ -4,6 +4,7 @@ and the real stage 2 label file over a generated placeholder tree."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -82,3 +83,30 @@ def test_real_stage2_labels_give_one_row_per_image(tmp_path, realdata):
     assert [r.native_id for r in records] == ids
     assert {r.native_id for r in records if "lung_opacity" in r.labels} == positive
     assert sum(len(r.attributes.get("boxes", [])) for r in records) == boxes
+
+
+def test_nih_mapping_gives_the_nih_patient_and_official_split(tmp_path):
+    root, _ = tree.make_tree(tmp_path / "rsna")
+    mapping = [
+        {"subset_img_id": "0004cfab-14fd-4e49-80ba-63a80b6bddd6", "img_id": "00000005_006.png", "orig_labels": []},
+        {"subset_img_id": "00436515-870c-4b36-a041-de91049b9ab4", "img_id": "00000013_001.png", "orig_labels": []},
+    ]
+    write_text(root / "pneumonia-challenge-dataset-mappings_2018.json", json.dumps(mapping))
+    nih = tmp_path / "nih"
+    write_text(nih / "train_val_list.txt", "00000013_001.png\n")
+    write_text(nih / "test_list.txt", "00000005_006.png\n")
+    source = RsnaPneumoniaSource(
+        root,
+        nih_mapping="pneumonia-challenge-dataset-mappings_2018.json",
+        nih_split_lists=[str(nih / "train_val_list.txt"), str(nih / "test_list.txt")],
+    )
+    records, _ = split_items(source)
+    got = {r.native_id[:8]: (r.patient_id, r.split, r.attributes.get("dataset_origin")) for r in records}
+    assert got == {
+        "0004cfab": ("5", "test", "nih_cxr14:00000005_006.png"),
+        "00436515": ("13", "train", "nih_cxr14:00000013_001.png"),
+        "003d8fa0": ("003d8fa0-6bf1-40ed-b54c-ac657f8495c5", None, None),
+        "000924cf": ("000924cf-0f8d-42bd-9158-1af53881a557", "test", None),
+    }
+    with pytest.raises(LayoutError, match="NIH link"):
+        RsnaPneumoniaSource(root, nih_mapping="absent.json")

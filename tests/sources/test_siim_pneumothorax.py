@@ -63,3 +63,12 @@ def test_real_rle_file_gives_every_image_once(tmp_path, realdata):
     assert {r.native_id for r in records if r.labels == ["pneumothorax"]} == positive
     assert len(positive) == 2_669
     assert all(r.attributes["mask_area_fraction"] > 0 for r in records if r.labels)
+
+
+def test_a_user_mapping_csv_links_siim_images_to_nih_patients(tmp_path):
+    root, _ = tree.make_tree(tmp_path / "siim")
+    write_text(root / "siim_to_nih.csv", f"ImageId,Image Index\n{tree.IMAGES['pos']},00000042_003.png\n")
+    records, _ = split_items(SiimPneumothoraxSource(root, nih_mapping="siim_to_nih.csv"))
+    linked = {r.native_id: (r.patient_id, r.attributes.get("dataset_origin")) for r in records}
+    assert linked[tree.IMAGES["pos"]] == ("42", "nih_cxr14:00000042_003.png")
+    assert linked[tree.IMAGES["neg"]] == (tree.IMAGES["neg"], None)
