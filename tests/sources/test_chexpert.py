@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from trees import chexpert as tree
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject

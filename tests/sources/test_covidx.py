@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from trees import covidx as tree
-from trees._files import placeholders
+from trees.placeholders import placeholders
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject

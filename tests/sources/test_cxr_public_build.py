@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from trees import chexpert, covidx, nih_cxr14
-from trees._files import grey_image
+from trees.images import write_image
 
 from mgll_data.build import build_recipe
 from mgll_data.checks.validate import validate_output
@@ -35,7 +35,7 @@ CXR_SOURCES = (
 def decodable(root, suffixes: tuple[str, ...], seed: int) -> None:
     """Replace every placeholder image of a fixture tree by a small random greyscale image."""
     for n, path in enumerate(sorted(p for p in root.rglob("*") if p.suffix in suffixes)):
-        grey_image(path, seed + n)
+        write_image(path, seed + n, size=(40, 32), mode="L")
 
 
 def trees(base):

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 from trees import nih_cxr14 as tree
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources import get_source

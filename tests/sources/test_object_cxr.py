@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from trees import object_cxr as tree
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject

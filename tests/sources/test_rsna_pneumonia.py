@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 from trees import rsna_pneumonia as tree
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject

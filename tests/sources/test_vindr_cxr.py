@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from trees import vindr_cxr as tree
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.sources.base import RawRecord, Reject

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 TRAIN = """3 SARS-10.1148rg.242035193-g04mr34g0-Fig8a-day0.jpeg positive cohen
 0004cfab-14fd-4e49-80ba-63a80b6bddd6 0004cfab-14fd-4e49-80ba-63a80b6bddd6.png negative rnsa

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 TRAIN = """image_name,annotation
 00001.jpg,0 1020 1262 1058 1307;1 1250 1420 1290 1460

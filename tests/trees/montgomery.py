@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 IMAGES = ["MCUCXR_0001_0", "MCUCXR_0104_1", "MCUCXR_0005_0"]
 READINGS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 IMAGES = ["CHNCXR_0001_0", "CHNCXR_0327_1", "CHNCXR_0328_1", "CHNCXR_0002_0"]
 READINGS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 UID = "1.2.276.0.7230010.3.1.4.8323329.{}.1517875{}.{}"
 IMAGES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 LABELS = """patientId,x,y,width,height,Target
 0004cfab-14fd-4e49-80ba-63a80b6bddd6,,,,,0

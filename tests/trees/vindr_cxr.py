@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 TRAIN = """image_id,class_name,class_id,rad_id,x_min,y_min,x_max,y_max
 aaa,No finding,14,R11,,,,

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 COLUMNS = [
     "",

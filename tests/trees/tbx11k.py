@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from trees._files import placeholders, write_text
+from trees.placeholders import placeholders, write_text
 
 CATEGORIES = [
     {"id": 1, "name": "ActiveTuberculosis", "supercategory": "Tuberculosis"},

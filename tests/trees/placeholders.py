@@ -1,13 +1,11 @@
-"""Writing fixture files fast: placeholder bytes for adapter-only trees, tiny decodable images for builds."""
+"""Fixture files written fast: placeholder bytes for adapter-only trees (adapters never decode), text files
+with chosen line ends. Decodable images come from `trees.images`."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from pathlib import Path
-
-import numpy as np
-from PIL import Image
 
 
 def placeholders(paths: Iterable[Path], data: bytes = b"\x00") -> int:
@@ -23,13 +21,6 @@ def placeholders(paths: Iterable[Path], data: bytes = b"\x00") -> int:
         os.close(handle)
         count += 1
     return count
-
-
-def grey_image(path: Path, seed: int, size: tuple[int, int] = (40, 32)) -> None:
-    """A small random greyscale PNG or JPEG (by suffix) that every decoder reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pixels = np.random.default_rng(seed).integers(0, 255, (size[1], size[0]), dtype=np.uint8)
-    Image.fromarray(pixels, mode="L").save(path)
 
 
 def write_text(path: Path, text: str, newline: str = "\n") -> Path:
