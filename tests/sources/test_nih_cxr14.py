@@ -113,16 +113,10 @@ def test_real_data_entry_gives_every_row_with_its_finding_tokens(tmp_path, reald
     names = [line.split(",", 1)[0] for line in lines]
     placeholders(root / f"images_{i // 10000 + 1:03d}" / "images" / name for i, name in enumerate(names))
     tokens = Counter(t for line in lines for t in line.split(",")[1].split("|"))
-    relabelled = {
-        line.split(",", 1)[0]
-        for line in gzip.decompress(realdata / "cxr" / "nih" / "google2019_nih-chest-xray-labels.csv.gz".read_bytes())
-        .decode()
-        .splitlines()[1:]
-    }
-    boxed = {
-        line.split(",", 1)[0]
-        for line in gzip.decompress(realdata / "cxr" / "BBox_List_2017.csv.gz".read_bytes()).decode().splitlines()[1:]
-    }
+    relabel_text = gzip.decompress((realdata / "cxr" / "nih" / "google2019_nih-chest-xray-labels.csv.gz").read_bytes())
+    relabelled = {line.split(",", 1)[0] for line in relabel_text.decode().splitlines()[1:]}
+    box_text = gzip.decompress((realdata / "cxr" / "BBox_List_2017.csv.gz").read_bytes())
+    boxed = {line.split(",", 1)[0] for line in box_text.decode().splitlines()[1:]}
 
     records, rejects = split_items(NihCxr14Source(root, relabels=["google2019_nih-chest-xray-labels.csv.gz"]))
     assert not rejects and len(records) == len(lines) == 112_120
