@@ -16,6 +16,7 @@ from mgll_data.errors import LayoutError
 from mgll_data.ontology import load_ontology
 from mgll_data.sources.base import RawRecord, source_data
 from mgll_data.sources.chexpert import ChexpertSource, tail
+from mgll_data.sources.labels import LabelSet
 
 
 def spec() -> dict:
@@ -84,8 +85,10 @@ class ChexlocalizeSource(ChexpertSource):
                 raise LayoutError(self.name, path, f"a CheXlocalize segmentation JSON ({error})") from None
         return lesions
 
-    def image_record(self, image: Path, row: dict[str, str], split: str, file: str, entry: str) -> RawRecord:
-        record = super().image_record(image, row, split, file, entry)
+    def image_record(
+        self, image: Path, row: dict[str, str], labels: LabelSet, split: str, table: Path, entry: str
+    ) -> RawRecord:
+        record = super().image_record(image, row, labels, split, table, entry)
         cxr_id = "_".join(tail(image.relative_to(self.root).with_suffix("").as_posix(), 3))
         if self.lesions.get(cxr_id):
             record.attributes["lesions"] = self.lesions[cxr_id]

@@ -29,11 +29,14 @@ def tail(path: str | PurePosixPath, parts: int) -> tuple[str, ...]:
 
 
 def label_fields(row: dict[str, str]) -> LabelSet:
+    """Label states of a row; ValueError naming the column when a cell is not 1 / 0 / -1 / blank."""
     labels = LabelSet()
     for column in spec()["labels"]:
         state = spec()["values"].get(row[column])
         if state is not None:
             labels.add("chexpert", column, state)
+        elif row[column]:
+            raise ValueError(f"{column} = {row[column]!r}; expected 1, 0, -1 or blank")
     return labels
 
 
@@ -95,10 +98,19 @@ class ChexpertSource(Source):
                 if not found:
                     yield self.reject(row["path"] or row["study"], "source", "missing_file", entry)
                     continue
+                try:
+                    labels = label_fields(row)
+                except ValueError as error:
+                    yield self.reject(row["path"] or row["study"], "label", "unmapped_label", f"{entry}: {error}")
+                    continue
                 for image in found:
-                    yield self.check_image_file(image) or self.image_record(image, row, split, table_file.name, entry)
+                    yield self.check_image_file(image) or self.image_record(
+                        image, row, labels, split, table_file, entry
+                    )
 
-    def image_record(self, image: Path, row: dict[str, str], split: str, file: str, entry: str) -> RawRecord:
+    def image_record(
+        self, image: Path, row: dict[str, str], labels: LabelSet, split: str, table: Path, entry: str
+    ) -> RawRecord:
         patient, study, view_file = tail(image.relative_to(self.root).as_posix(), 3)
         if row["frontal_lateral"]:
             lateral = row["frontal_lateral"] == spec()["lateral"]
@@ -114,8 +126,8 @@ class ChexpertSource(Source):
             study_id=f"{patient}/{study}",
             split=split,
             view=view,
-            **label_fields(row).as_fields(),
+            **labels.as_fields(),
             attributes={k: v for k, v in attributes.items() if v is not None},
-            source_file=file,
+            source_file=table.name,
             source_entry=entry,
         )

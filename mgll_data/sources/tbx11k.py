@@ -36,9 +36,7 @@ class Tbx11kSource(Source):
     name = "tbx11k"
     modality = "cxr"
     licence_class = "open"
-    citation = (
-        "Liu Y, Wu YH, Ban Y, Wang H, Cheng MM. Rethinking computer-aided tuberculosis diagnosis. CVPR 2020."
-    )
+    citation = "Liu Y, Wu YH, Ban Y, Wang H, Cheng MM. Rethinking computer-aided tuberculosis diagnosis. CVPR 2020."
     homepage = "https://github.com/yun-liu/Tuberculosis"
     layout = (
         "ROOT/imgs/{health,sick,tb,test}/*.png + ROOT/annotations/json/TBX11K_train.json, TBX11K_val.json "
@@ -59,12 +57,17 @@ class Tbx11kSource(Source):
     def records(self) -> Iterator[RawRecord | Reject]:
         for path, split in self.annotations:
             coco = read_coco(path, self.name)
-            categories = {c["id"]: c["name"] for c in coco["categories"]}
-            boxes: dict[int, list[tuple[str, list[float]]]] = {}
-            for annotation in coco["annotations"]:
-                boxes.setdefault(annotation["image_id"], []).append(
-                    (categories.get(annotation["category_id"], str(annotation["category_id"])), annotation["bbox"])
-                )
+            try:
+                categories = {c["id"]: c["name"] for c in coco["categories"]}
+                boxes: dict[int, list[tuple[str, list[float]]]] = {}
+                for annotation in coco["annotations"]:
+                    category = categories.get(annotation["category_id"], str(annotation["category_id"]))
+                    x, y, w, h = (float(v) for v in annotation["bbox"])
+                    boxes.setdefault(annotation["image_id"], []).append((category, [x, y, w, h]))
+            except (KeyError, TypeError, ValueError) as error:
+                raise LayoutError(
+                    self.name, path, f"COCO categories and annotations with bbox [x, y, w, h] ({error})"
+                ) from None
             for image in coco["images"]:
                 yield self.image_record(image, boxes.get(image["id"], []), split, path.name)
 

@@ -37,6 +37,7 @@ class Reads:
     readers: set[str] = field(default_factory=set)
     marks: dict[str, set[str]] = field(default_factory=dict)
     boxes: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
+    problem: str = ""  # a row of this image that could not be read (the image becomes a bad_annotation reject)
 
     def mark(self, reader: str, label: str) -> None:
         self.readers.add(reader)
@@ -138,7 +139,11 @@ class VindrCxrSource(Source):
             if marks:
                 image.mark(row["reader"], row["class"])
             if row["x0"]:
-                corners = tuple(float(row[k]) for k in ("x0", "y0", "x1", "y1"))
+                try:
+                    corners = tuple(float(row[k]) for k in ("x0", "y0", "x1", "y1"))
+                except ValueError as error:
+                    image.problem = f"{entry}: box {error}"
+                    continue
                 image.boxes.setdefault(row["class"], []).append(corners)
 
     def records(self) -> Iterator[RawRecord | Reject]:
@@ -147,6 +152,9 @@ class VindrCxrSource(Source):
                 path = self.locate_image(f"{image_id}{spec()['image_suffix']}", under=spec()["images"][split])
                 if isinstance(path, Reject):
                     yield dataclasses.replace(path, detail=reads.entry)
+                    continue
+                if reads.problem:
+                    yield self.reject(path, "source", "bad_annotation", reads.problem)
                     continue
                 try:
                     labels, keywords, boxes = fuse(reads, self.options.fusion)

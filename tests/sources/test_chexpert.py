@@ -136,3 +136,15 @@ def test_real_test_labels_are_broadcast_to_every_image_of_the_study(tmp_path, re
         row[cardio] == "0" for row in rows
     )
     assert all(not r.uncertain_labels for r in records)
+
+
+def test_a_cell_outside_the_label_values_is_a_reject(tmp_path):
+    root = tmp_path / "odd"
+    row = tree.TRAIN[0].replace(",0.0,", ",2.0,")
+    write_text(root / "train.csv", "\n".join([tree.HEADER, row]) + "\n")
+    placeholders([root / "train" / "patient00001" / "study1" / "view1_frontal.jpg"])
+    records, rejects = split_items(ChexpertSource(root))
+    assert not records
+    assert [(r.reason, r.detail) for r in rejects] == [
+        ("unmapped_label", "train.csv: line 2: Pneumothorax = '2.0'; expected 1, 0, -1 or blank")
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from trees import tbx11k as tree
 
@@ -52,3 +54,11 @@ def test_real_sample(realdata):
         "health/h0001": ["normal"],
     }
     assert len(next(r for r in records if r.native_id == "tb/tb0007").attributes["boxes"]) == 2
+
+
+def test_an_annotation_without_a_box_is_a_layout_error(tmp_path):
+    root, _ = tree.make_tree(tmp_path)
+    broken = {**tree.TRAIN, "annotations": [{"id": 1, "image_id": 1, "category_id": 1}]}
+    (root / "annotations" / "json" / "TBX11K_train.json").write_text(json.dumps(broken))
+    with pytest.raises(LayoutError, match="bbox"):
+        list(Tbx11kSource(root).records())

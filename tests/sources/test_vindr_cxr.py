@@ -137,3 +137,15 @@ def test_real_vinbigdata_train_fused_by_majority(tmp_path, realdata):
     assert found["lung_lesion"] == majority["Nodule/Mass"] and unsure["lung_lesion"] == minority["Nodule/Mass"]
     assert sum("other lesion" in r.keywords for r in records) == majority["Other lesion"]
     assert {r.attributes["reader_count"] for r in records} == {3}
+
+
+def test_a_box_that_is_not_a_number_is_a_reject(tmp_path):
+    root = tmp_path / "bad"
+    write_text(
+        root / "train.csv",
+        "image_id,class_name,class_id,rad_id,x_min,y_min,x_max,y_max\naaa,Cardiomegaly,3,R1,691.0,left,1653.0,1831.0\n",
+    )
+    placeholders([root / "train" / "aaa.dicom"])
+    records, rejects = split_items(VindrCxrSource(root))
+    assert not records and [r.reason for r in rejects] == ["bad_annotation"]
+    assert "train.csv: line 2" in rejects[0].detail
