@@ -3,6 +3,7 @@ valid dataset, and a build that fails when one image sits in two splits through 
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from trees import chexpert, covidx, nih_cxr14
 from trees.images import write_image
+from trees.placeholders import write_text
 
 from mgll_data.build import build_recipe
 from mgll_data.checks.validate import validate_output
@@ -97,3 +99,25 @@ def test_shipped_recipes_validate(name):
     if name == "cxr-public":
         assert {spec.name for spec in loaded.sources} >= set(CXR_SOURCES)
         assert loaded.image.drop_exact_duplicates
+
+
+def test_real_nih_and_tbx11k_images_build_with_their_real_labels(tmp_path, realdata):
+    nih = tmp_path / "nih"
+    lines = gzip.decompress((realdata / "cxr" / "Data_Entry_2017_v2020.csv.gz").read_bytes()).decode().splitlines()
+    wanted = {"00000001_000.png", "00027426_000.png"}
+    write_text(
+        nih / "Data_Entry_2017_v2020.csv", "\n".join([lines[0], *(line for line in lines if line[:16] in wanted)])
+    )
+    (nih / "images").mkdir()
+    for name in sorted(wanted):
+        shutil.copy(realdata / "cxr" / name, nih / "images" / name)
+    roots = {"nih_cxr14": nih, "tbx11k": realdata / "cxr" / "tbx11k_test_data"}
+    result = build_recipe(recipe(tmp_path, roots))
+    assert validate_output(result.out_dir) == []
+    rows = {
+        r["id"]: r for s in sorted((result.out_dir / "data").glob("*.parquet")) for r in pq.read_table(s).to_pylist()
+    }
+    assert rows["nih_cxr14/00000001_000"]["labels"] == ["cardiomegaly"]
+    assert rows["nih_cxr14/00027426_000"]["labels"] == ["normal"]
+    assert rows["tbx11k/tb/tb0007"]["labels"] == ["latent_tuberculosis"]
+    assert all(r["disease_text"] and r["descriptions"] and r["explanations"] for r in rows.values())
