@@ -1,7 +1,7 @@
 """Source adapters, one module per public dataset, found by name, and the kit they are built from.
 
 To add a source, write `mgll_data/sources/<name>.py` with one `Source` subclass and add the module name to
-`ADAPTER_MODULES` (see CONTRIBUTING.md). The kit: `base` (Source, RawRecord, Reject, SourceOptions, source_data),
+`ADAPTER_MODULES` (see CONTRIBUTING.md). The kit: `base` (Source, RawRecord, Reject, SourceOptions),
 `tables` (read_table), `files` (FileIndex), `labels` (LabelSet).
 """
 

@@ -17,12 +17,10 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
-from importlib import resources
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
@@ -227,10 +225,3 @@ def option_descriptions(options: type[SourceOptions]) -> list[tuple[str, str, st
         annotation = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
         rows.append((name, annotation, info.description or ""))
     return rows
-
-
-@cache
-def source_data(file_name: str) -> dict[str, Any]:
-    """A layout data file beside the adapters (`mgll_data/sources/<file_name>`): header spellings, folder-name
-    variants and value maps, kept out of the code so a new variant of a download is a data change."""
-    return yaml.safe_load(resources.files("mgll_data.sources").joinpath(file_name).read_text(encoding="utf-8"))

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import load_ontology
-from mgll_data.sources.base import RawRecord, source_data
+from mgll_data.sources.base import RawRecord
 from mgll_data.sources.chexpert import ChexpertSource, tail
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 
 
 def spec() -> dict:
-    return source_data("chexlocalize.yaml")
+    return layout_spec("chexlocalize")
 
 
 def coco_rle_area(counts: str) -> int:

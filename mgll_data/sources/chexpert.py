@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import Table, read_table
 
 
 def spec() -> dict:
-    return source_data("chexpert.yaml")
+    return layout_spec("chexpert")
 
 
 def tail(path: str | PurePosixPath, parts: int) -> tuple[str, ...]:

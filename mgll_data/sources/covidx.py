@@ -18,12 +18,13 @@ from typing import NamedTuple
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 
 
 def spec() -> dict:
-    return source_data("covidx.yaml")
+    return layout_spec("covidx")
 
 
 class Line(NamedTuple):

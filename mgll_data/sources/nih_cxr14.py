@@ -19,16 +19,17 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.nih_identity import NIH_SPLIT_LISTS, nih_patient, read_split_lists
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 _DIGITS = re.compile(r"\d+")
 
 
 def spec() -> dict:
-    return source_data("nih_cxr14.yaml")
+    return layout_spec("nih_cxr14")
 
 
 def parse_age(text: str) -> float | None:
@@ -97,7 +98,7 @@ class NihCxr14Source(Source):
         for entry, row in rows:
             try:
                 finding = LabelSet()
-                finding.add("chestxray14", row["label"])
+                finding.add("chestxray14", spec()["box_label_spellings"].get(row["label"], row["label"]))
                 x, y, w, h = (float(row[k]) for k in ("x", "y", "w", "h"))
             except (UnmappedLabel, ValueError) as error:
                 raise LayoutError(self.name, found, f"box rows `image,label,x,y,w,h` ({entry}: {error})") from None

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import ClassVar
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)", re.IGNORECASE)
 
 
 def spec() -> dict:
-    return source_data("nlm_tb.yaml")
+    return layout_spec("nlm_tb")
 
 
 def parse_age(text: str) -> float | None:

@@ -12,13 +12,14 @@ import dataclasses
 from collections.abc import Iterator
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 
 def spec() -> dict:
-    return source_data("object_cxr.yaml")
+    return layout_spec("object_cxr")
 
 
 def object_boxes(annotation: str) -> list[dict]:
@@ -62,7 +63,7 @@ class ObjectCxrSource(Source):
                 try:
                     boxes = object_boxes(row["annotation"])
                 except ValueError as error:
-                    yield self.reject(path, "source", "bad_annotation", f"{entry}: {error}")
+                    yield self.reject(path, "label", "bad_annotation_value", f"{entry}: {error}")
                     continue
                 labels = LabelSet()
                 labels.add("object_cxr", "object" if boxes else "no object")

@@ -19,13 +19,14 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 
 def spec() -> dict:
-    return source_data("padchest.yaml")
+    return layout_spec("padchest")
 
 
 def parse_terms(cell: str) -> list[str] | None:

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.nih_identity import NihLink, NihLinkOptions
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 
 def spec() -> dict:
-    return source_data("rsna_pneumonia.yaml")
+    return layout_spec("rsna_pneumonia")
 
 
 def box(row: dict[str, str]) -> dict[str, float | str]:
@@ -78,7 +79,7 @@ class RsnaPneumoniaSource(Source):
             try:
                 boxes = [box(row) for _, row in rows if row["target"] == "1"]
             except ValueError as error:
-                yield self.reject(path, "source", "bad_annotation", f"{entry}: box {error}")
+                yield self.reject(path, "label", "bad_annotation_value", f"{entry}: box {error}")
                 continue
             label = classes.get(patient) or spec()["target_classes"].get("1" if boxes else rows[0][1]["target"], "")
             labels = LabelSet()

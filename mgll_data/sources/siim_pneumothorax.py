@@ -13,14 +13,15 @@ from collections.abc import Iterator
 import numpy as np
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.nih_identity import NihLink, NihLinkOptions
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 
 def spec() -> dict:
-    return source_data("siim_pneumothorax.yaml")
+    return layout_spec("siim_pneumothorax")
 
 
 def mask_area_fraction(encodings: list[str], size: tuple[int, int]) -> float:
@@ -81,7 +82,7 @@ class SiimPneumothoraxSource(Source):
             try:
                 fraction = mask_area_fraction(encodings, tuple(spec()["mask_size"])) if encodings else 0.0
             except ValueError as error:
-                yield self.reject(path, "source", "bad_annotation", f"{entry}: {error}")
+                yield self.reject(path, "label", "bad_annotation_value", f"{entry}: {error}")
                 continue
             labels = LabelSet()
             labels.add_ids(["pneumothorax"], "positive" if encodings else "negative")

@@ -15,12 +15,13 @@ from pathlib import Path, PurePosixPath
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
-from mgll_data.sources.base import RawRecord, Reject, Source, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 
 
 def spec() -> dict:
-    return source_data("tbx11k.yaml")
+    return layout_spec("tbx11k")
 
 
 def read_coco(path: Path, source: str) -> dict:

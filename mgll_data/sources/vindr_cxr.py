@@ -20,13 +20,14 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel, load_ontology
-from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, source_data
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 
 def spec() -> dict:
-    return source_data("vindr_cxr.yaml")
+    return layout_spec("vindr_cxr")
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Reads:
     readers: set[str] = field(default_factory=set)
     marks: dict[str, set[str]] = field(default_factory=dict)
     boxes: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
-    problem: str = ""  # a row of this image that could not be read (the image becomes a bad_annotation reject)
+    problem: str = ""  # a row of this image that could not be read (the image becomes a bad_annotation_value reject)
 
     def mark(self, reader: str, label: str) -> None:
         self.readers.add(reader)
@@ -154,7 +155,7 @@ class VindrCxrSource(Source):
                     yield dataclasses.replace(path, detail=reads.entry)
                     continue
                 if reads.problem:
-                    yield self.reject(path, "source", "bad_annotation", reads.problem)
+                    yield self.reject(path, "label", "bad_annotation_value", reads.problem)
                     continue
                 try:
                     labels, keywords, boxes = fuse(reads, self.options.fusion)

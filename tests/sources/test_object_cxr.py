@@ -31,7 +31,7 @@ def test_records(tmp_path):
         "dev/08001": ("validation", [], ["foreign_object"], None),
     }
     assert [(r.reason, r.detail.split(":")[0]) for r in rejects] == [
-        ("bad_annotation", "train.csv"),
+        ("bad_annotation_value", "train.csv"),
         ("missing_file", "train.csv"),
     ]
 

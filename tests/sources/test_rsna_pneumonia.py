@@ -63,7 +63,7 @@ def test_bad_box_and_wrong_root(tmp_path):
     write_text(root / "stage_2_train_labels.csv", "patientId,x,y,width,height,Target\nabc,1,2,three,4,1\n")
     placeholders([root / "stage_2_train_images" / "abc.dcm"])
     _, rejects = split_items(RsnaPneumoniaSource(root))
-    assert [r.reason for r in rejects] == ["bad_annotation"]
+    assert [r.reason for r in rejects] == ["bad_annotation_value"]
     with pytest.raises(LayoutError, match="stage_2_train_labels.csv"):
         RsnaPneumoniaSource(tmp_path / "bad" / "stage_2_train_images")
 

@@ -44,7 +44,7 @@ def test_stage2_file_bad_rle_and_wrong_root(tmp_path):
     write_text(root / "stage_2_train.csv", f"ImageId,EncodedPixels\n{tree.IMAGES['pos']},12 x\n")
     placeholders([root / "stage_2_images" / f"{tree.IMAGES['pos']}.dcm"])
     _, rejects = split_items(SiimPneumothoraxSource(root))
-    assert [r.reason for r in rejects] == ["bad_annotation"]
+    assert [r.reason for r in rejects] == ["bad_annotation_value"]
     with pytest.raises(LayoutError, match="train-rle.csv"):
         SiimPneumothoraxSource(root / "stage_2_images")
 

@@ -147,5 +147,5 @@ def test_a_box_that_is_not_a_number_is_a_reject(tmp_path):
     )
     placeholders([root / "train" / "aaa.dicom"])
     records, rejects = split_items(VindrCxrSource(root))
-    assert not records and [r.reason for r in rejects] == ["bad_annotation"]
+    assert not records and [r.reason for r in rejects] == ["bad_annotation_value"]
     assert "train.csv: line 2" in rejects[0].detail
