@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mgll_data.build.plan import Task, read_plan_rejects
-from mgll_data.build.splits import check_no_leakage
+from mgll_data.build.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.build.workdir import WorkDir, atomic_write_text
 from mgll_data.build.writer import ShardWriter, file_sha256
 from mgll_data.errors import MgllError
@@ -224,6 +224,7 @@ def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: Wor
         reasons = reasons or "the sources listed no records"
         raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / REJECTS_FILE}")
     check_no_leakage(work.data / task.shard_name for task in tasks)
+    check_no_image_leakage(work.data / task.shard_name for task in tasks)
     manifest = build_manifest(recipe, sources, [done[task.shard_name] for task in tasks], reject_counts)
     write_manifest(work.out, manifest)
     from mgll_data.export.card import write_card

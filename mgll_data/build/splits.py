@@ -62,3 +62,32 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
             f"The official split of {', '.join(sources)} is not patient-grouped; set `split: policy` on that "
             "source in the recipe to re-split it by patient."
         )
+
+
+def check_no_image_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
+    """Raise if the same pixels sit in two splits: one image listed by two sources (RSNA and SIIM images are
+    ChestX-ray14 images) whose patient keys differ, so the per-source patient check cannot see it.
+
+    Reads the id, source, split and pixel hash columns only (short strings per row, never images).
+    """
+    pairs: list[pa.Table] = []
+    for path in shards:
+        table = pq.read_table(path, columns=["id", "source", "split", "hashes"])
+        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
+        columns = {"pixel": pixel, "source": table["source"], "split": table["split"], "id": table["id"]}
+        pairs.append(pa.table(columns).filter(pc.is_valid(pixel)))
+    if not pairs:
+        return
+    rows = pa.concat_tables(pairs)
+    per_image = rows.group_by("pixel").aggregate(
+        [("split", "count_distinct"), ("source", "count_distinct"), ("id", "list")]
+    )
+    splits, sources = per_image["split_count_distinct"], per_image["source_count_distinct"]
+    leaking = per_image.filter(pc.and_(pc.greater(splits, 1), pc.greater(sources, 1)))
+    if leaking.num_rows:
+        examples = ["=".join(sorted(ids)) for ids in leaking["id_list"].to_pylist()[:max_examples]]
+        raise ValidationError(
+            f"split leakage: {leaking.num_rows} image(s) with identical pixels sit in more than one split, e.g. "
+            f"{'; '.join(examples)}. The same image came through two sources; set `image.drop_exact_duplicates: "
+            "true` in the recipe to keep one copy, or give both sources the same split."
+        )

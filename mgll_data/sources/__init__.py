@@ -39,6 +39,19 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "idrid",
     "ddr",
     "deepdrid",
+    # chest X-ray sources I (issue 12)
+    "nih_cxr14",
+    "chexpert",
+    "rsna_pneumonia",
+    "siim_pneumothorax",
+    "vindr_cxr",
+    "covidx",
+    "montgomery",
+    "shenzhen",
+    "tbx11k",
+    "object_cxr",
+    "chexlocalize",
+    "padchest",
 )
 
 

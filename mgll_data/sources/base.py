@@ -132,8 +132,9 @@ class Source(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if getattr(cls, "__abstractmethods__", None):
-            return  # an intermediate base; concrete adapters are checked
+        # `__abstractmethods__` is only set after this hook runs, so look for unimplemented abstract methods here
+        if any(getattr(getattr(cls, attr, None), "__isabstractmethod__", False) for attr in dir(cls)):
+            return  # an intermediate base (e.g. nlm_tb.NlmTbSource); concrete adapters are checked
         problems = []
         if not _ADAPTER_NAME.match(getattr(cls, "name", "") or ""):
             problems.append("name must be lower_snake_case")

@@ -8,6 +8,7 @@ lacks. `read_table` does all of it once and hands back string cells under canoni
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ class Table:
 def _separator(path: Path, sep: str | None) -> str | None:
     if sep is not None:
         return sep
-    suffix = path.suffix.casefold()
+    suffix = path.with_suffix("").suffix.casefold() if path.suffix.casefold() == ".gz" else path.suffix.casefold()
     if suffix == ".tsv":
         return "\t"
     if suffix == ".txt":
@@ -66,7 +67,9 @@ def _sniff(text: str) -> str:
 def _read_text(path: Path, source: str) -> tuple[str, str]:
     try:
         data = path.read_bytes()
-    except OSError as error:
+        if path.suffix.casefold() == ".gz":  # label tables redistributed gzipped (torchxrayvision's copies)
+            data = gzip.decompress(data)
+    except (OSError, EOFError) as error:
         raise LayoutError(source, path, f"a readable label table ({error.strerror or error})") from None
     for encoding in TEXT_ENCODINGS:
         try:
