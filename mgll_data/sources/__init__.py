@@ -32,6 +32,10 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "fives",
     "mured",
     "brset",
+    # chest X-ray sources II (issue 13)
+    "mimic_cxr",
+    "mimic_cxr_jpg",
+    "chexpert_plus",
 )
 
 
