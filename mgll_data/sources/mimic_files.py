@@ -78,7 +78,7 @@ class ReportTree:
                 if name.endswith(".txt") and marker >= 0:
                     self.members[name[marker:]] = name
         tar = first_file(root, spec["reports_tar"])
-        if not self.folder.is_dir() and self.zip is None and tar is not None:
+        if tar is not None and not self.available():  # a tar.gz has no index to read one report from: extract it
             raise LayoutError(
                 source, tar, f"the reports extracted (tar -xzf {tar.name} inside {root}) or as {spec['reports_zip']}"
             )
