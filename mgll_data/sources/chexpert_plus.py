@@ -20,7 +20,14 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
-from mgll_data.sources.mimic_files import StudyLabels, label_cells, layout_spec, report_sections, study_fields
+from mgll_data.sources.mimic_files import (
+    StudyLabels,
+    label_cells,
+    layout_spec,
+    option_folder,
+    report_sections,
+    study_fields,
+)
 from mgll_data.sources.tables import read_table
 
 
@@ -83,8 +90,7 @@ class ChexpertPlusSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
         self.table_file = tables[-1]  # the newest release date in the name
         self.version = self.table_file.stem.rsplit("_", 1)[-1]
-        images_root = Path(self.options.images_root or ".").expanduser()
-        self.images_root = images_root if images_root.is_absolute() else self.root / images_root
+        self.images_root = option_folder(self.root, self.options.images_root or ".")
         if not self.images_root.is_dir():
             raise LayoutError(self.name, self.images_root, "the CheXpert image folder named by the option images_root")
         chexbert = self.root / spec()["chexbert_folder"] / spec()["chexbert_files"][self.options.chexbert_section]

@@ -133,6 +133,3 @@ class FolderSource(Source):
                 source_file=self.csv.name,
                 source_entry=entry,
             )
-
-
-

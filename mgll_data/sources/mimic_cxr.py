@@ -10,14 +10,21 @@ come from there. Paths are taken from the lists as written (no tree walk: 600,00
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
-from mgll_data.sources.mimic_files import JpgTables, ReportTree, StudyRows, detect_version, first_file, layout_spec
+from mgll_data.sources.mimic_files import (
+    JpgTables,
+    ReportTree,
+    StudyRows,
+    detect_version,
+    first_file,
+    layout_spec,
+    option_folder,
+)
 from mgll_data.sources.tables import read_table
 
 CITATION = (
@@ -64,8 +71,7 @@ class MimicCxrSource(Source):
         self.version = detect_version(self.root, spec["provider_list"])
         self.jpg: JpgTables | None = None
         if self.options.jpg_root:
-            jpg_root = Path(self.options.jpg_root).expanduser()
-            jpg_root = jpg_root if jpg_root.is_absolute() else self.root / jpg_root
+            jpg_root = option_folder(self.root, self.options.jpg_root)
             if not jpg_root.is_dir():
                 raise LayoutError(self.name, jpg_root, "the MIMIC-CXR-JPG folder named by the option jpg_root")
             labels = None if self.options.labels == "report" else self.options.labels

@@ -12,7 +12,6 @@ MIMIC-CXR folder whose reports (extracted or zipped) give the text and, for stud
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -27,6 +26,7 @@ from mgll_data.sources.mimic_files import (
     detect_version,
     first_file,
     layout_spec,
+    option_folder,
     study_folder,
 )
 from mgll_data.sources.tables import read_table
@@ -80,8 +80,7 @@ class MimicCxrJpgSource(Source):
         self.version = detect_version(self.root, spec["v2_1_markers"])
         self.reports: ReportTree | None = None
         if self.options.reports_root:
-            reports_root = Path(self.options.reports_root).expanduser()
-            reports_root = reports_root if reports_root.is_absolute() else self.root / reports_root
+            reports_root = option_folder(self.root, self.options.reports_root)
             if not reports_root.is_dir():
                 raise LayoutError(self.name, reports_root, "the MIMIC-CXR folder named by the option reports_root")
             self.reports = ReportTree(reports_root, self.name)
