@@ -11,6 +11,7 @@ from trees.mimic_cxr import LISTED, SECTIONS, STUDIES, dicom_id, make_tree, stud
 from trees.mimic_cxr_jpg import make_tree as make_jpg_tree
 
 from mgll_data.errors import LayoutError
+from mgll_data.recipe import load_recipe
 from mgll_data.sources import get_source
 from mgll_data.sources.base import RawRecord, Reject
 from mgll_data.sources.mimic_cxr import MimicCxrSource
@@ -141,3 +142,11 @@ def test_registry_lists_mimic_cxr_as_credentialed() -> None:
     cls = get_source("mimic_cxr")
     assert cls is MimicCxrSource and cls.licence_class == "credentialed" and cls.modality == "cxr"
     assert "cxr-record-list.csv.gz" in cls.layout and {"jpg_root", "labels"} <= set(cls.Options.model_fields)
+
+
+@pytest.mark.parametrize("recipe", ["mimic-cxr.yaml", "mimic_cxr.yaml", "chexpert_plus.yaml"])
+def test_shipped_recipes_validate_with_their_adapter_options(recipe: str) -> None:
+    loaded = load_recipe(Path(__file__).resolve().parents[2] / "recipes" / recipe)
+    for spec in loaded.sources:
+        options = get_source(spec.name).Options(**spec.options)
+        assert get_source(spec.name).licence_class == "credentialed" and options.model_fields_set == set(spec.options)
