@@ -4,15 +4,13 @@ whose output validates and which `push` refuses without the credentialed overrid
 from __future__ import annotations
 
 import gzip
-import io
 from pathlib import Path
 from unittest import mock
 
-import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import HfApi
-from PIL import Image
+from trees.images import write_image
 from trees.mimic_cxr import SECTIONS, dicom_id
 from trees.mimic_cxr_jpg import CHEXPERT, LISTED, csv_bytes, label_rows, make_tree
 
@@ -139,17 +137,10 @@ def test_registry_lists_mimic_cxr_jpg_as_credentialed() -> None:
     assert cls is MimicCxrJpgSource and cls.licence_class == "credentialed" and cls.has_official_split
 
 
-def _jpeg(seed: int) -> bytes:
-    pixels = np.random.default_rng(seed).integers(0, 255, (40, 32), dtype=np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, "L").save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
 def test_end_to_end_build_validates_and_push_refuses_it(tmp_path: Path) -> None:
     root, options = make_tree(tmp_path / "data")
     for n, path in enumerate(sorted(p for p in (root / "files").rglob("*.jpg") if p.stat().st_size)):
-        path.write_bytes(_jpeg(n))
+        write_image(path, n, size=(32, 40), mode="L")
     recipe = parse_recipe(
         {
             "name": "mimic-jpg-test",
