@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import json
 import tarfile
 from pathlib import Path
 
+import numpy as np
+import pyarrow.parquet as pq
 import pytest
+from trees.images import build_dicom
 from trees.mimic_cxr import LISTED, SECTIONS, STUDIES, dicom_id, make_tree, study_path
 from trees.mimic_cxr_jpg import make_tree as make_jpg_tree
 
+from mgll_data.build.engine import build_recipe
+from mgll_data.checks.validate import validate_output
 from mgll_data.errors import LayoutError
-from mgll_data.recipe import load_recipe
+from mgll_data.recipe import load_recipe, parse_recipe
 from mgll_data.sources import get_source
 from mgll_data.sources.base import RawRecord, Reject
 from mgll_data.sources.mimic_cxr import MimicCxrSource
@@ -150,3 +156,35 @@ def test_shipped_recipes_validate_with_their_adapter_options(recipe: str) -> Non
     for spec in loaded.sources:
         options = get_source(spec.name).Options(**spec.options)
         assert get_source(spec.name).licence_class == "credentialed" and options.model_fields_set == set(spec.options)
+
+
+def test_end_to_end_dicom_build(tmp_path: Path) -> None:
+    """12-bit MONOCHROME1 DICOMs (as MIMIC stores them) build into 16-bit rows that validate; the view comes from
+    the DICOM ViewPosition and no patient name or birth date reaches the output."""
+    root, options = make_tree(tmp_path / "data")
+    views = {1: "PA", 2: "LATERAL", 3: "AP", 5: "AP"}
+    for n in (1, 2, 3, 5, 6, 7):
+        pixels = np.random.default_rng(n).integers(0, 4095, (40, 32), dtype=np.uint16)
+        elements = {"PatientName": "Doe^Jane", "PatientBirthDate": "21000101", "ViewPosition": views.get(n, "PA")}
+        build_dicom(pixels, photometric="MONOCHROME1", bits_stored=12, **elements).save_as(
+            root / dicom_path(n), enforce_file_format=True
+        )
+    recipe = parse_recipe(
+        {
+            "name": "mimic-dicom-test",
+            "sources": [{"name": "mimic_cxr", "root": str(root), "options": options}],
+            "output": {"dir": str(tmp_path / "out"), "shard_size": 10},
+            "image": {"size": 32, "format": "png", "bit_depth": 16},
+            "split": {"seed": 0, "train": 1.0, "validation": 0.0, "test": 0.0},
+        },
+        tmp_path,
+    )
+    result = build_recipe(recipe)
+    assert validate_output(result.out_dir) == []
+    rows = pq.read_table(result.out_dir / "data").drop(["image"]).to_pylist()
+    assert {r["id"]: r["view"] for r in rows} == {f"mimic_cxr/{dicom_id(n)}": v for n, v in views.items()}
+    assert all(r["attributes"]["label_origin"] == "report" and r["explanations"] for r in rows)
+    text = json.dumps(rows, default=str)
+    assert "Doe" not in text and "21000101" not in text
+    rejects = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
+    assert sorted(r["reason"] for r in rejects) == sorted(reason for reason, _ in REJECTS.values())
