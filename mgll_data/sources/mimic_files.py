@@ -10,7 +10,6 @@ Large tables are held as compact tuples of shared strings (a state per labelled 
 
 from __future__ import annotations
 
-import copy
 import os
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -232,4 +231,7 @@ class StudyRows:
 
     def fields(self, study_id: str, report_file: str) -> dict[str, Any] | tuple:
         found = self._fields(study_id, report_file)
-        return found if isinstance(found, tuple) else copy.deepcopy(found)
+        if isinstance(found, tuple):
+            return found
+        # one level deep is enough: the lists and dicts hold strings and scalars (a deepcopy costs 10x more)
+        return {key: value.copy() if isinstance(value, list | dict) else value for key, value in found.items()}
