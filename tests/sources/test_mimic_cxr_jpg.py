@@ -22,6 +22,8 @@ from mgll_data.recipe import parse_recipe
 from mgll_data.sources import get_source
 from mgll_data.sources.base import RawRecord, Reject
 from mgll_data.sources.mimic_cxr_jpg import MimicCxrJpgSource
+from mgll_data.text.policy import TextPolicy
+from mgll_data.text.report_labels import with_report_labels
 
 DATASET = {"label_origin": "dataset"}
 REPORT = {"label_origin": "report"}
@@ -157,6 +159,9 @@ def test_end_to_end_build_validates_and_push_refuses_it(tmp_path: Path) -> None:
     by_id = {r["id"].split("/")[1]: r for r in rows}
     assert by_id[dicom_id(1)]["split"] == "train" and by_id[dicom_id(6)]["split"] == "test"
     assert by_id[dicom_id(3)]["attributes"]["label_origin"] == "dataset"
+    # dataset rows keep the CSV's labels exactly; the report-origin row is labelled by the build's workers
+    assert (by_id[dicom_id(3)]["labels"], by_id[dicom_id(3)]["uncertain_labels"]) == (EXPECTED[3][2], EXPECTED[3][3])
+    assert by_id[dicom_id(5)]["labels"] and by_id[dicom_id(5)]["attributes"]["label_origin"] == "report"
     for row in rows:
         assert row["disease_text"] and row["descriptions"] and row["explanations"], row["id"]
     rejects = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
@@ -169,3 +174,11 @@ def test_end_to_end_build_validates_and_push_refuses_it(tmp_path: Path) -> None:
     api.upload_folder.assert_not_called()
     push_output(result.out_dir, "my-org/mimic", private=True, allow_credentialed=True, api=api)
     api.upload_folder.assert_called_once()
+
+
+def test_dataset_labelled_rows_are_not_relabelled_from_the_report() -> None:
+    """The worker fills report labels only where the adapter left the labels to the report."""
+    report = {"findings": "Small left pneumothorax.", "impression": "Left pneumothorax."}
+    record = RawRecord("mimic_cxr_jpg", "d", "cxr", "p", Path("x.jpg"), labels=["cardiomegaly"], report=report)
+    record.attributes["label_origin"] = "dataset"
+    assert with_report_labels(record, TextPolicy()) is record
