@@ -52,6 +52,10 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "object_cxr",
     "chexlocalize",
     "padchest",
+    # chest X-ray sources II (issue 13)
+    "mimic_cxr",
+    "mimic_cxr_jpg",
+    "chexpert_plus",
 )
 
 

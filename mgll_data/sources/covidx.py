@@ -115,7 +115,7 @@ class CovidxSource(Source):
                     yield self.reject(entry, "source", "malformed_entry", f"{raw.strip()!r}: expected 3 or 4 fields")
                     continue
                 if line.filename in seen:
-                    yield self.reject(line.filename, "source", "duplicate_listing", entry)
+                    yield self.reject(line.filename, "source", "duplicate_image", entry)
                     continue
                 seen.add(line.filename)
                 yield self.line_record(line, split, folders, label_file.name, entry)

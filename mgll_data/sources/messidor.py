@@ -65,7 +65,7 @@ class MessidorSource(Source):
                 grades = (row["retinopathy"], row["edema_risk"])
                 if row["image"].casefold() in seen:
                     first_entry, first_grades = seen[row["image"].casefold()]
-                    reason = "duplicate_listing" if first_grades == grades else "conflicting_annotation"
+                    reason = "duplicate_image" if first_grades == grades else "conflicting_annotation"
                     yield self.reject(row["image"], "source", reason, f"{entry}; first listed at {first_entry}")
                     continue
                 seen[row["image"].casefold()] = (f"{sheet.name} {entry}", grades)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +46,18 @@ class Table:
         return list(self.frame.columns)
 
 
+def _table_suffix(path: Path) -> str:
+    """The suffix naming the table format: `x.csv.gz` is a CSV (PhysioNet ships its tables gzipped)."""
+    suffixes = [s.casefold() for s in path.suffixes]
+    if suffixes[-1:] == [".gz"]:
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
 def _separator(path: Path, sep: str | None) -> str | None:
     if sep is not None:
         return sep
-    suffix = path.with_suffix("").suffix.casefold() if path.suffix.casefold() == ".gz" else path.suffix.casefold()
+    suffix = _table_suffix(path)
     if suffix == ".tsv":
         return "\t"
     if suffix == ".txt":
@@ -67,10 +76,13 @@ def _sniff(text: str) -> str:
 def _read_text(path: Path, source: str) -> tuple[str, str]:
     try:
         data = path.read_bytes()
-        if path.suffix.casefold() == ".gz":  # label tables redistributed gzipped (torchxrayvision's copies)
-            data = gzip.decompress(data)
-    except (OSError, EOFError) as error:
+    except OSError as error:
         raise LayoutError(source, path, f"a readable label table ({error.strerror or error})") from None
+    if path.suffix.casefold() == ".gz":  # PhysioNet's tables and redistributed label copies come gzipped
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise LayoutError(source, path, f"a gzip-compressed table ({error})") from None
     for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding), encoding

@@ -39,9 +39,12 @@ def _label(text: str) -> ReportLabels:
 
 def with_report_labels(record: RawRecord, policy: TextPolicy) -> RawRecord:
     """`record` with its report's labels merged in, when the policy asks for it and the record has a chest
-    X-ray report; otherwise `record` unchanged."""
+    X-ray report; otherwise `record` unchanged. A row whose adapter chose the dataset's own label file
+    (`attributes.label_origin == "dataset"`, e.g. MIMIC-CXR-JPG's CheXpert CSV) keeps exactly those labels."""
     text = report_text(record.report)
     if not policy.use_report_labels or record.modality != "cxr" or not text.strip():
+        return record
+    if record.attributes.get("label_origin") == "dataset":
         return record
     found = _label(text)
     stated = {*record.labels, *record.uncertain_labels, *record.negative_labels}

@@ -56,7 +56,7 @@ def test_kaggle_records(tmp_path):
     ]
     assert [(r.reason, r.detail) for r in rejects] == [
         ("missing_file", "train.txt: line 4"),
-        ("duplicate_listing", "train.txt: line 5"),
+        ("duplicate_image", "train.txt: line 5"),
         ("malformed_entry", "'lonely-field': expected 3 or 4 fields"),
     ]
 
@@ -92,7 +92,7 @@ def test_every_real_line_is_a_row_or_a_reject(tmp_path, realdata, name):
     records, rejects = split_items(CovidxSource(tmp_path, labels=[name]))
     assert len(records) + len(rejects) == len(lines)
     assert {r.native_id for r in records} == set(present)
-    assert {r.reason for r in rejects} <= {"missing_file", "duplicate_listing"}
+    assert {r.reason for r in rejects} <= {"missing_file", "duplicate_image"}
     assert {r.split for r in records} == {"train" if split == "train" else "test"}
     assert not any("rnsa" in r.patient_id for r in records)
     if name == "train_COVIDx9A.txt":

@@ -66,7 +66,7 @@ def test_csv_conversions_inside_base_folders_and_repeated_images(tmp_path):
     got = list(MessidorSource(top).records())
     assert [(type(r).__name__, getattr(r, "reason", None)) for r in got] == [
         ("RawRecord", None),
-        ("Reject", "duplicate_listing"),
+        ("Reject", "duplicate_image"),
         ("RawRecord", None),
     ]
     assert got[2].labels == ["messidor_retinopathy_grade_3", "non_clinically_significant_dme"]

@@ -1,12 +1,15 @@
-"""Tiny real image files for fixture trees (decodable, distinct per seed, a few hundred bytes)."""
+"""Tiny real image files for fixture trees (decodable, distinct per seed, a few hundred bytes), and DICOM data sets."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 
 def write_image(path: Path, seed: int, size: tuple[int, int] = (16, 12), mode: str = "RGB") -> Path:
@@ -51,3 +54,35 @@ def placeholder(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not decoded")
     return path
+def build_dicom(
+    pixels: np.ndarray,
+    photometric: str = "MONOCHROME2",
+    bits_stored: int | None = None,
+    frames: int = 1,
+    **elements: Any,
+) -> Dataset:
+    """A Secondary Capture data set holding `pixels` (frames stacked first when frames > 1)."""
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.Modality = "OT"
+    color = pixels.ndim == (4 if frames > 1 else 3)
+    ds.Rows, ds.Columns = pixels.shape[-3:-1] if color else pixels.shape[-2:]
+    ds.SamplesPerPixel = 3 if color else 1
+    if color:
+        ds.PlanarConfiguration = 0
+    ds.PhotometricInterpretation = photometric
+    ds.BitsAllocated = pixels.dtype.itemsize * 8
+    ds.BitsStored = bits_stored or ds.BitsAllocated
+    ds.HighBit = ds.BitsStored - 1
+    ds.PixelRepresentation = 1 if pixels.dtype.kind == "i" else 0
+    if frames > 1:
+        ds.NumberOfFrames = frames
+    for keyword, value in elements.items():
+        setattr(ds, keyword, value)
+    ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
+    return ds

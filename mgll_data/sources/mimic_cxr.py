@@ -1,0 +1,122 @@
+"""MIMIC-CXR 2.0.0 / 2.1.0 (PhysioNet, credentialed): DICOM images and one free-text report per study.
+
+`cxr-record-list.csv.gz` lists every DICOM (`subject_id,study_id,dicom_id,path`, path `files/pXX/pSUBJECT/sSTUDY/
+DICOM.dcm`); `cxr-study-list.csv.gz` names each study's report (`files/pXX/pSUBJECT/sSTUDY.txt`, beside the study
+folder), read extracted or from `mimic-cxr-reports.zip`. The release has no labels and no split: with the option
+`jpg_root` (a MIMIC-CXR-JPG download) the official split and, with `labels: chexpert|negbio`, the study labels
+come from there. Paths are taken from the lists as written (no tree walk: 600,000 files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from mgll_data.errors import LayoutError
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
+from mgll_data.sources.mimic_files import (
+    JpgTables,
+    ReportTree,
+    StudyRows,
+    detect_version,
+    first_file,
+    layout_spec,
+    option_folder,
+)
+from mgll_data.sources.tables import read_table
+
+CITATION = (
+    "Johnson AEW, Pollard TJ, Berkowitz SJ, et al. MIMIC-CXR, a de-identified publicly available database of chest "
+    "radiographs with free-text reports. Sci Data. 2019;6:317. Johnson A, Pollard T, Mark R, Berkowitz S, Horng S. "
+    "MIMIC-CXR Database (version 2.0.0 / 2.1.0). PhysioNet. Goldberger AL, et al. PhysioBank, PhysioToolkit, and "
+    "PhysioNet. Circulation. 2000;101(23):e215-e220."
+)
+
+
+class MimicCxrSource(Source):
+    name = "mimic_cxr"
+    modality = "cxr"
+    licence_class = "credentialed"
+    citation = CITATION
+    homepage = "https://physionet.org/content/mimic-cxr/"
+    layout = (
+        "ROOT (mimic-cxr/2.x.0/)/cxr-record-list.csv.gz (subject_id,study_id,dicom_id,path) + "
+        "cxr-study-list.csv.gz (subject_id,study_id,path) + files/pXX/pSUBJECT/sSTUDY/<dicom_id>.dcm + reports "
+        "files/pXX/pSUBJECT/sSTUDY.txt (extracted) or mimic-cxr-reports.zip; 2.1.0 adds cxr-provider-list.csv.gz. "
+        "Options: jpg_root (MIMIC-CXR-JPG folder: official split, labels), labels, test_set_labels."
+    )
+    version = "2.0.0"
+    has_official_split = False  # only through jpg_root
+
+    class Options(SourceOptions):
+        jpg_root: str | None = Field(
+            None, description="MIMIC-CXR-JPG folder (relative to the root or absolute) giving the official split"
+        )
+        labels: Literal["report", "chexpert", "negbio"] = Field(
+            "report", description="report: label the report; chexpert / negbio: MIMIC-CXR-JPG's study CSV (jpg_root)"
+        )
+        test_set_labels: bool = Field(
+            True, description="use MIMIC-CXR-JPG 2.1.0's radiologist test-set labels for the studies it covers"
+        )
+
+    def find_layout(self) -> None:
+        spec = layout_spec()
+        self.record_list = first_file(self.root, spec["record_list"])
+        if self.record_list is None or not (self.root / spec["files_folder"]).is_dir():
+            raise LayoutError(self.name, self.root, self.layout)
+        self.study_list = first_file(self.root, spec["study_list"])
+        self.reports = ReportTree(self.root, self.name)
+        self.version = detect_version(self.root, spec["provider_list"])
+        self.jpg: JpgTables | None = None
+        if self.options.jpg_root:
+            jpg_root = option_folder(self.root, self.options.jpg_root)
+            if not jpg_root.is_dir():
+                raise LayoutError(self.name, jpg_root, "the MIMIC-CXR-JPG folder named by the option jpg_root")
+            labels = None if self.options.labels == "report" else self.options.labels
+            self.jpg = JpgTables(jpg_root, self.name, labels, self.options.test_set_labels)
+        elif self.options.labels != "report":
+            raise LayoutError(self.name, self.root, f"labels: {self.options.labels} needs the option jpg_root")
+
+    def _report_paths(self) -> dict[str, str]:
+        """study_id -> report path as the study list writes it (empty without the list: paths are derived)."""
+        if self.study_list is None:
+            return {}
+        table = read_table(self.study_list, source=self.name, required=["subject_id", "study_id", "path"])
+        return dict(zip(table.frame["study_id"], table.frame["path"], strict=True))
+
+    def records(self) -> Iterator[RawRecord | Reject]:
+        report_paths = self._report_paths()
+        splits = self.jpg.splits() if self.jpg else {}
+        studies = StudyRows(self.jpg.labels if self.jpg else {}, self.reports)
+        table = read_table(self.record_list, source=self.name, required=["subject_id", "study_id", "dicom_id", "path"])
+        fallback = layout_spec()["dicom_fallback_suffix"]
+        for entry, row in table.rows():
+            subject, study, dicom = row["subject_id"], row["study_id"], row["dicom_id"]
+            path = self.root / row["path"]
+            if not path.is_file() and path.with_name(path.name + fallback).is_file():
+                yield self.reject(
+                    row["path"], "source", "missing_file", f"{entry}: only {path.name}{fallback}; gunzip it"
+                )
+                continue
+            problem = self.check_image_file(path)
+            if problem:
+                yield self.reject(row["path"], "source", problem.reason, entry)
+                continue
+            fields = studies.fields(study, report_paths.get(study) or f"{row['path'].rsplit('/', 1)[0]}.txt")
+            if isinstance(fields, tuple):
+                stage, reason, detail = fields
+                yield self.reject(row["path"], stage, reason, f"{entry}: {detail}")
+                continue
+            label_entry = fields.pop("label_entry", None)
+            yield self.record(
+                dicom,
+                path,
+                subject,
+                study_id=study,
+                split=splits.get(dicom),
+                source_file=self.record_list.name,
+                source_entry=f"{entry}; {label_entry}" if label_entry else entry,
+                **fields,
+            )
