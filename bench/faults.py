@@ -2,7 +2,9 @@
 
 The build is `mgll-data build` in a child process over a generated `folder` tree (a CSV of paths, labels and
 patient ids beside PNG files). Each run is killed with SIGKILL on the main process only, so the run also
-checks that pool workers do not outlive it. After the last kill the build is rerun to completion.
+checks that pool workers do not outlive it; a run that finishes before its kill is not counted, and the next
+delay is drawn from that shorter run (kills then land in verification and finalisation). After the last kill
+the build is rerun to completion.
 
     PYTHONPATH=. .venv/bin/python bench/faults.py --images 2000 --kills 10 --workers 2
 
@@ -127,24 +129,28 @@ def main() -> None:
         full = time.monotonic() - began
         print(f"reference build: {args.images} images, {full:.1f} s")
         out = folder / "out"
-        orphans = finished_early = 0
-        for kill in range(args.kills):
+        orphans = finished_early = landed = 0
+        last = full  # the expected length of the next run: a rerun of a finished folder is much shorter
+        while landed < args.kills and finished_early < 5 * args.kills:
             child = start(recipe, out, args.workers)
-            delay = schedule.uniform(0.35, 0.9) * full
+            began = time.monotonic()
+            delay = schedule.uniform(0.1, 0.9) * last
             time.sleep(delay)
             workers = children(child.pid)
-            if child.poll() is None:
-                os.kill(child.pid, signal.SIGKILL)
-            else:
+            if child.poll() is not None:
                 finished_early += 1
+                last = time.monotonic() - began if child.returncode == 0 else last
+                continue
+            os.kill(child.pid, signal.SIGKILL)
             child.wait()
+            landed += 1
             deadline = time.monotonic() + 10
             while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
                 time.sleep(0.1)
             left = sum(alive(pid) for pid in workers)
             orphans += left
             done = len(list((out / ".mgll-build" / "done").glob("*.json")))
-            print(f"kill {kill + 1}: after {delay:.1f} s, {done} shard(s) complete, {left} worker(s) left alive")
+            print(f"kill {landed}: after {delay:.1f} s, {done} shard(s) complete, {left} worker(s) left alive")
         final = start(recipe, out, args.workers)
         if final.wait() != 0:
             sys.exit(f"resumed build failed: {final.stderr.read()}")
@@ -156,7 +162,7 @@ def main() -> None:
         extra = len(set(rows) - set(ref_rows))
         ref_sums, sums = shard_checksums(folder / "reference"), shard_checksums(out)
         shards_differing = sum(1 for name in ref_sums.keys() | sums.keys() if ref_sums.get(name) != sums.get(name))
-        print(f"kills landing after the build had finished: {finished_early}")
+        print(f"runs that finished before their kill (rerun with a shorter delay): {finished_early}")
         print(f"rows: reference {sum(ref_counts.values())}, resumed {sum(counts.values())}")
         print(f"lost {lost}, duplicated {duplicated}, differing {differing}, unexpected {extra}")
         print(f"shards whose sha256 differs: {shards_differing} of {len(ref_sums)}")
