@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from mgll_data.build import run_build
+from mgll_data.errors import LayoutError
 from mgll_data.recipe import parse_recipe
 from mgll_data.sources.base import RawRecord, Source
 
@@ -34,6 +35,10 @@ class RepeatingSource(Source):
     licence_class = "open"
     citation = "Synthetic benchmark data."
     layout = "images/*.png"
+
+    def find_layout(self) -> None:
+        if not (self.root / "images").is_dir():
+            raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord]:
         images = sorted((self.root / "images").glob("*.png"))
