@@ -18,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from pydantic import Field
 
 from mgll_data.build import run_build
+from mgll_data.errors import LayoutError
 from mgll_data.recipe import parse_recipe
-from mgll_data.sources.base import RawRecord, Source
+from mgll_data.sources.base import RawRecord, Source, SourceOptions
 
 DISTINCT_IMAGES = 64
 
@@ -35,16 +37,23 @@ class RepeatingSource(Source):
     citation = "Synthetic benchmark data."
     layout = "images/*.png"
 
+    class Options(SourceOptions):
+        rows: int = Field(description="records to list, cycling over the image files")
+
+    def find_layout(self) -> None:
+        if not (self.root / "images").is_dir():
+            raise LayoutError(self.name, self.root, self.layout)
+
     def records(self) -> Iterator[RawRecord]:
         images = sorted((self.root / "images").glob("*.png"))
-        for i in range(self.options["rows"]):
+        for i in range(self.options.rows):
             yield RawRecord(
                 source=self.name,
                 native_id=f"{i:08d}",
                 modality=self.modality,
                 patient_id=f"P{i // 2:08d}",
                 image_path=images[i % len(images)],
-                labels=["glaucoma"] if i % 3 else [],
+                labels=["glaucoma"] if i % 3 else ["normal"],
                 keywords=["glaucoma"] if i % 3 else ["normal fundus"],
             )
 
