@@ -31,7 +31,8 @@ from mgll_data.sources.mimic_files import (
 from mgll_data.sources.tables import read_table
 
 
-def spec() -> dict[str, Any]:
+def plus_spec() -> dict[str, Any]:
+    """The CheXpert Plus part of mimic.yaml."""
     return layout_spec()["chexpert_plus"]
 
 
@@ -85,7 +86,7 @@ class ChexpertPlusSource(Source):
         )
 
     def find_layout(self) -> None:
-        tables = sorted(self.root.glob(spec()["table_glob"]))
+        tables = sorted(self.root.glob(plus_spec()["table_glob"]))
         if not tables:
             raise LayoutError(self.name, self.root, self.layout)
         self.table_file = tables[-1]  # the newest release date in the name
@@ -93,13 +94,14 @@ class ChexpertPlusSource(Source):
         self.images_root = option_folder(self.root, self.options.images_root or ".")
         if not self.images_root.is_dir():
             raise LayoutError(self.name, self.images_root, "the CheXpert image folder named by the option images_root")
-        chexbert = self.root / spec()["chexbert_folder"] / spec()["chexbert_files"][self.options.chexbert_section]
+        spec = plus_spec()
+        chexbert = self.root / spec["chexbert_folder"] / spec["chexbert_files"][self.options.chexbert_section]
         self.chexbert = chexbert if self.options.labels == "chexbert" and chexbert.is_file() else None
 
     def _image(self, listed: str) -> Path | None:
         stem = listed.rsplit(".", 1)[0]
-        for prefix in spec()["image_prefixes"]:
-            for suffix in spec()["image_suffixes"]:
+        for prefix in plus_spec()["image_prefixes"]:
+            for suffix in plus_spec()["image_suffixes"]:
                 path = self.images_root / f"{prefix}{stem}{suffix}"
                 if path.is_file():
                     return path
@@ -107,9 +109,9 @@ class ChexpertPlusSource(Source):
 
     def records(self) -> Iterator[RawRecord | Reject]:
         labels = read_chexbert(self.chexbert, self.name) if self.chexbert else {}
-        sections = spec()["section_columns"]
-        optional = {**spec()["optional_columns"], **{column: [] for column in sections}}
-        table = read_table(self.table_file, source=self.name, required=spec()["columns"], optional=optional)
+        sections = plus_spec()["section_columns"]
+        optional = {**plus_spec()["optional_columns"], **{column: [] for column in sections}}
+        table = read_table(self.table_file, source=self.name, required=plus_spec()["columns"], optional=optional)
         for entry, row in table.rows():
             listed = row["path"]
             if not listed:
@@ -132,7 +134,7 @@ class ChexpertPlusSource(Source):
                 path,
                 row["patient"] or parts[1],
                 study_id="/".join(parts[1:3]),
-                split=spec()["splits"].get(row["split"].casefold(), row["split"] or None),
+                split=plus_spec()["splits"].get(row["split"].casefold(), row["split"] or None),
                 view=self._view(row),
                 source_file=self.table_file.name,
                 source_entry=f"{entry}; {label_entry}" if label_entry else entry,
@@ -163,4 +165,4 @@ class ChexpertPlusSource(Source):
             age: float | None = float(row["age"]) or None  # 0 is CheXpert's missing-age sentinel
         except ValueError:
             age = None
-        return {"age": age, "sex": spec()["sexes"].get(row["sex"].casefold())}
+        return {"age": age, "sex": plus_spec()["sexes"].get(row["sex"].casefold())}

@@ -14,14 +14,12 @@ import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mgll_data.errors import LayoutError
+from mgll_data.sources import spec
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.tables import read_table
 
@@ -29,11 +27,9 @@ from mgll_data.sources.tables import read_table
 LabelCells = tuple[tuple[str, str], ...]
 
 
-@cache
 def layout_spec() -> dict[str, Any]:
     """The MIMIC / CheXpert Plus layout data file (mgll_data/sources/mimic.yaml)."""
-    text = resources.files("mgll_data.sources").joinpath("mimic.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return spec.layout_spec("mimic")
 
 
 def first_file(folder: Path, names: Iterable[str]) -> Path | None:

@@ -150,7 +150,7 @@ def test_registry_lists_mimic_cxr_as_credentialed() -> None:
     assert "cxr-record-list.csv.gz" in cls.layout and {"jpg_root", "labels"} <= set(cls.Options.model_fields)
 
 
-@pytest.mark.parametrize("recipe", ["mimic-cxr.yaml", "mimic_cxr.yaml", "chexpert_plus.yaml"])
+@pytest.mark.parametrize("recipe", ["mimic-cxr.yaml", "mimic_cxr.yaml", "mimic_cxr_jpg.yaml", "chexpert_plus.yaml"])
 def test_shipped_recipes_validate_with_their_adapter_options(recipe: str) -> None:
     loaded = load_recipe(Path(__file__).resolve().parents[2] / "recipes" / recipe)
     for spec in loaded.sources:
