@@ -435,3 +435,7 @@ def main() -> None:
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(getattr(error, "exit_code", 2))
 
+
+
+if __name__ == "__main__":
+    main()
