@@ -100,8 +100,12 @@ def sources(
 
 @app.command("rejects")
 def rejects_command(
-    folder: str | None = typer.Argument(None, help="A built dataset folder: count its rejects by source and reason."),
-    reasons: bool = typer.Option(False, "--reasons", help="List every reject reason with its stages and meaning."),
+    folder: str | None = typer.Argument(
+        None, metavar="DIR", help="A built dataset folder: count its rejects by source and reason."
+    ),
+    reasons: bool = typer.Option(
+        False, "--reasons", metavar="", help="List every reject reason with its stages and meaning."
+    ),
 ) -> None:
     """Explain rejects: the registry of reasons (--reasons), or a built folder's rejects by source and reason."""
     from mgll_data.rejects import reason_table
