@@ -106,10 +106,14 @@ def rejects_command(
     reasons: bool = typer.Option(
         False, "--reasons", metavar="", help="List every reject reason with its stages and meaning."
     ),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the reasons or the counts as JSON."),
 ) -> None:
     """Explain rejects: the registry of reasons (--reasons), or a built folder's rejects by source and reason."""
     from mgll_data.rejects import reason_table
 
+    if as_json and (reasons or folder is None):
+        print_json({code: {"stages": list(i.stages), "meaning": i.meaning} for code, i in reason_table().items()})
+        return
     if reasons or folder is None:
         table = Table()
         for column in ("reason", "stages", "meaning"):
@@ -123,6 +127,9 @@ def rejects_command(
     from mgll_data.checks.stats import reject_summary
 
     summary = reject_summary(Path(folder))
+    if as_json:
+        print_json(summary)
+        return
     meanings = reason_table()
     table = Table(title=f"{summary['total']} rejected item(s)")
     for column in ("source", "reason", "count", "meaning"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,15 @@ WIDE = {"COLUMNS": "300"}
 
 
 def test_reasons_lists_every_registered_reason_with_its_meaning() -> None:
-    result = CliRunner().invoke(app, ["rejects", "--reasons"], env=WIDE)
+    result = CliRunner().invoke(app, ["rejects", "--reasons", "--json"])
     assert result.exit_code == 0
-    for info in reason_table().values():
-        assert info.code in result.output and info.meaning in result.output
-        assert set(info.stages) <= set(STAGES)
+    listed = json.loads(result.output)
+    assert list(listed) == list(reason_table())
+    for code, info in reason_table().items():
+        assert listed[code] == {"stages": list(info.stages), "meaning": info.meaning}
+        assert set(info.stages) <= set(STAGES) and info.meaning
+    table = CliRunner().invoke(app, ["rejects", "--reasons"], env=WIDE)
+    assert table.exit_code == 0 and all(code in table.output for code in listed)
 
 
 def test_unregistered_or_misplaced_reason_is_a_programming_error() -> None:
@@ -39,8 +44,8 @@ def test_rejects_of_a_build_are_counted_with_their_meaning(tmp_path: Path) -> No
         tmp_path,
     )
     out = build_recipe(recipe).out_dir
+    counts = json.loads(CliRunner().invoke(app, ["rejects", str(out), "--json"]).output)
+    assert counts["total"] == 3 and counts["by_source"]["aptos"] == {"unlabelled": 2, "missing_file": 1}
     result = CliRunner().invoke(app, ["rejects", str(out)], env=WIDE)
     assert result.exit_code == 0
-    assert "3 rejected item(s)" in result.output
-    assert "unlabelled" in result.output and reason_table()["unlabelled"].meaning in result.output
-    assert "missing_file" in result.output
+    assert "3 rejected item(s)" in result.output and "unlabelled" in result.output and "missing_file" in result.output

@@ -1,4 +1,4 @@
-"""End to end: recipes/mgll-fundus.yaml lists every registered fundus adapter, and its issue-11 entries, pointed at
+"""End to end: recipes/mgll-fundus.yaml lists every registered fundus adapter, and all its entries, pointed at
 generated trees (image size made small), build, validate and count.
 
 MuReD's copy of an RFMiD image is written byte for byte, so cross-source exact-duplicate removal must reject it;
@@ -25,7 +25,8 @@ from mgll_data.sources import available_sources, get_source
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "mgll-fundus.yaml"
 
-SOURCES = ["rfmid", "rfmid2", "jsiec", "refuge", "refuge2", "palm", "adam", "rimone_dl", "papila", "origa", "g1020"]
+SOURCES = ["odir", "aptos", "eyepacs", "messidor2", "messidor", "idrid", "ddr", "deepdrid"]
+SOURCES += ["rfmid", "rfmid2", "jsiec", "refuge", "refuge2", "palm", "adam", "rimone_dl", "papila", "origa", "g1020"]
 SOURCES += ["fives", "mured", "brset"]
 
 

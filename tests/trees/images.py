@@ -13,8 +13,11 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 
 
 def write_image(path: Path, seed: int, size: tuple[int, int] = (16, 12), mode: str = "RGB") -> Path:
-    """A random image at `path` in the format its suffix names (PNG, JPEG, TIFF ...)."""
-    rng = np.random.default_rng(seed)
+    """A random image at `path` in the format its suffix names (PNG, JPEG, TIFF ...).
+
+    The pixels depend on the seed and the file name, so two trees that number their files alike still hold
+    different pictures (a mixed build would otherwise drop them as cross-source duplicates)."""
+    rng = np.random.default_rng([seed, seed_of(path.name) % 2**32])
     shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode).save(path)
@@ -27,9 +30,12 @@ def seed_of(key: str) -> int:
 
 
 def write_named_image(path: Path, key: str | None = None) -> Path:
-    """`write_image` seeded by `key` (default: the path): every file differs unless two share a key on purpose
-    (RIM-ONE DL's two partitions hold the same pictures)."""
-    return write_image(path, seed_of(key or path.as_posix()))
+    """A random image seeded by `key` alone (default: the path): every file differs unless two share a key on
+    purpose (RIM-ONE DL's two partitions hold the same pictures, under the same file names)."""
+    rng = np.random.default_rng(seed_of(key or path.as_posix()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8), "RGB").save(path)
+    return path
 
 
 def write_mask(path: Path, pixels: np.ndarray) -> Path:
