@@ -11,9 +11,9 @@ torch or the Hub client:
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+
+from mgll_data.lazy import lazy_getattr
 
 try:
     __version__ = version("mgll-data")
@@ -27,8 +27,4 @@ _LAZY: dict[str, str] = {
 }
 __all__ = ["__version__", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mgll_data' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

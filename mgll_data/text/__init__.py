@@ -6,34 +6,29 @@ hundreds of MB, so `from mgll_data.text.policy import TextPolicy` or the section
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mgll_data.lazy import lazy_getattr
 
 _EXPORTS = {
-    "GranularTexts": "compose",
-    "compose_texts": "compose",
-    "disease_text": "compose",
-    "Mention": "labeler",
-    "ReportLabels": "labeler",
-    "label_report": "labeler",
-    "label_reports": "labeler",
-    "SpanStatus": "labeler",
-    "Trigger": "labeler",
-    "span_status": "labeler",
-    "TextPolicy": "policy",
-    "Section": "sections",
-    "section_report": "sections",
-    "sections_as_dict": "sections",
-    "sections_from_iu_xml": "sections",
-    "Sentence": "sentences",
-    "normalize_text": "sentences",
-    "split_sentences": "sentences",
+    "GranularTexts": ".compose",
+    "compose_texts": ".compose",
+    "disease_text": ".compose",
+    "Mention": ".labeler",
+    "ReportLabels": ".labeler",
+    "label_report": ".labeler",
+    "label_reports": ".labeler",
+    "SpanStatus": ".labeler",
+    "Trigger": ".labeler",
+    "span_status": ".labeler",
+    "TextPolicy": ".policy",
+    "Section": ".sections",
+    "section_report": ".sections",
+    "sections_as_dict": ".sections",
+    "sections_from_iu_xml": ".sections",
+    "Sentence": ".sentences",
+    "normalize_text": ".sentences",
+    "split_sentences": ".sentences",
 }
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mgll_data.text' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"mgll_data.text.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
