@@ -180,6 +180,11 @@ class Source(ABC):
         fields.setdefault("modality", self.modality)
         return RawRecord(source=self.name, native_id=native_id, patient_id=patient_id, image_path=image_path, **fields)
 
+    def option_path(self, value: str | Path) -> Path:
+        """A file or folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`)."""
+        path = Path(value).expanduser()
+        return Path(os.path.normpath(path if path.is_absolute() else self.root / path))
+
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
 

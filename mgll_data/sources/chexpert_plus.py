@@ -24,7 +24,6 @@ from mgll_data.sources.mimic_files import (
     StudyLabels,
     label_cells,
     layout_spec,
-    option_folder,
     report_sections,
     study_fields,
 )
@@ -91,7 +90,7 @@ class ChexpertPlusSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
         self.table_file = tables[-1]  # the newest release date in the name
         self.version = self.table_file.stem.rsplit("_", 1)[-1]
-        self.images_root = option_folder(self.root, self.options.images_root or ".")
+        self.images_root = self.option_path(self.options.images_root or ".")
         if not self.images_root.is_dir():
             raise LayoutError(self.name, self.images_root, "the CheXpert image folder named by the option images_root")
         spec = plus_spec()

@@ -105,8 +105,7 @@ class FolderSource(Source):
         self.modality = self.options.modality  # the instance's modality replaces the class's "any"
         self.csv = None
         if self.options.csv:
-            path = Path(self.options.csv).expanduser()
-            self.csv = path if path.is_absolute() else self.root / path
+            self.csv = self.option_path(self.options.csv)
             if not self.csv.is_file():
                 raise LayoutError(self.name, self.root, f"the CSV {self.csv} named by option csv")
         elif not any(self._kind(path) for path in self.files.files_under(self.root)):

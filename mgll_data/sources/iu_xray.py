@@ -140,18 +140,14 @@ class IuXraySource(Source):
             raise LayoutError(
                 self.name, self.root, f"{spec['reports_archive']} or {spec['reports_folder']}/; {self.layout}"
             )
-        self.images_dir = self._resolve(self.options.images_dir or spec["images_dir"])
+        self.images_dir = self.option_path(self.options.images_dir or spec["images_dir"])
         if not self.images_dir.is_dir():
             raise LayoutError(self.name, self.root, f"the PNG folder {self.images_dir} (option images_dir)")
         self.metadata_csv = self._metadata(self.options.metadata_csv)
 
-    def _resolve(self, path: str | Path) -> Path:
-        path = Path(path).expanduser()
-        return path if path.is_absolute() else self.root / path
-
     def _metadata(self, metadata_csv: str | None) -> Path | None:
         if metadata_csv:
-            path = self._resolve(metadata_csv)
+            path = self.option_path(metadata_csv)
             if not path.is_file():
                 raise LayoutError(self.name, self.root, f"the metadata table {path} (option metadata_csv)")
             return path

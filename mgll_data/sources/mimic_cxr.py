@@ -23,7 +23,6 @@ from mgll_data.sources.mimic_files import (
     detect_version,
     first_file,
     layout_spec,
-    option_folder,
 )
 from mgll_data.sources.tables import read_table
 
@@ -71,7 +70,7 @@ class MimicCxrSource(Source):
         self.version = detect_version(self.root, spec["provider_list"])
         self.jpg: JpgTables | None = None
         if self.options.jpg_root:
-            jpg_root = option_folder(self.root, self.options.jpg_root)
+            jpg_root = self.option_path(self.options.jpg_root)
             if not jpg_root.is_dir():
                 raise LayoutError(self.name, jpg_root, "the MIMIC-CXR-JPG folder named by the option jpg_root")
             labels = None if self.options.labels == "report" else self.options.labels

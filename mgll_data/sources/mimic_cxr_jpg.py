@@ -26,7 +26,6 @@ from mgll_data.sources.mimic_files import (
     detect_version,
     first_file,
     layout_spec,
-    option_folder,
     study_folder,
 )
 from mgll_data.sources.tables import read_table
@@ -80,7 +79,7 @@ class MimicCxrJpgSource(Source):
         self.version = detect_version(self.root, spec["v2_1_markers"])
         self.reports: ReportTree | None = None
         if self.options.reports_root:
-            reports_root = option_folder(self.root, self.options.reports_root)
+            reports_root = self.option_path(self.options.reports_root)
             if not reports_root.is_dir():
                 raise LayoutError(self.name, reports_root, "the MIMIC-CXR folder named by the option reports_root")
             self.reports = ReportTree(reports_root, self.name)

@@ -10,7 +10,6 @@ Large tables are held as compact tuples of shared strings (a state per labelled 
 
 from __future__ import annotations
 
-import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,12 +34,6 @@ def layout_spec() -> dict[str, Any]:
 def first_file(folder: Path, names: Iterable[str]) -> Path | None:
     """The first of `names` that is a file in `folder`."""
     return next((folder / name for name in names if (folder / name).is_file()), None)
-
-
-def option_folder(root: Path, value: str) -> Path:
-    """A folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`), normalised."""
-    path = Path(value).expanduser()
-    return Path(os.path.normpath(path if path.is_absolute() else root / path))
 
 
 def study_folder(subject_id: str, study_id: str) -> str:
