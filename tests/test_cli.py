@@ -66,7 +66,7 @@ def test_literal_choices_match_the_library_lists():
     from typing import get_args
 
     from mgll_data import cli
-    from mgll_data.build.backends import BACKENDS
+    from mgll_data.engine.backends import BACKENDS
     from mgll_data.export.formats import EXPORTERS
     from mgll_data.ontology.model import MODALITIES
     from mgll_data.text.chexpert_csv import VOCABULARIES

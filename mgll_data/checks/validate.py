@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 from PIL import Image
 
-from mgll_data.build.writer import file_sha256
+from mgll_data.engine.writer import file_sha256
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import (
     BATCH_ROWS,

@@ -225,8 +225,8 @@ def write_synthetic_dataset(
 ) -> Path:
     """Write the benchmark as a built-dataset folder that passes `mgll-data validate` (card, manifest, empty
     rejects); same arguments give byte-identical shards."""
-    from mgll_data.build.finalize import build_manifest, write_manifest, write_rejects
-    from mgll_data.build.writer import file_sha256
+    from mgll_data.engine.finalize import build_manifest, write_manifest, write_rejects
+    from mgll_data.engine.writer import file_sha256
     from mgll_data.export.card import write_card
     from mgll_data.recipe import parse_recipe
 

@@ -1,7 +1,7 @@
 """Report labels in the build worker: label a chest X-ray record's report and merge with the source's labels.
 
 Adapters only read reports into `RawRecord.report`; labelling runs here, in the worker that builds the shard,
-so planning stays fast and `import mgll_data.build` never loads spaCy (the labeler is imported on the first
+so planning stays fast and `import mgll_data.engine` never loads spaCy (the labeler is imported on the first
 report). The text labelled is findings + impression, as the Open-i evaluation scores it. A finding the source
 states keeps the source's state; the report fills the findings the source leaves unstated. The report's
 `normal` is kept only when the merged labels hold no positive or uncertain pathology; a source that calls the

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from mgll_data.build import build
+from mgll_data.engine import build
 from mgll_data.sources.base import RawRecord
 from mgll_data.text import TextPolicy
 from mgll_data.text.report_labels import report_text, with_report_labels
@@ -78,7 +78,7 @@ def test_nothing_to_label_leaves_the_record_unchanged(record: RawRecord) -> None
 
 def test_importing_the_build_loads_neither_spacy_nor_torch() -> None:
     code = (
-        "import json, sys, mgll_data.build; print(json.dumps(sorted(set(sys.modules) & {'spacy', 'torch', 'thinc'})))"
+        "import json, sys, mgll_data.engine; print(json.dumps(sorted(set(sys.modules) & {'spacy', 'torch', 'thinc'})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     assert json.loads(out.stdout) == []

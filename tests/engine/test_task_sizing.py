@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from build_fixtures import CsvSource, make_recipe, write_tree
 
-from mgll_data.build import backends
-from mgll_data.build.plan import TASKS_PER_WORKER, load_task_records, plan_tasks
-from mgll_data.build.workdir import WorkDir
+from mgll_data.engine import backends
+from mgll_data.engine.plan import TASKS_PER_WORKER, load_task_records, plan_tasks
+from mgll_data.engine.workdir import WorkDir
 
 
 def issue_tree(root: Path) -> Path:

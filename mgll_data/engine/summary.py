@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from mgll_data.build.engine import BuildResult
-from mgll_data.build.progress import format_duration
+from mgll_data.engine.flow import BuildResult
+from mgll_data.engine.progress import format_duration
 
 
 def summary_table(result: BuildResult) -> Table:

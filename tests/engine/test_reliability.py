@@ -35,11 +35,11 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 
 import mgll_data.sources
 from mgll_data import cli
-from mgll_data.build import guard, run_build
-from mgll_data.build import writer as writer_module
-from mgll_data.build.endings import BuildInterrupted, BuildStopped
-from mgll_data.build.rows import image_file_name
-from mgll_data.build.task import run_task
+from mgll_data.engine import guard, run_build
+from mgll_data.engine import writer as writer_module
+from mgll_data.engine.endings import BuildInterrupted, BuildStopped
+from mgll_data.engine.rows import image_file_name
+from mgll_data.engine.task import run_task
 from mgll_data.checks.validate import validate_output
 from mgll_data.demo.iu_tree import write_iu_tree
 from mgll_data.demo.odir_tree import write_odir_tree

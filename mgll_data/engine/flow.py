@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mgll_data.build import guard
-from mgll_data.build.backends import TaskRunner, check_backend, parallelism, run_tasks
-from mgll_data.build.endings import WorkerLost, explain
-from mgll_data.build.finalize import finalize
-from mgll_data.build.plan import plan_tasks, source_meta
-from mgll_data.build.progress import BuildProgress
-from mgll_data.build.task import is_complete, run_task
-from mgll_data.build.workdir import WorkDir, code_fingerprint
+from mgll_data.engine import guard
+from mgll_data.engine.backends import TaskRunner, check_backend, parallelism, run_tasks
+from mgll_data.engine.endings import WorkerLost, explain
+from mgll_data.engine.finalize import finalize
+from mgll_data.engine.plan import plan_tasks, source_meta
+from mgll_data.engine.progress import BuildProgress
+from mgll_data.engine.task import is_complete, run_task
+from mgll_data.engine.workdir import WorkDir, code_fingerprint
 from mgll_data.errors import RecipeError
 from mgll_data.recipe import Recipe, load_recipe
 from mgll_data.sources import get_source

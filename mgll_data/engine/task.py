@@ -11,10 +11,10 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
-from mgll_data.build.plan import SourceMeta, Task, load_task_records
-from mgll_data.build.rows import make_row, path_in_source, relative_text
-from mgll_data.build.workdir import WorkDir
-from mgll_data.build.writer import ShardWriter, file_sha256
+from mgll_data.engine.plan import SourceMeta, Task, load_task_records
+from mgll_data.engine.rows import make_row, path_in_source, relative_text
+from mgll_data.engine.workdir import WorkDir
+from mgll_data.engine.writer import ShardWriter, file_sha256
 from mgll_data.images import ImageRejected, process_image
 from mgll_data.recipe import Recipe
 from mgll_data.schema import FLAG_ATTRIBUTES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 
-from mgll_data.build import build_recipe
+from mgll_data.engine import build_recipe
 from mgll_data.recipe import parse_recipe
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mgll_data.build.rows import path_in_source, relative_text
-from mgll_data.build.splits import patient_split
-from mgll_data.build.workdir import WorkDir
+from mgll_data.engine.rows import path_in_source, relative_text
+from mgll_data.engine.splits import patient_split
+from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.recipe import Recipe, SourceSpec
 from mgll_data.sources.base import RawRecord, Reject, Source

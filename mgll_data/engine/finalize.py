@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from mgll_data.build.plan import Task, read_plan_rejects
-from mgll_data.build.splits import check_no_image_leakage, check_no_leakage
-from mgll_data.build.workdir import WorkDir, atomic_write_text
-from mgll_data.build.writer import ShardWriter, file_sha256
+from mgll_data.engine.plan import Task, read_plan_rejects
+from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
+from mgll_data.engine.workdir import WorkDir, atomic_write_text
+from mgll_data.engine.writer import ShardWriter, file_sha256
 from mgll_data.errors import MgllError
 from mgll_data.images.rejects import RejectReason
 from mgll_data.output_layout import MANIFEST_FILE, REJECTS_FILE, REJECTS_SCHEMA, SPLITS

@@ -23,7 +23,7 @@ from mgll_data.sources.base import RawRecord
 from mgll_data.sources.files import printable
 
 if TYPE_CHECKING:  # plan.py imports this module
-    from mgll_data.build.plan import SourceMeta
+    from mgll_data.engine.plan import SourceMeta
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 ATTRIBUTE_NAMES = frozenset(f.name for f in ATTRIBUTES_TYPE)

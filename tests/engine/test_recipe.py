@@ -150,7 +150,7 @@ def test_one_adapter_twice_needs_distinct_ids(tmp_path):
 
 
 def test_unknown_adapter_names_the_recipe_key(tmp_path, monkeypatch):
-    from mgll_data.build import engine
+    from mgll_data.engine import flow as engine
 
     def get_source(name):
         raise RecipeError(f"unknown source {name!r}; available: odir")
@@ -162,7 +162,7 @@ def test_unknown_adapter_names_the_recipe_key(tmp_path, monkeypatch):
 
 
 def test_ray_backend_without_ray_says_how_to_install(monkeypatch):
-    from mgll_data.build.backends import check_backend
+    from mgll_data.engine.backends import check_backend
 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(MgllError, match=r"pip install 'mgll-data\[ray\]'"):

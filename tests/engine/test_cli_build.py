@@ -11,7 +11,7 @@ from build_fixtures import CsvSource
 from typer.testing import CliRunner
 
 from mgll_data import cli
-from mgll_data.build import engine
+from mgll_data.engine import flow as engine
 
 
 def test_build_command_builds_and_prints_a_summary(tmp_path, fundus_tree, monkeypatch):

@@ -7,7 +7,7 @@ import pytest
 from build_fixtures import CsvSource, make_recipe, row_hashes
 
 from mgll_data import cli
-from mgll_data.build import backends, run_build
+from mgll_data.engine import backends, run_build
 
 
 @pytest.fixture

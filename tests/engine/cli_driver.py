@@ -14,7 +14,7 @@ import time
 from build_fixtures import CsvSource
 
 from mgll_data import cli
-from mgll_data.build import engine, task
+from mgll_data.engine import flow as engine, task
 
 
 def main(argv: list[str]) -> None:

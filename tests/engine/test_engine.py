@@ -20,9 +20,9 @@ from build_fixtures import (
 )
 from rich.console import Console
 
-from mgll_data.build import BuildProgress, run_build
-from mgll_data.build import task as task_module
-from mgll_data.build.task import run_task
+from mgll_data.engine import BuildProgress, run_build
+from mgll_data.engine import task as task_module
+from mgll_data.engine.task import run_task
 from mgll_data.errors import MgllError, ValidationError
 from mgll_data.schema import FIELD_NAMES
 from mgll_data.text import TextPolicy, compose_texts
@@ -385,8 +385,8 @@ def test_an_id_emitted_twice_is_a_plan_reject_naming_both_entries(tmp_path):
 
 
 def test_changed_code_or_data_files_rebuild_instead_of_reusing(tmp_path, fundus_tree, monkeypatch):
-    from mgll_data.build import engine
-    from mgll_data.build.workdir import code_fingerprint
+    from mgll_data.engine import flow as engine
+    from mgll_data.engine.workdir import code_fingerprint
 
     first = build_fixture(tmp_path)
     package = tmp_path / "package"

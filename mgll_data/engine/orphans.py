@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from mgll_data.build.guard import held_lock_fds
+from mgll_data.engine.guard import held_lock_fds
 
 POLL_S = 0.5
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from mgll_data.build.plan import SourceMeta
-from mgll_data.build.rows import make_row
+from mgll_data.engine.plan import SourceMeta
+from mgll_data.engine.rows import make_row
 from mgll_data.images import ProcessedImage
 from mgll_data.schema import FIELD_NAMES
 from mgll_data.sources.base import RawRecord

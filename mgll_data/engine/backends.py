@@ -15,11 +15,11 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any
 
-from mgll_data.build.endings import WorkerLost
-from mgll_data.build.orphans import init_worker
-from mgll_data.build.plan import SourceMeta, Task
-from mgll_data.build.task import run_task
-from mgll_data.build.workdir import WorkDir
+from mgll_data.engine.endings import WorkerLost
+from mgll_data.engine.orphans import init_worker
+from mgll_data.engine.plan import SourceMeta, Task
+from mgll_data.engine.task import run_task
+from mgll_data.engine.workdir import WorkDir
 from mgll_data.errors import MgllError
 from mgll_data.recipe import Recipe
 
