@@ -19,14 +19,14 @@ import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mgll_data.engine.rows import path_in_source, relative_text
 from mgll_data.engine.splits import patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.recipe import Recipe, SourceSpec
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.records import RawRecord, Reject
+from mgll_data.sources.base import Source
 
 TASKS_PER_WORKER = 8  # with equal tasks handed out largest first, the last one to finish idles the others < 1/8
 
@@ -195,7 +195,7 @@ def plan_tasks(
                         item, spec, item.published_path or path_in_source(item.image_path, root)
                     )
                 if problem is not None:
-                    rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
+                    rejects_file.write(json.dumps(problem.as_row()) + "\n")
                     continue
                 buffers[choose_split(item, spec, recipe)].add(item)
     most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
@@ -217,10 +217,10 @@ def plan_tasks(
     return tasks
 
 
-def read_plan_rejects(work: WorkDir) -> Iterator[dict[str, Any]]:
+def read_plan_rejects(work: WorkDir) -> Iterator[Reject]:
     with work.plan_rejects.open(encoding="utf-8") as handle:
         for line in handle:
-            yield json.loads(line)
+            yield Reject.from_row(json.loads(line))
 
 
 def load_task_records(task: Task) -> list[RawRecord]:
