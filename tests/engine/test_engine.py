@@ -275,6 +275,21 @@ def test_official_split_is_kept_and_leakage_is_caught(tmp_path):
     assert sum(i.rows for i in fixed.manifest.splits.values()) == 10
 
 
+def test_leakage_is_found_at_planning_before_any_image_is_processed(tmp_path):
+    rows = patient_rows(3, 2, split="train") + [{"image": "p000_9_r.png", "patient": "P000", "split": "test"}]
+    write_tree(tmp_path / "leaky", rows)
+    recipe = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "leaky"}])
+    ran = []
+
+    def runner(task, *args):
+        ran.append(task)
+        return run_task(task, *args)
+
+    with pytest.raises(ValidationError, match=r"split leakage: 1 patient\(s\).*csv_fundus/P000"):
+        run_build(recipe, [CsvSource(tmp_path / "leaky")], tmp_path / "out", runner=runner)
+    assert ran == [] and not list((tmp_path / "out" / "data").glob("*.parquet"))
+
+
 def test_exact_duplicates_across_sources_are_dropped_and_recorded(tmp_path):
     a_rows = [{"image": f"a{i}.png", "patient": "A", "seed": i} for i in (1, 2, 3)]
     a_rows.append({"image": "a4.png", "patient": "A", "seed": 1})  # same pixels within one source: kept
