@@ -150,7 +150,7 @@ class CompletionRecord:
 
 
 @dataclass
-class SourceEntryFacts:
+class ManifestEntry:
     """What the manifest says about one recipe entry: the adapter's declarations and the entry's counts."""
 
     adapter: str
@@ -202,7 +202,7 @@ class Manifest:
     recipe: dict[str, Any]
     recipe_hash: str
     libraries: dict[str, str]
-    sources: dict[str, SourceEntryFacts]
+    sources: dict[str, ManifestEntry]
     splits: dict[str, SplitEntry]
     shards: list[ShardEntry]
     counts: ManifestCounts

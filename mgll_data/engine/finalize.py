@@ -31,7 +31,7 @@ from mgll_data.records import (
     ManifestCounts,
     Reject,
     ShardEntry,
-    SourceEntryFacts,
+    ManifestEntry,
     SplitEntry,
 )
 from mgll_data.schema import SCHEMA_VERSION
@@ -170,7 +170,7 @@ def build_manifest(
         recipe_hash=recipe.content_hash(),
         libraries={name: v for name in LIBRARIES if (v := _version(name))},
         sources={
-            source.entry_id: SourceEntryFacts(
+            source.entry_id: ManifestEntry(
                 adapter=source.name,
                 root=roots[source.entry_id],
                 licence_class=source.licence_class,
