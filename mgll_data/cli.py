@@ -32,7 +32,7 @@ console = Console()
 
 # Allowed values shown in --help; tests/test_cli.py checks they equal the library's own lists.
 Backend = Literal["local", "ray"]
-ExportFormat = Literal["mgll-json", "csv"]
+ExportFormat = Literal["mgll-json", "csv", "webdataset"]
 ModelFormat = Literal["open_clip", "hf"]
 LabelVocab = Literal["chexpert", "chestxray14"]
 Modality = Literal["fundus", "cxr"]
@@ -283,13 +283,27 @@ def push_command(
 @app.command("export")
 def export_command(
     directory: str = typer.Argument(..., help="A built output folder."),
-    format_name: ExportFormat = typer.Option(..., "--format", help="The public MGLL code's JSON, or a flat CSV."),
+    format_name: ExportFormat = typer.Option(
+        ..., "--format", help="The public MGLL code's JSON, a flat CSV, or WebDataset tar shards."
+    ),
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
+    shard_size: int | None = typer.Option(None, "--shard-size", min=1, help="webdataset: rows per tar shard [1000]."),
+    shard_bytes: int | None = typer.Option(
+        None, "--shard-bytes", min=1, help="webdataset: also close a shard once it holds this many bytes."
+    ),
+    image_size: int | None = typer.Option(
+        None, "--image-size", min=1, help="webdataset: shrink images to fit N x N px (aspect kept) [as stored]."
+    ),
 ) -> None:
-    """Write the rows in another layout (MGLL training JSON, flat CSV) with the images as files."""
+    """Write the rows in another layout: MGLL training JSON or flat CSV with image files, or WebDataset tars."""
     from mgll_data.export.formats import export_output
 
-    result = export_output(directory, format_name, out)
+    given = {"shard_size": shard_size, "shard_bytes": shard_bytes, "image_size": image_size}
+    options = {key: value for key, value in given.items() if value is not None}
+    if format_name != "webdataset" and options:
+        named = ", ".join("--" + key.replace("_", "-") for key in options)
+        raise MgllError(f"{named}: only --format webdataset takes shard and image options")
+    result = export_output(directory, format_name, out, **options)
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 
 
@@ -298,11 +312,14 @@ def export_model_command(
     checkpoint: str = typer.Argument(..., help="A checkpoint folder, or a run folder (its latest checkpoint)."),
     format_name: ModelFormat = typer.Option(..., "--format", help="open_clip, or hf (transformers, remote code)."),
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
+    repo_id: str | None = typer.Option(
+        None, "--repo-id", help="Hub repository (ORG/NAME) the export will be uploaded to; named in its files."
+    ),
 ) -> None:
     """Write a trained model with its preprocessing and tokenizer so open_clip or transformers load it alone."""
     from mgll_data.train.export_model import export_model
 
-    result = export_model(checkpoint, out, format_name)
+    result = export_model(checkpoint, out, format_name, repo_id=repo_id)
     console.print(f"[green]exported[/] {result.format} model to {escape(str(result.dest))}", highlight=False)
 
 

@@ -147,7 +147,7 @@ class TrainConfig(_Section):
     run: RunConfig = Field(default_factory=RunConfig)
 
 
-def _is_hub_id(value: str) -> bool:
+def is_hub_id(value: str) -> bool:
     """'org/name' with no local meaning: two parts, no leading dot or slash."""
     parts = value.split("/")
     return len(parts) == 2 and all(parts) and not value.startswith((".", "~"))
@@ -159,7 +159,7 @@ def resolve_path(value: str, base: Path) -> str:
     if path.is_absolute():
         return str(path)
     candidate = (base / path).resolve()
-    if candidate.exists() or not _is_hub_id(value):
+    if candidate.exists() or not is_hub_id(value):
         return str(candidate)
     return value
 
