@@ -36,6 +36,10 @@ ExportFormat = Literal["mgll-json", "csv", "webdataset"]
 ModelFormat = Literal["open_clip", "hf"]
 LabelVocab = Literal["chexpert", "chestxray14"]
 Modality = Literal["fundus", "cxr"]
+SET_HELP = (
+    "Set one config key, checked like the YAML (repeatable): optim.lr=1e-4, data.batch_size=8, "
+    "model.text=hf:ORG/NAME; values are read as YAML, paths are relative to the config file."
+)
 WIDE_COLUMNS = 120  # below this, tables keep to the columns that fit; --json has every field
 
 
@@ -428,12 +432,13 @@ def train_command(
     config: str = typer.Argument(..., help="training config YAML (see recipes/train-demo.yaml)"),
     resume: str = typer.Option(None, help="'auto' (latest checkpoint in run.output_dir) or a checkpoint path"),
     max_steps: int = typer.Option(None, help="override optim.max_steps"),
+    overrides: list[str] = typer.Option([], "--set", metavar="KEY.PATH=VALUE", help=SET_HELP),
 ) -> None:
     """Train an MGLL model on a built dataset; the same command under torchrun runs on N GPUs."""
     from mgll_data.train.config import load_train_config
     from mgll_data.train.trainer import train
 
-    settings = load_train_config(config)
+    settings = load_train_config(config, overrides)
     if resume is not None:
         settings = settings.model_copy(update={"run": settings.run.model_copy(update={"resume": resume})})
     if max_steps is not None:
@@ -444,13 +449,17 @@ def train_command(
 
 
 @app.command("eval")
-def eval_command(config: str = typer.Argument(..., help="eval config YAML (see recipes/eval-demo.yaml)")) -> None:
+def eval_command(
+    config: str = typer.Argument(..., help="eval config YAML (see recipes/eval-demo.yaml)"),
+    overrides: list[str] = typer.Option([], "--set", metavar="KEY.PATH=VALUE", help=SET_HELP),
+) -> None:
     """Evaluate a checkpoint: linear probe, zero-shot, retrieval, fine-tune; writes results.json and results.md."""
     from mgll_data.eval.config import load_eval_config
     from mgll_data.eval.report import render_markdown
     from mgll_data.eval.runner import run_eval
 
-    results = run_eval(load_eval_config(config), origin=config, log=lambda line: console.print(line, highlight=False))
+    settings = load_eval_config(config, overrides)
+    results = run_eval(settings, origin=config, log=lambda line: console.print(line, highlight=False))
     print(render_markdown(results))
 
 

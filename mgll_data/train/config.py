@@ -7,6 +7,7 @@ naming the key (see `mgll_data.config_io`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -183,10 +184,11 @@ def resolve_paths(config: TrainConfig, base: Path) -> TrainConfig:
     return config.model_copy(update={"data": data, "model": model.model_copy(update=updates), "run": run})
 
 
-def load_train_config(path: Path | str) -> TrainConfig:
-    """Read and validate a training config; relative paths are taken from the config file's folder."""
+def load_train_config(path: Path | str, overrides: Sequence[str] = ()) -> TrainConfig:
+    """Read and validate a training config (with --set `overrides`); relative paths are taken from the config
+    file's folder."""
     path = Path(path)
-    return resolve_paths(load_config(path, TrainConfig), path.resolve().parent)
+    return resolve_paths(load_config(path, TrainConfig, overrides), path.resolve().parent)
 
 
 def train_config_from_dict(data: dict, origin: str, base: Path | None = None) -> TrainConfig:
