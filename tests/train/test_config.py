@@ -23,6 +23,7 @@ def test_demo_recipe_loads_with_paths_relative_to_it():
     config = load_train_config(PROJECT_ROOT / "recipes" / "train-demo.yaml")
     assert config.data.dataset == str(PROJECT_ROOT / "out" / "demo")
     assert config.run.output_dir == str(PROJECT_ROOT / "out" / "train-demo")
+    assert config.model.text == "hf:" + str(PROJECT_ROOT / "recipes" / "demo-text-tower")  # ships with the recipes
     assert config.loss.name == "mgll" and config.data.granularities == ["disease_text", "descriptions", "explanations"]
 
 
