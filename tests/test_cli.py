@@ -50,7 +50,7 @@ def test_help_lists_allowed_values_and_flags_show_no_type():
     runner = CliRunner()
     shown = {
         ("build",): "<local|ray>",
-        ("export",): "<mgll-json|csv>",
+        ("export",): "<mgll-json|csv|webdataset>",
         ("export-model",): "<open_clip|hf>",
         ("label",): "<chexpert|chestxray14>",
         ("ontology", "show"): "<fundus|cxr>",

@@ -182,7 +182,12 @@ class WebDatasetExporter(Exporter):
         if key in self._keys:
             raise MgllError(f"webdataset export: two rows share the key {key!r} (ids {row['id']!r}); run validate")
         self._keys.add(key)
-        data, extension = _webdataset_image((row["image"] or {}).get("bytes") or b"", self.image_size)
+        try:
+            data, extension = _webdataset_image((row["image"] or {}).get("bytes") or b"", self.image_size)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise MgllError(
+                f"image of {row['id']} does not decode ({exc}); run `mgll-data validate` on the folder"
+            ) from None
         metadata = {column: value for column, value in row.items() if column != "image"}
         tar = self._open(row["split"])
         self._member(tar, key + extension, data)
