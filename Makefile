@@ -8,10 +8,11 @@ FULL := $(VENV)/.installed-full
 
 .PHONY: demo test lint install clean
 
+# --no-compile: byte-compiling every installed library takes longer than the demo build on 2 cores; Python
+# compiles what the build imports as it goes
 $(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-compile -e .
 	touch $(CORE)
 
 $(FULL): pyproject.toml
