@@ -11,6 +11,7 @@ import sys
 from typing import Any, Literal
 
 import typer
+import typer.core
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -18,14 +19,30 @@ from rich.table import Table
 
 from mgll_data.errors import MgllError
 
+
+class UsageCommand(typer.core.TyperCommand):
+    """Usage lines name arguments as RECIPE or [DIR] (typer writes a required one as `{recipe}`, which reads as
+    a set of choices)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, typer.core.TyperArgument):
+                name = (param.metavar or param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+# Plain help (no rich markup): help texts keep their brackets ("[dedup's default]") and flags show no type.
 app = typer.Typer(
     name="mgll-data",
     help="Build multi-granular image-text datasets from public fundus and chest X-ray sources.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-ontology_app = typer.Typer(help="Inspect and check the label ontology.", no_args_is_help=True)
+ontology_app = typer.Typer(help="Inspect and check the label ontology.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(ontology_app, name="ontology")
 
 console = Console()
@@ -65,7 +82,7 @@ def _main_options(
     """Build multi-granular image-text datasets from public fundus and chest X-ray sources."""
 
 
-@app.command()
+@app.command(cls=UsageCommand)
 def sources(
     as_json: bool = typer.Option(False, "--json", metavar="", help="Print the adapters as JSON."),
 ) -> None:
@@ -102,7 +119,7 @@ def sources(
     console.print(table)
 
 
-@app.command("rejects")
+@app.command("rejects", cls=UsageCommand)
 def rejects_command(
     folder: str | None = typer.Argument(
         None, metavar="DIR", help="A built dataset folder: count its rejects by source and reason."
@@ -148,7 +165,7 @@ def rejects_command(
 # --- foundation: build, validate, stats, push, export ---
 
 
-@app.command("build")
+@app.command("build", cls=UsageCommand)
 def build_command(
     recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/ and schemas/recipe.schema.json)."),
     out: str | None = typer.Option(None, "--out", help="Output folder (default: the recipe's output.dir)."),
@@ -185,7 +202,7 @@ def build_command(
 # --- foundation (output folder): validate, stats, push, export ---
 
 
-@app.command("validate")
+@app.command("validate", cls=UsageCommand)
 def validate_command(
     directory: str = typer.Argument(..., help="A built output folder (README.md, manifest.json, data/)."),
     skip_images: bool = typer.Option(
@@ -215,7 +232,7 @@ def validate_command(
     console.print(f"[green]ok[/] {directory} meets the output contract", highlight=False)
 
 
-@app.command("stats")
+@app.command("stats", cls=UsageCommand)
 def stats_command(
     directory: str = typer.Argument(..., help="A built output folder."),
     report: str | None = typer.Option(None, "--report", help="Folder for report.md, stats.json, plots [DIR/stats]."),
@@ -238,7 +255,7 @@ def stats_command(
     console.print(f"report: {written}", highlight=False)
 
 
-@app.command("push")
+@app.command("push", cls=UsageCommand)
 def push_command(
     directory: str = typer.Argument(..., help="A built output folder."),
     repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repository, ORG/NAME."),
@@ -284,7 +301,7 @@ def push_command(
     console.print(f"[green]pushed[/] {escape(directory)} to {escape(target)}", highlight=False)
 
 
-@app.command("export")
+@app.command("export", cls=UsageCommand)
 def export_command(
     directory: str = typer.Argument(..., help="A built output folder."),
     format_name: ExportFormat = typer.Option(
@@ -311,7 +328,7 @@ def export_command(
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 
 
-@app.command("export-model")
+@app.command("export-model", cls=UsageCommand)
 def export_model_command(
     checkpoint: str = typer.Argument(..., help="A checkpoint folder, or a run folder (its latest checkpoint)."),
     format_name: ModelFormat = typer.Option(..., "--format", help="open_clip, or hf (transformers, remote code)."),
@@ -330,7 +347,7 @@ def export_model_command(
 # --- ontology ---
 
 
-@ontology_app.command("lint")
+@ontology_app.command("lint", cls=UsageCommand)
 def ontology_lint(
     data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
     odir_csv: str | None = typer.Option(None, "--odir-csv", help="ODIR full_df.csv whose keywords must all map."),
@@ -357,7 +374,7 @@ def ontology_lint(
     console.print(f"ontology ok: {len(onto)} findings, {len(onto.vocabularies())} vocabularies")
 
 
-@ontology_app.command("show")
+@ontology_app.command("show", cls=UsageCommand)
 def ontology_show(
     modality: Modality | None = typer.Option(None, "--modality", help="Only this modality's findings [all]."),
     data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
@@ -395,7 +412,7 @@ def ontology_show(
 # --- text: label ---
 
 
-@app.command()
+@app.command(cls=UsageCommand)
 def label(
     reports_csv: str = typer.Argument(..., help="one report per row, no header (the CheXpert labeler's input)"),
     out: str = typer.Option(..., "--out", help="output CSV: Reports + one column per finding (1.0/0.0/-1.0/blank)"),
@@ -427,7 +444,7 @@ def label(
 # --- train and eval ---
 
 
-@app.command("train")
+@app.command("train", cls=UsageCommand)
 def train_command(
     config: str = typer.Argument(..., help="training config YAML (see recipes/train-demo.yaml)"),
     resume: str = typer.Option(None, help="'auto' (latest checkpoint in run.output_dir) or a checkpoint path"),
@@ -448,7 +465,7 @@ def train_command(
         console.print(f"last step {result.step}: loss {result.last_loss:.4f}; checkpoint {result.checkpoint}")
 
 
-@app.command("eval")
+@app.command("eval", cls=UsageCommand)
 def eval_command(
     config: str = typer.Argument(..., help="eval config YAML (see recipes/eval-demo.yaml)"),
     overrides: list[str] = typer.Option([], "--set", metavar="KEY.PATH=VALUE", help=SET_HELP),

@@ -54,7 +54,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(current, "model_fields", {}))
 
 
-def _did_you_mean(given: str, allowed: list[str]) -> str:
+def did_you_mean(given: str, allowed: list[str]) -> str:
     """'; did you mean X?' for the closest allowed spelling, or nothing when none is close."""
     close = difflib.get_close_matches(given, allowed, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -78,9 +78,9 @@ def parse_config(data: Any, model: type[ModelT], origin: str) -> ModelT:
             if error["type"] == "extra_forbidden":
                 allowed = _allowed_keys(model, tuple(error["loc"]))
                 if allowed:
-                    line += f" (allowed keys: {', '.join(allowed)})" + _did_you_mean(str(error["loc"][-1]), allowed)
+                    line += f" (allowed keys: {', '.join(allowed)})" + did_you_mean(str(error["loc"][-1]), allowed)
             elif error["type"] in ("literal_error", "enum") and isinstance(error.get("input"), str):
-                line += _did_you_mean(error["input"], _literal_values(error))
+                line += did_you_mean(error["input"], _literal_values(error))
             lines.append(f"  - {line}")
         raise RecipeError(f"{origin} is not valid:\n" + "\n".join(lines)) from None
 
