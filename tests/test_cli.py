@@ -167,3 +167,16 @@ def test_a_misspelt_adapter_gets_a_suggestion(tmp_path):
     result = run_cli("build", str(recipe))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "unknown source 'odri'" in result.stderr and "did you mean 'odir'?" in result.stderr
+
+
+def test_readme_source_table_lists_every_adapter_once():
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    from mgll_data.sources import available_sources
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Sources", 1)[1].split("\n\n", 1)[0]
+    names = Counter(name for row in table.splitlines()[2:] for name in re.findall(r"`(\w+)`", row.split("|")[1]))
+    assert set(names) == set(available_sources()) and set(names.values()) == {1}, names
