@@ -8,8 +8,7 @@ FULL := $(VENV)/.installed-full
 
 .PHONY: demo test lint install clean
 
-# --no-compile: byte-compiling every installed library takes longer than the demo build on 2 cores; Python
-# compiles what the build imports as it goes
+# --no-compile: no byte-compiling of every installed library up front; Python compiles what the build imports
 $(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile -e .
