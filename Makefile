@@ -29,10 +29,12 @@ demo: $(CORE)
 
 test: $(FULL)
 	$(BIN)/ruff check mgll_data tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests
 
 lint: $(FULL)
 	$(BIN)/ruff check mgll_data tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) out
