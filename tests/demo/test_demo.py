@@ -183,7 +183,8 @@ def test_demo_build_says_it_is_synthetic(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
     import yaml
 
-    from mgll_data.engine import BuildProgress, build
+    from mgll_data.builder import build
+    from mgll_data.engine import BuildProgress
     from mgll_data.export.card import card_metadata, render_card
     from mgll_data.export.push import plan_push
     from mgll_data.output_layout import read_manifest
