@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import tarfile
@@ -287,8 +288,9 @@ def fresh_dest(dest: Path) -> Iterator[Path]:
     """Create `dest` (refusing one that holds files: an export never overwrites) for the block to fill.
 
     If the block fails, everything it wrote goes again (and the folder itself if it was created here), so a
-    refused or broken export leaves nothing behind; once it succeeds, its files are made readable by all
-    (0644: some writers create 0600 files, which a shared model folder cannot use)."""
+    refused or broken export leaves nothing behind. Once it succeeds, every file gets the mode the user's umask
+    gives a new file (0644 under the usual 022): some writers (safetensors) create 0600 files, which a shared
+    model folder cannot use, and a user's stricter umask for medical data still holds."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise MgllError(f"{dest}: exists and is not an empty folder (choose a new --out so nothing is overwritten)")
     created = not dest.exists()
@@ -302,9 +304,11 @@ def fresh_dest(dest: Path) -> Iterator[Path]:
             for child in dest.iterdir():
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         raise
+    umask = os.umask(0)
+    os.umask(umask)
     for path in dest.rglob("*"):
         if path.is_file():
-            path.chmod(0o644)
+            path.chmod(0o666 & ~umask)
 
 
 def export_output(out_dir: Path | str, format_name: str, dest: Path | str, **options: Any) -> ExportResult:

@@ -126,3 +126,15 @@ def test_cli_export(output_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "exported6rows(csv)" in "".join(result.output.split())  # immune to rich's line wrapping
     assert (tmp_path / "x" / "metadata.csv").is_file()
+
+
+def test_exported_files_follow_the_umask(output_dir, tmp_path):
+    import os
+
+    old = os.umask(0o077)  # a user who keeps medical data private
+    try:
+        export_output(output_dir, "csv", tmp_path / "private")
+    finally:
+        os.umask(old)
+    modes = {path.stat().st_mode & 0o777 for path in (tmp_path / "private").rglob("*") if path.is_file()}
+    assert modes == {0o600}

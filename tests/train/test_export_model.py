@@ -28,6 +28,14 @@ WORDS = ["pleural", "effusion", "normal", "fundus", "cardio", "##megaly", "with"
 BLOCK_MGLL = "import sys\nsys.modules['mgll_data'] = None  # importing mgll_data now fails: the export stands alone\n"
 
 
+@pytest.fixture(autouse=True)
+def usual_umask():
+    """Exported files follow the umask: under the usual 022 they must be 0644."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory):
     """A 2-layer BERT with a 20-word vocabulary, saved like a hub model (config, weights, tokenizer)."""
@@ -92,7 +100,7 @@ def _no_machine_paths(folder, *paths) -> None:
         text = path.read_bytes().decode("utf-8", errors="replace")
         for forbidden in (*map(str, paths), sys.prefix, str(Path(__file__).resolve().parents[2])):
             assert forbidden not in text, f"{path.name} names {forbidden}"
-        assert path.stat().st_mode & 0o777 == 0o644, path.name
+        assert path.stat().st_mode & 0o777 == 0o644, path.name  # safetensors wrote 0600 before
 
 
 OPEN_CLIP_LOAD = """
