@@ -6,6 +6,7 @@ training config, so a run never depends on the working directory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -89,10 +90,11 @@ class EvalConfig(_Section):
         return value
 
 
-def load_eval_config(path: Path | str) -> EvalConfig:
-    """Read and validate an eval config; relative local paths become absolute against the file's folder."""
+def load_eval_config(path: Path | str, overrides: Sequence[str] = ()) -> EvalConfig:
+    """Read and validate an eval config (with --set `overrides`); relative local paths become absolute against
+    the file's folder."""
     path = Path(path)
-    config = load_config(path, EvalConfig)
+    config = load_config(path, EvalConfig, overrides)
     base = path.resolve().parent
     # checkpoint and output_dir are always local; only the dataset may also be a Hub id
     updates = {

@@ -7,6 +7,7 @@ naming the key (see `mgll_data.config_io`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -147,7 +148,7 @@ class TrainConfig(_Section):
     run: RunConfig = Field(default_factory=RunConfig)
 
 
-def _is_hub_id(value: str) -> bool:
+def is_hub_id(value: str) -> bool:
     """'org/name' with no local meaning: two parts, no leading dot or slash."""
     parts = value.split("/")
     return len(parts) == 2 and all(parts) and not value.startswith((".", "~"))
@@ -159,7 +160,7 @@ def resolve_path(value: str, base: Path) -> str:
     if path.is_absolute():
         return str(path)
     candidate = (base / path).resolve()
-    if candidate.exists() or not _is_hub_id(value):
+    if candidate.exists() or not is_hub_id(value):
         return str(candidate)
     return value
 
@@ -183,10 +184,11 @@ def resolve_paths(config: TrainConfig, base: Path) -> TrainConfig:
     return config.model_copy(update={"data": data, "model": model.model_copy(update=updates), "run": run})
 
 
-def load_train_config(path: Path | str) -> TrainConfig:
-    """Read and validate a training config; relative paths are taken from the config file's folder."""
+def load_train_config(path: Path | str, overrides: Sequence[str] = ()) -> TrainConfig:
+    """Read and validate a training config (with --set `overrides`); relative paths are taken from the config
+    file's folder."""
     path = Path(path)
-    return resolve_paths(load_config(path, TrainConfig), path.resolve().parent)
+    return resolve_paths(load_config(path, TrainConfig, overrides), path.resolve().parent)
 
 
 def train_config_from_dict(data: dict, origin: str, base: Path | None = None) -> TrainConfig:
