@@ -136,7 +136,9 @@ def _read_checkpoint(folder: Path, map_location: str | torch.device) -> tuple[MG
     try:
         load_model(model, str(folder / WEIGHTS_FILE), device=str(map_location))
     except Exception as exc:  # safetensors and torch raise their own types for a truncated or mismatched file
-        raise MgllError(f"{folder / WEIGHTS_FILE}: weights do not match the stored config or are damaged ({exc})") from None
+        raise MgllError(
+            f"{folder / WEIGHTS_FILE}: weights do not match the stored config or are damaged ({exc})"
+        ) from None
     return model.eval(), config
 
 

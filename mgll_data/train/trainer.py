@@ -111,7 +111,7 @@ def cpu_threads(cores: int, world_size: int, num_workers: int, current: int) -> 
 
 def set_determinism(deterministic: bool) -> None:
     """TF32 matmuls (fast, about 1e-3 relative error) unless `deterministic`, which also asks torch for
-    deterministic kernels, so two GPU runs of one config give the same weights; CPU runs are deterministic either way."""
+    deterministic kernels, so two GPU runs of one config give the same weights; CPU runs are exact either way."""
     torch.backends.cuda.matmul.allow_tf32 = not deterministic
     torch.backends.cudnn.allow_tf32 = not deterministic
     torch.backends.cudnn.benchmark = False
