@@ -268,6 +268,19 @@ class RowGroupCache:
         return table
 
 
+def take_records(rows: Sequence[tuple[int, int]], cache: RowGroupCache) -> list[dict[str, Any]]:
+    """The rows as dicts, in the given order; each row group is read once and only its wanted rows converted."""
+    wanted: dict[int, list[int]] = {}
+    for position, (group, _) in enumerate(rows):
+        wanted.setdefault(group, []).append(position)
+    records: list[dict[str, Any]] = [{} for _ in rows]
+    for group, positions in wanted.items():
+        taken = cache.get(group).take([rows[p][1] for p in positions]).to_pylist()
+        for position, record in zip(positions, taken, strict=True):
+            records[position] = record
+    return records
+
+
 class ParquetTrainData(torch.utils.data.IterableDataset):
     """Batches of (uint8 images, one text per granularity per image, label sets), read by row group.
 
@@ -327,18 +340,6 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
             yield self._load_batch(rows[batch * size : (batch + 1) * size], epoch, batch, cache)
             index += num_workers
 
-    def _records(self, rows: list[tuple[int, int]], cache: RowGroupCache) -> list[dict[str, Any]]:
-        """The batch's rows as dicts, in batch order; each row group is read once and only its rows converted."""
-        wanted: dict[int, list[int]] = {}
-        for position, (group, _) in enumerate(rows):
-            wanted.setdefault(group, []).append(position)
-        records: list[dict[str, Any]] = [{} for _ in rows]
-        for group, positions in wanted.items():
-            taken = cache.get(group).take([rows[p][1] for p in positions]).to_pylist()
-            for position, record in zip(positions, taken, strict=True):
-                records[position] = record
-        return records
-
     def _load_batch(self, rows: list[tuple[int, int]], epoch: int, rank_batch: int, cache) -> dict[str, Any]:
         config = self.config
         text_seed, augment_seed = _rng(self.seed, epoch, self.rank, rank_batch).integers(2**31, size=2).tolist()
@@ -346,7 +347,7 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
         images, texts, labels, ids = [], [], [], []
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(augment_seed)
-            for record in self._records(rows, cache):
+            for record in take_records(rows, cache):
                 images.append(self.transform(decode_image(record, min_size=config.image_size)))
                 texts.append(granularity_texts(record, config.granularities, config.text_template, text_rng))
                 labels.append(tuple(record["labels"] or ()))
@@ -365,9 +366,59 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
         return batch
 
 
-def make_loader(dataset: ParquetTrainData, pin_memory: bool) -> torch.utils.data.DataLoader:
-    """The DataLoader for one epoch of `dataset` (batches are built by the dataset itself)."""
-    workers = dataset.config.num_workers
+class SplitBatches(torch.utils.data.IterableDataset):
+    """Fixed batches of (row group, row) pairs of one split, decoded and transformed in DataLoader workers.
+
+    The path evaluation, fine-tuning and feature extraction share with training: row groups read once into
+    a byte-bounded cache, images decoded at reduced scale where the format allows, batches dealt round-robin
+    to workers (so their order does not depend on `num_workers`). Each batch carries the uint8 `images` and
+    the named columns as lists; the transform's randomness is seeded per batch by `seed`.
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[RowGroup],
+        batches: Sequence[Sequence[tuple[int, int]]],
+        transform: Callable[[Image.Image], torch.Tensor],
+        image_size: int,
+        columns: Sequence[str],
+        cache_bytes: int = 1 << 30,
+        seed: int = 0,
+    ):
+        self.groups, self.batches, self.transform = list(groups), [list(b) for b in batches], transform
+        self.image_size, self.columns, self.cache_bytes, self.seed = image_size, list(columns), cache_bytes, seed
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        info = torch.utils.data.get_worker_info()
+        worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
+        read_columns = sorted({"id", "image", *self.columns})
+        cache = RowGroupCache(lambda g: read_row_group(self.groups[g], read_columns), self.cache_bytes)
+        for index in range(worker, len(self.batches), num_workers):
+            records = take_records(self.batches[index], cache)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(_rng(self.seed, index).integers(2**31)))
+                images = [self.transform(decode_image(r, min_size=self.image_size)) for r in records]
+            batch: dict[str, Any] = {"images": torch.stack(images), "batch_index": index}
+            batch.update({column: [r[column] for r in records] for column in self.columns})
+            yield batch
+
+
+def split_rows(groups: Sequence[RowGroup]) -> list[tuple[int, int]]:
+    """Every (row group, row) pair of a split, in shard order."""
+    return [(g, r) for g, group in enumerate(groups) for r in range(group.num_rows)]
+
+
+def in_batches(rows: Sequence[tuple[int, int]], size: int, drop_last: bool = False) -> list[list[tuple[int, int]]]:
+    """`rows` cut into consecutive batches of `size` (the last may be shorter unless `drop_last`)."""
+    cut = [list(rows[i : i + size]) for i in range(0, len(rows), size)]
+    return [b for b in cut if len(b) == size] if drop_last else cut
+
+
+def make_loader(
+    dataset: torch.utils.data.IterableDataset, pin_memory: bool, num_workers: int | None = None
+) -> torch.utils.data.DataLoader:
+    """The DataLoader over `dataset` (batches are built by the dataset itself)."""
+    workers = dataset.config.num_workers if num_workers is None else num_workers
     return torch.utils.data.DataLoader(
         dataset,
         batch_size=None,

@@ -142,15 +142,25 @@ def _read_checkpoint(folder: Path, map_location: str | torch.device) -> tuple[MG
     return model.eval(), config
 
 
-def load_model_from_checkpoint(
+def load_checkpoint_folder(
     path: Path | str, map_location: str | torch.device = "cpu", warn: Callable[[str], None] | None = None
-) -> tuple[MGLLModel, TrainConfig]:
-    """Rebuild the model from a checkpoint's stored config and load its weights; returned in eval mode.
+) -> tuple[Path, MGLLModel, TrainConfig]:
+    """The checkpoint folder actually loaded, its model (eval mode) and stored config.
 
     Given a run folder, a damaged newest checkpoint falls back to the previous one with a warning."""
     candidates = checkpoint_candidates(path)
-    _, loaded = first_intact(candidates, lambda folder: _read_checkpoint(folder, map_location), warn or _warn)
-    return loaded
+    folder, (model, config) = first_intact(
+        candidates, lambda folder: _read_checkpoint(folder, map_location), warn or _warn
+    )
+    return folder, model, config
+
+
+def load_model_from_checkpoint(
+    path: Path | str, map_location: str | torch.device = "cpu", warn: Callable[[str], None] | None = None
+) -> tuple[MGLLModel, TrainConfig]:
+    """Rebuild the model from a checkpoint's stored config and load its weights; returned in eval mode."""
+    _, model, config = load_checkpoint_folder(path, map_location, warn)
+    return model, config
 
 
 def _warn(message: str) -> None:
