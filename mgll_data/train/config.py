@@ -37,6 +37,15 @@ class AugmentConfig(_Section):
         return value
 
 
+class TrainingCopyConfig(_Section):
+    """The training-ready copy of the split (mgll_data/train/training_copy.py): JPEG at the training scale."""
+
+    size: int | None = Field(
+        None, ge=16, description="short side in pixels; null: image_size * 8 / 7 rounded up (256 for 224)"
+    )
+    quality: int = Field(95, ge=50, le=100, description="JPEG quality")
+
+
 class DataConfig(_Section):
     dataset: str = Field(description="built folder (relative to the config file) or a Hub dataset id")
     split: str = "train"
@@ -47,6 +56,11 @@ class DataConfig(_Section):
     )
     granularities: list[Granularity] = Field(default_factory=lambda: ["disease_text", "descriptions", "explanations"])
     num_workers: int = Field(4, ge=0)
+    training_copy: TrainingCopyConfig | None = Field(
+        default_factory=TrainingCopyConfig,
+        description="train from a JPEG copy of the split at the training scale (written once beside the build, "
+        "reused while the build is unchanged); null reads the build's own images (PNG: about 3x the CPU per image)",
+    )
     cache_bytes: int = Field(
         1 << 30,
         ge=1,

@@ -43,11 +43,12 @@ from rich.progress import (
 from mgll_data.engine.progress import format_duration
 from mgll_data.errors import MgllError
 from mgll_data.train.checkpoint import load_checkpoint, resume_candidates, save_checkpoint
-from mgll_data.train.config import OptimConfig, TrainConfig
-from mgll_data.train.data import ParquetTrainData, make_loader, row_id_hashes, split_ids
+from mgll_data.train.config import DataConfig, OptimConfig, TrainConfig
+from mgll_data.train.data import ParquetTrainData, make_loader, row_id_hashes, split_files, split_ids
 from mgll_data.train.loggers import MetricLoggers
 from mgll_data.train.losses import make_loss
 from mgll_data.train.model import MGLLModel, build_model, first_intact
+from mgll_data.train.training_copy import copy_folder, ensure_training_copy
 
 LOG_FILE = "train_log.jsonl"
 
@@ -262,6 +263,24 @@ class Session:
         return state
 
 
+def training_data(config: TrainConfig, env: Distributed) -> DataConfig:
+    """The data section training reads: the split's training copy when configured (rank 0 writes it once,
+    the other ranks wait), else the build itself."""
+    data = config.data
+    files = split_files(data.dataset, data.split)
+    if data.training_copy is None:
+        return data
+    size = data.training_copy.size or -(-data.image_size * 8 // 7)
+    quality = data.training_copy.quality
+    folder = copy_folder(data.dataset, data.split, size, quality, config.run.output_dir)
+    if env.is_main:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        ensure_training_copy(files, folder, size, quality, workers=max(cores // env.world_size, 1))
+    if env.world_size > 1:
+        dist.barrier()
+    return data.model_copy(update={"dataset": str(folder)})
+
+
 def prepare(config: TrainConfig, warn: Callable[[str], None] | None = None) -> Session:
     """Process group, data plan, model, optimizer and schedule; restored from a checkpoint when resuming.
 
@@ -278,7 +297,8 @@ def prepare(config: TrainConfig, warn: Callable[[str], None] | None = None) -> S
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         torch.set_num_threads(cpu_threads(cores, env.world_size, config.data.num_workers, torch.get_num_threads()))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # workers tokenise; no thread pools across forks
-    dataset = ParquetTrainData(config.data, run.seed, env.rank, env.world_size)  # fails fast on a missing dataset
+    data_config = training_data(config, env)  # fails fast on a missing dataset
+    dataset = ParquetTrainData(data_config, run.seed, env.rank, env.world_size)
     model: MGLLModel = build_model(config).to(env.device)
     dataset.tokenize = model.text.tokenize
     total_steps = optim.max_steps or max(optim.epochs * dataset.batches_per_epoch() // optim.accumulation_steps, 1)
@@ -395,6 +415,8 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
             f"effective batch {effective}, precision {'bf16' if session.dtype else 'fp32'}, loss {config.loss.name}, "
             f"output {output_dir}"
         )
+        if session.dataset.config.dataset != config.data.dataset:
+            console.print(f"images from the training copy {session.dataset.config.dataset}", highlight=False)
         if optim.accumulation_steps > 1:
             console.print(
                 f"gradient accumulation: contrastive negatives stay within a micro-batch of "
