@@ -134,13 +134,13 @@ def check_leakage(test_ids: list[str], trained: np.ndarray | None, folder: Path,
     """Refuse a test split holding rows the checkpoint was trained on; say when the checkpoint cannot tell."""
     if trained is None:
         return {"training_rows_recorded": False, "test_rows_in_training": None}
-    hashes = np.array([row_id_hashes([i])[0] for i in test_ids], dtype="<u8")
-    seen = np.isin(hashes, trained)
-    if seen.any():
-        examples = ", ".join(repr(test_ids[k]) for k in np.flatnonzero(seen)[:3])
+    seen = np.intersect1d(row_id_hashes(test_ids), trained)
+    if seen.size:
+        shared = set(seen.tolist())
+        examples = ", ".join(repr(i) for i in test_ids if int(row_id_hashes([i])[0]) in shared)
         raise MgllError(
-            f"{folder}: the checkpoint was trained on {int(seen.sum())} of the {len(test_ids)} rows of test split "
-            f"{split!r} (e.g. {examples}); evaluate on rows it never saw (the build's test split)"
+            f"{folder}: the checkpoint was trained on {seen.size} of the {len(test_ids)} rows of test split "
+            f"{split!r} (e.g. {examples[:200]}); evaluate on rows it never saw (the build's test split)"
         )
     return {"training_rows_recorded": True, "test_rows_in_training": 0}
 

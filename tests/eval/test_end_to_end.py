@@ -123,3 +123,10 @@ def test_each_modality_is_evaluated_on_its_own_rows_and_labels(tmp_path):
     assert fundus["n_test"] == cxr["n_test"] == 12 and fundus["n_train"] == cxr["n_train"] == 20
     assert fundus["linear_probe"]["1"]["n_images"] == 20
     assert "## fundus: 12 test images" in evaluated.output and "## cxr: 12 test images" in evaluated.output
+
+
+def test_eval_refuses_to_select_the_fine_tune_epoch_on_the_test_split(tmp_path):
+    config = {**EVAL_CONFIG, "tasks": ["fine_tune"], "fine_tune": {"validation_split": "test"}}
+    (tmp_path / "eval.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    refused = CliRunner().invoke(app, ["eval", str(tmp_path / "eval.yaml")])
+    assert refused.exit_code != 0 and "the epoch would be chosen on the test rows" in str(refused.exception)

@@ -171,3 +171,14 @@ def test_cache_keeps_one_group_above_the_budget():
     cache = RowGroupCache(lambda index: Table(), max_bytes=10)
     assert isinstance(cache.get(0), Table) and isinstance(cache.get(1), Table)
     assert list(cache.tables) == [1] and cache.bytes == 100
+
+
+def test_gradient_accumulation_says_its_negatives_stay_within_a_micro_batch(tiny_dataset, tiny_config, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    text = io.StringIO()
+    config = tiny_config(tiny_dataset, tmp_path, optim={"max_steps": 1, "accumulation_steps": 2})
+    train(train_config_from_dict(config, "t"), console=Console(file=text, width=200))
+    assert "contrastive negatives stay within a micro-batch of 4 images" in text.getvalue()
