@@ -9,7 +9,7 @@ cannot be fitted; it scores every test image with the subset's prevalence (AUC 0
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,30 @@ def fit_predict_probe(
     return scores, constant
 
 
+def _per_fraction(
+    fit: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, list[int]]],
+    train_y: np.ndarray,
+    train_patients: Sequence[str],
+    test_y: np.ndarray,
+    class_names: Sequence[str],
+    fractions: Sequence[float],
+    seed: int,
+) -> dict[str, dict[str, Any]]:
+    """`fit(rows, y)` -> (test scores, constant columns) per nested patient fraction, keyed by fraction as text
+    (e.g. "0.01"): sizes, metrics, constant classes."""
+    patients = np.asarray(train_patients, dtype=object)
+    results = {}
+    for fraction, rows in nested_patient_subsets(train_patients, fractions, seed).items():
+        scores, constant = fit(rows, train_y[rows])
+        results[f"{fraction:g}"] = {
+            "n_patients": len(set(patients[rows].tolist())),
+            "n_images": len(rows),
+            **classify(test_y, scores, class_names, calibrated=True).to_dict(),
+            "constant_classes": [class_names[c] for c in constant],
+        }
+    return results
+
+
 def linear_probe(
     train_x: np.ndarray,
     train_y: np.ndarray,
@@ -55,20 +79,12 @@ def linear_probe(
     C: float = 1.0,
     max_iter: int = 1000,
 ) -> dict[str, dict[str, Any]]:
-    """Probe results keyed by fraction (as text, e.g. "0.01"): sizes, metrics, constant classes."""
-    subsets = nested_patient_subsets(train_patients, fractions, seed)
-    patients = np.asarray(train_patients, dtype=object)
-    results = {}
-    for fraction, rows in subsets.items():
-        scores, constant = fit_predict_probe(train_x[rows], train_y[rows], test_x, C, max_iter, seed)
-        metrics = classify(test_y, scores, class_names, calibrated=True)
-        results[f"{fraction:g}"] = {
-            "n_patients": len(set(patients[rows].tolist())),
-            "n_images": len(rows),
-            **metrics.to_dict(),
-            "constant_classes": [class_names[c] for c in constant],
-        }
-    return results
+    """Logistic-probe results keyed by fraction (as text, e.g. "0.01"): sizes, metrics, constant classes."""
+
+    def fit(rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        return fit_predict_probe(train_x[rows], y, test_x, C, max_iter, seed)
+
+    return _per_fraction(fit, train_y, train_patients, test_y, class_names, fractions, seed)
 
 
 def fit_predict_linear_head(
@@ -107,18 +123,11 @@ def linear_head(
     seed: int,
     config: LinearHeadConfig,
 ) -> dict[str, dict[str, Any]]:
-    """The paper's linear probe per nested patient fraction, keyed like `linear_probe`."""
-    subsets = nested_patient_subsets(train_patients, fractions, seed)
-    patients = np.asarray(train_patients, dtype=object)
-    results = {}
-    for fraction, rows in subsets.items():
-        scores = fit_predict_linear_head(train_x[rows], train_y[rows], test_x, config, seed)
-        y = train_y[rows]
-        results[f"{fraction:g}"] = {
-            "n_patients": len(set(patients[rows].tolist())),
-            "n_images": len(rows),
-            "epochs": config.epochs,
-            **classify(test_y, scores, class_names, calibrated=True).to_dict(),
-            "constant_classes": [class_names[c] for c in range(y.shape[1]) if y[:, c].min() == y[:, c].max()],
-        }
-    return results
+    """The paper's linear probe per nested patient fraction, keyed like `linear_probe` (plus `epochs`)."""
+
+    def fit(rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        constant = [c for c in range(y.shape[1]) if y[:, c].min() == y[:, c].max()]
+        return fit_predict_linear_head(train_x[rows], y, test_x, config, seed), constant
+
+    results = _per_fraction(fit, train_y, train_patients, test_y, class_names, fractions, seed)
+    return {fraction: {**result, "epochs": config.epochs} for fraction, result in results.items()}

@@ -96,6 +96,11 @@ def ensure_training_copy(files: list[Path], folder: Path, size: int, quality: in
                 return folder
         except (OSError, json.JSONDecodeError):
             pass  # a damaged record: the copy is rewritten below
+    if folder.exists() and not record_file.is_file():
+        raise MgllError(
+            f"{folder}: exists but is not a training copy (no {RECORD_FILE}); move it away or set "
+            "data.training_copy: null"
+        )
     temporary = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
     (temporary / DATA_DIR).mkdir(parents=True)

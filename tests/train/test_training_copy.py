@@ -47,3 +47,16 @@ def test_trainer_reads_the_copy_by_default_and_the_build_when_asked(tiny_dataset
     assert session.dataset.config.dataset == str(expected) and (expected / RECORD_FILE).is_file()
     direct = prepare(train_config_from_dict(tiny_config(tiny_dataset, tmp_path, data={"training_copy": None}), "t"))
     assert direct.dataset.config.dataset == str(tiny_dataset)
+
+
+def test_a_foreign_folder_in_the_copy_place_is_never_replaced(tiny_dataset, tmp_path):
+    import pytest
+
+    from mgll_data.errors import MgllError
+
+    foreign = tmp_path / "copy"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(MgllError, match="is not a training copy"):
+        ensure_training_copy(split_files(str(tiny_dataset), "train"), foreign, size=24, quality=95, workers=1)
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
