@@ -7,7 +7,8 @@
 #   1. install: the working tree into the current Python (pip install -e '.[train]'), torch / CUDA versions;
 #   2. CUDA tests: tests/train/test_cuda.py (bf16 training and exact resume in deterministic mode on the
 #      device, eval embeddings on the device against the CPU);
-#   3. data: 2,048 train + 256 validation + 256 test synthetic rows at 512 px in parallel (must take < 60 s);
+#   3. data: 2,048 train + 256 validation + 256 test synthetic rows at 512 px, drawn in parallel and built
+
 #   4. throughput: ViT-B/16 at 224 px, bf16, batch 256, 14 decode workers reading the training copy, for
 #      each loss (clip, mgll, mgll_reference) eager and under torch.compile: images/s through the real
 #      pipeline, compute-only images/s, data-wait fraction, step ms, GPU memory (bench/train.py), as a table;
@@ -50,9 +51,10 @@ step "CUDA tests"
 step data
 started=$SECONDS
 rm -rf "$out/data"
-"$py" bench/synthetic_shards.py "$out/data" --train "$train_rows" --validation "$eval_rows" --test "$eval_rows" \
-  --size "$size" --processes "$processes"
-if ((SECONDS - started >= 60)); then echo "data generation took $((SECONDS - started)) s (limit 60 s)"; exit 1; fi
+"$py" bench/synthetic_build.py "$out/data" --train "$train_rows" --validation "$eval_rows" --test "$eval_rows" \
+  --size "$size" --processes "$processes" > "$out/data.log"
+echo "data generation took $((SECONDS - started)) s"
+if ((!cpu && SECONDS - started >= 60)); then echo "over the 60 s this window allows for data"; exit 1; fi
 
 step throughput
 for loss in $losses; do

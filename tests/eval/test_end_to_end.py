@@ -9,7 +9,8 @@ import yaml
 from typer.testing import CliRunner
 
 from mgll_data.cli import app
-from mgll_data.eval.synthetic import load_vocabulary, write_synthetic_dataset
+from mgll_data.demo.shapes_tree import shape_rules
+from mgll_data.eval.synthetic import write_synthetic_dataset
 
 TRAIN_CONFIG = {
     "data": {"dataset": "dataset", "image_size": 32, "batch_size": 8, "num_workers": 0},
@@ -62,7 +63,7 @@ def test_train_then_eval_on_cpu(tmp_path):
     assert results["leakage"] == {"training_rows_recorded": True, "test_rows_in_training": 0}
     assert list(results["modalities"]) == ["synthetic"]
     block = results["modalities"]["synthetic"]
-    assert set(block["labels"]) <= set(load_vocabulary().ids) and block["labels"]
+    assert set(block["labels"]) <= set(shape_rules().ids) and block["labels"]
     assert results["n_test"] == block["n_test"] == 24 and results["n_train"] == block["n_train"] == 40
     for probe in ("linear_probe", "linear_head"):
         assert list(block[probe]) == ["0.1", "1"]
