@@ -41,7 +41,7 @@ def _tiny_config(dataset: Path, output_dir: Path, **sections: dict[str, Any]) ->
     return config
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_config():
     """Build a config dict for a 300k-parameter model (a step takes well under a second on one core)."""
     return _tiny_config
