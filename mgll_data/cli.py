@@ -477,7 +477,7 @@ def eval_command(
 
     settings = load_eval_config(config, overrides)
     results = run_eval(settings, origin=config, log=lambda line: console.print(line, highlight=False))
-    print(render_markdown(results))
+    print(render_markdown(results.to_json()))
 
 
 def main() -> None:
