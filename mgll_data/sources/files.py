@@ -59,6 +59,9 @@ class FileIndex:
         self._by_stem: dict[str, list[Path]] = defaultdict(list)
         # Folders the walk could not enter, with why: adapters turn them into rejects instead of losing them.
         self.unreadable: list[tuple[Path, str]] = []
+        # Resolved targets of folder links the walk followed: a folder link is how a user assembles a root across
+        # disks, so files under it count as inside the root (a linked *file* leading out does not).
+        self.linked: list[str] = []
         visited = {os.path.realpath(self.root)}
         for folder, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
             kept = []
@@ -69,6 +72,8 @@ class FileIndex:
                     continue
                 visited.add(real)
                 kept.append(name)
+                if os.path.islink(os.path.join(folder, name)):
+                    self.linked.append(real)
             dirnames[:] = kept
             here = Path(folder)
             base = path_key(here.relative_to(self.root).as_posix())

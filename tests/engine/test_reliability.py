@@ -35,14 +35,14 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 
 import mgll_data.sources
 from mgll_data import cli
+from mgll_data.checks.validate import validate_output
+from mgll_data.demo.iu_tree import write_iu_tree
+from mgll_data.demo.odir_tree import write_odir_tree
 from mgll_data.engine import guard, run_build
 from mgll_data.engine import writer as writer_module
 from mgll_data.engine.endings import BuildInterrupted, BuildStopped
 from mgll_data.engine.rows import image_file_name
 from mgll_data.engine.task import run_task
-from mgll_data.checks.validate import validate_output
-from mgll_data.demo.iu_tree import write_iu_tree
-from mgll_data.demo.odir_tree import write_odir_tree
 from mgll_data.errors import MgllError
 from mgll_data.images import ImagePolicy, ImageRejected, process_image
 from mgll_data.sources.folder import FolderSource

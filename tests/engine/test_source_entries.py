@@ -9,8 +9,8 @@ import pytest
 from trees import aptos as aptos_tree
 from trees.images import write_image
 
-from mgll_data.engine import build_recipe
 from mgll_data.checks.validate import validate_output
+from mgll_data.engine import build_recipe
 from mgll_data.errors import RecipeError
 from mgll_data.recipe import parse_recipe
 

@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 from trees import deepdrid, idrid
 
-from mgll_data.engine import build_recipe
 from mgll_data.checks.validate import validate_output
+from mgll_data.engine import build_recipe
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.recipe import parse_recipe
 

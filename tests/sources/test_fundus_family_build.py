@@ -17,9 +17,9 @@ import yaml
 from PIL import Image
 from trees import mured
 
-from mgll_data.engine import build_recipe
 from mgll_data.checks.stats import compute_stats
 from mgll_data.checks.validate import validate_output
+from mgll_data.engine import build_recipe
 from mgll_data.recipe import parse_recipe
 from mgll_data.sources import available_sources, get_source
 

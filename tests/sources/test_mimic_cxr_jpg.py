@@ -14,8 +14,8 @@ from trees.images import write_image
 from trees.mimic_cxr import SECTIONS, dicom_id
 from trees.mimic_cxr_jpg import CHEXPERT, LISTED, csv_bytes, label_rows, make_tree
 
-from mgll_data.engine.flow import build_recipe
 from mgll_data.checks.validate import validate_output
+from mgll_data.engine.flow import build_recipe
 from mgll_data.errors import LayoutError, MgllError
 from mgll_data.export.push import push_output
 from mgll_data.recipe import parse_recipe
