@@ -75,7 +75,8 @@ def test_mimic_record_list_paths_leaving_the_root(tmp_path: Path) -> None:
     subject, study, _, images = mimic_cxr.STUDIES[0]
     rows = [[subject, study, mimic_cxr.dicom_id(n), p] for n, p in
             [(1, "../../../elsewhere.dcm"), (2, str(tmp_path / "elsewhere.dcm"))]]
-    (root / "cxr-record-list.csv.gz").write_bytes(mimic_cxr.csv_bytes(["subject_id", "study_id", "dicom_id", "path"], rows))
+    header = ["subject_id", "study_id", "dicom_id", "path"]
+    (root / "cxr-record-list.csv.gz").write_bytes(mimic_cxr.csv_bytes(header, rows))
     found, rejects = _split(MimicCxrSource(root).records())
     assert not found
     assert [r.reason for r in rejects] == ["outside_root", "outside_root"]
