@@ -125,7 +125,9 @@ def rejects_command(
     from pathlib import Path
 
     from mgll_data.checks.stats import reject_summary
+    from mgll_data.output_layout import check_output
 
+    check_output(folder)
     summary = reject_summary(Path(folder))
     if as_json:
         print_json(summary)
@@ -193,7 +195,9 @@ def validate_command(
     from dataclasses import asdict
 
     from mgll_data.checks.validate import summarise, validate_output
+    from mgll_data.output_layout import check_output
 
+    check_output(directory)
     violations = validate_output(directory, check_images=not skip_images)
     if as_json:
         found = [asdict(violation) for violation in violations]
@@ -224,7 +228,9 @@ def stats_command(
     from pathlib import Path
 
     from mgll_data.checks.stats import compute_stats, print_summary, write_report
+    from mgll_data.output_layout import check_output
 
+    check_output(directory)
     result = compute_stats(directory, near_distance=near_distance)
     written = write_report(result, Path(report) if report else Path(directory) / "stats")
     if as_json:
@@ -256,7 +262,9 @@ def push_command(
     Nothing in the folder changes unless the upload succeeds; an interrupted upload resumes when re-run.
     """
     from mgll_data.export.push import plan_push, push_output
+    from mgll_data.output_layout import check_output
 
+    check_output(directory, checksums=True)
     plan = plan_push(directory, repo_id, allow_credentialed=allow_credentialed)
     errors = Console(stderr=True, soft_wrap=True)
     for warning in plan.warnings:
@@ -288,7 +296,9 @@ def export_command(
 ) -> None:
     """Write the rows in another layout (MGLL training JSON, flat CSV) with the images as files."""
     from mgll_data.export.formats import export_output
+    from mgll_data.output_layout import check_output
 
+    check_output(directory, checksums=True)
     result = export_output(directory, format_name, out)
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 
