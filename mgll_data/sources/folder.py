@@ -42,7 +42,10 @@ DICOM_MAGIC_OFFSET = 128
 
 
 def has_dicom_magic(path: Path) -> bool:
-    """The Part 10 'DICM' marker after the preamble: a DICOM file whatever its name (no pixels are read)."""
+    """The Part 10 'DICM' marker after the preamble: a DICOM file whatever its name (no pixels are read). Only a
+    regular file is opened: opening a FIFO waits for a writer forever, a device may act on being opened."""
+    if not path.is_file():
+        return False
     try:
         with path.open("rb") as handle:
             handle.seek(DICOM_MAGIC_OFFSET)
