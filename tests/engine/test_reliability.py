@@ -337,6 +337,20 @@ def test_ctrl_c_on_the_command_line_is_one_line_and_exit_130(tmp_path, fundus_tr
     assert wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
 
 
+@pytest.mark.parametrize("group", [False, True], ids=["main-only", "process-group"])
+def test_sigterm_ends_like_ctrl_c_with_its_message_and_exit_143(tmp_path, fundus_tree, group):
+    recipe = write_recipe_file(tmp_path)
+    child = driver(tmp_path, "build", str(recipe), "--quiet", "--workers", "2", delay=0.2)
+    assert wait_for(lambda: any((tmp_path / "out" / "data").glob("*.parquet")), timeout=60)
+    workers = children(child.pid)
+    (os.killpg if group else os.kill)(child.pid, signal.SIGTERM)  # a scheduler's preemption
+    code, err = child.wait(timeout=60), child.stderr.read()
+    assert code == 143, err
+    assert "terminated (SIGTERM); rerun the same command to resume (" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
+
+
 def _dies_in_a_worker(task, recipe, sources, work):
     if task.index == 1 and task.split == "train":
         os.kill(os.getpid(), signal.SIGKILL)
