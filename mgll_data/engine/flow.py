@@ -80,6 +80,7 @@ def run_build(
     out = Path(out_dir)
     guard.refuse_overlap(out, {source.entry_id: source.root for source in ordered})
     guard.check_claimable(out, recipe.name)
+    guard.refuse_foreign_files(out)
     work = WorkDir(out)
     counts = {"done": 0, "total": None}
     try:

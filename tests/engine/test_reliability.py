@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import io
 import json
+import re
 import os
 import random
 import signal
@@ -199,6 +200,40 @@ def test_break_lock_takes_over_from_a_holder_that_never_lets_go(tmp_path, fundus
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_break_lock_is_refused_while_the_holder_is_alive_on_this_host(tmp_path, fundus_tree):
+    out = tmp_path / "out"
+    (out / ".mgll-build").mkdir(parents=True)
+    code = (
+        "import fcntl,json,os,socket,sys,time; fd=os.open(sys.argv[1], os.O_RDWR|os.O_CREAT); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); "
+        "os.write(fd, json.dumps({'pid': os.getpid(), 'host': socket.gethostname(), 'started': 'now'}).encode()); "
+        "print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(out / ".mgll-build/lock")], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(MgllError, match=rf"--break-lock refused: .* alive on this host \(pid {holder.pid} on"):
+            build(tmp_path, break_lock=True)
+        assert holder.poll() is None and (out / ".mgll-build/lock").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert build(tmp_path, break_lock=True).manifest["sources"]["csv_fundus"]["rows"] == 20
+
+
+@pytest.mark.parametrize("name", ["mine.parquet", "notes.txt", "train-00000-of-00001.parquet.bak"])
+def test_a_rebuild_never_deletes_a_file_it_did_not_write(tmp_path, fundus_tree, name):
+    first = build(tmp_path)
+    own = first.out_dir / "data" / name
+    own.write_bytes(b"the user's own file")
+    with pytest.raises(MgllError, match=rf"holds {re.escape(name)}, which mgll-data did not write"):
+        build(tmp_path, out="out")
+    assert own.read_bytes() == b"the user's own file"
+    own.unlink()
+    assert build(tmp_path).tasks_reused == len(first.manifest["shards"])
 
 
 def test_two_processes_racing_on_one_folder(tmp_path, fundus_tree, registered):
