@@ -11,9 +11,9 @@ import dataclasses
 import errno
 import io
 import json
-import re
 import os
 import random
+import re
 import signal
 import socket
 import struct
