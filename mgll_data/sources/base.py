@@ -180,6 +180,24 @@ class Source(ABC):
         """Every file under the root, indexed once (case-, URL-encoding- and doubled-folder-tolerant lookups)."""
         return FileIndex(self.root)
 
+    def walk_rejects(self, under: Path | None = None, name: Any = None) -> Iterator[Reject]:
+        """Rejects for what a walk of the tree (or of the folder `under`) finds but no lookup returns: folders it
+        could not enter, hidden entries, and files whose name collides with a kept one (`duplicate_image` naming
+        it). `name` turns a path into its published item (default: relative to the root)."""
+        def inside(path: Path) -> bool:
+            return under is None or path == under or Path(under) in path.parents
+
+        publish = name or (lambda path: printable(path.relative_to(self.root).as_posix()))
+        for folder, reason in self.files.unreadable:
+            if inside(folder):
+                yield self.reject(publish(folder), "source", reason)
+        for path in self.files.hidden:
+            if inside(path):
+                yield self.reject(publish(path), "source", "hidden_file", "hidden name: not read")
+        for path, kept in self.files.shadowed:
+            if inside(path):
+                yield self.reject(publish(path), "source", "duplicate_image", f"same name as {publish(kept)}, kept")
+
     def record(self, native_id: str, image_path: Path, patient_id: str, **fields: Any) -> RawRecord:
         """A RawRecord of this source (source and modality filled in)."""
         fields.setdefault("modality", self.modality)

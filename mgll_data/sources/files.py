@@ -62,9 +62,15 @@ class FileIndex:
         # Resolved targets of folder links the walk followed: a folder link is how a user assembles a root across
         # disks, so files under it count as inside the root (a linked *file* leading out does not).
         self.linked: list[str] = []
+        # Entries no lookup returns, kept so walking adapters list them as rejects instead of losing them: hidden
+        # names (`.DS_Store`, `._a.png`, `.git/`), and files whose normal form another file already took
+        # (`A.png` beside `a.png`, `a b.png` beside `a%20b.png`, `x/x/a.png` beside `x/a.png`) with the kept one.
+        self.hidden: list[Path] = []
+        self.shadowed: list[tuple[Path, Path]] = []
         visited = {os.path.realpath(self.root)}
         for folder, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
             kept = []
+            self.hidden.extend(Path(folder) / d for d in sorted(dirnames) if d.startswith("."))
             for name in sorted(d for d in dirnames if not d.startswith(".")):
                 real = os.path.realpath(os.path.join(folder, name))
                 if real in visited:  # a linked folder seen already: a loop, or the same tree linked twice
@@ -79,10 +85,13 @@ class FileIndex:
             base = path_key(here.relative_to(self.root).as_posix())
             self._folders.setdefault(base, here)
             for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
                 path = here / name
-                self._by_key.setdefault(_join(base, path_key(name)), path)
+                if name.startswith("."):
+                    self.hidden.append(path)
+                    continue
+                kept_path = self._by_key.setdefault(_join(base, path_key(name)), path)
+                if kept_path is not path:
+                    self.shadowed.append((path, kept_path))
                 self._by_name[name.casefold()].append(path)
                 self._by_stem[Path(name).stem.casefold()].append(path)
 

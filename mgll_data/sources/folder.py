@@ -163,8 +163,7 @@ class FolderSource(Source):
         return None
 
     def _walk(self, ontology: Any) -> Iterator[RawRecord | Reject]:
-        for folder, reason in self.files.unreadable:
-            yield self.reject(self._published(folder.relative_to(self.root).as_posix(), {}), "source", reason)
+        yield from self.walk_rejects(name=lambda path: self._published(path.relative_to(self.root).as_posix(), {}))
         for path in self.files.files_under(self.root):
             relative = path.relative_to(self.root).as_posix()
             problem = self.check_image_file(path)

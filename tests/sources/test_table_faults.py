@@ -92,3 +92,52 @@ for item in FolderSource(root, modality="cxr").records():
     assert sorted(result.stdout.split("\n")[:-1]) == [
         "not_a_regular_file a/pipe", "not_a_regular_file a/pipe.png", "not_a_regular_file a/sock", "row a/x.png",
     ]
+
+
+def _png(path: Path, shade: int) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 8), (shade, 10, 10)).save(path, format="PNG")
+
+
+def test_folder_walk_lists_hidden_files_and_name_collisions(tmp_path: Path) -> None:
+    from mgll_data.sources.folder import FolderSource
+
+    root = tmp_path / "tree"
+    _png(root / "cataract" / "a.png", 1)
+    _png(root / "cataract" / "A.png", 2)  # case
+    _png(root / "cataract" / "b.png", 3)
+    _png(root / "cataract" / "b.png ", 4)  # trailing space
+    _png(root / "cataract" / "c d.png", 5)
+    _png(root / "cataract" / "c%20d.png", 6)  # URL encoding
+    _png(root / "cataract" / "cataract" / "e.png", 7)
+    _png(root / "cataract" / "e.png", 8)  # doubled folder
+    _png(root / "cataract" / ".f.png", 9)
+    _png(root / ".cache" / "g.png", 10)
+    items = list(FolderSource(root, modality="fundus", deidentified=True).records())
+    rows = sorted(item.native_id for item in items if not hasattr(item, "reason"))
+    rejects = sorted((item.item, item.reason, item.detail) for item in items if hasattr(item, "reason"))
+    on_disk = [p for p in root.rglob("*") if p.is_file()]
+    assert len(items) == len(on_disk) == 10, "every file is a row or a reject"
+    assert [r[:2] for r in rejects if r[1] == "hidden_file"] == [(".cache", "hidden_file"),
+                                                                   ("cataract/.f.png", "hidden_file")]
+    duplicates = [r for r in rejects if r[1] == "duplicate_image"]
+    assert len(duplicates) == 4 and all("kept" in detail and "cataract/" in detail for _, _, detail in duplicates)
+    assert len(rows) == 4
+
+
+def test_jsiec_lists_a_case_collision(tmp_path: Path) -> None:
+    from trees import jsiec as jsiec_tree
+
+    from mgll_data.sources.jsiec import JsiecSource
+
+    root, options = jsiec_tree.make_tree(tmp_path / "jsiec")
+    source = JsiecSource(root, **options)
+    before = list(source.records())
+    image = next(item.image_path for item in before if not hasattr(item, "reason"))
+    twin = image.with_name(image.name.swapcase())
+    twin.write_bytes(image.read_bytes())
+    after = list(JsiecSource(root, **options).records())
+    assert len(after) == len(before) + 1
+    assert any(getattr(item, "reason", "") in ("duplicate_image", "conflicting_annotation") for item in after)
