@@ -14,10 +14,9 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
+from mgll_data.published import printable
 
-def printable(text: str) -> str:
-    """A file name as valid UTF-8: bytes that are not (a latin-1 name on a UTF-8 system) become \\xNN escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+__all__ = ["FileIndex", "path_key", "printable"]
 
 
 def path_key(relative: str | PurePosixPath) -> tuple[str, ...]:

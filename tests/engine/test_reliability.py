@@ -576,7 +576,7 @@ def test_no_absolute_input_path_reaches_rejects_manifest_or_card(tmp_path, regis
                     for r in pq.read_table(s, columns=["provenance"]).to_pylist()]),
     ]
     assert not [text for text in published if str(tmp_path) in text]
-    assert json.loads(published[0])["sources"]["csv_fundus"]["root"] == "<local>/fundus"
+    assert json.loads(published[0])["sources"]["csv_fundus"]["root"] == "<local>/csv_fundus"
     assert "images/junk.png" in published[2]
     assert violations(result.out_dir) == []
 
