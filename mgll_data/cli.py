@@ -124,8 +124,8 @@ def rejects_command(
         return
     from pathlib import Path
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import reject_summary
-    from mgll_data.output_layout import check_output
 
     check_output(folder)
     summary = reject_summary(Path(folder))
@@ -169,8 +169,8 @@ def build_command(
     if address is not None and backend != "ray":
         raise MgllError(f"--address {address}: only the ray backend connects to a cluster; add --backend ray")
     parsed = load_recipe(recipe)  # a recipe mistake is reported before the build machinery is imported
+    from mgll_data.builder import build_recipe
     from mgll_data.engine import BuildProgress
-    from mgll_data.engine.flow import build_recipe
     from mgll_data.engine.summary import summary_table
 
     progress = BuildProgress(quiet=quiet, console=console)
@@ -194,8 +194,8 @@ def validate_command(
     """Check a built folder against the output contract and list every violation (exit 1 if any)."""
     from dataclasses import asdict
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.validate import summarise, validate_output
-    from mgll_data.output_layout import check_output
 
     check_output(directory)
     violations = validate_output(directory, check_images=not skip_images)
@@ -227,8 +227,8 @@ def stats_command(
     """Counts, label prevalence, text lengths, duplicate clusters and rejects, as a Markdown report with plots."""
     from pathlib import Path
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import compute_stats, print_summary, write_report
-    from mgll_data.output_layout import check_output
 
     check_output(directory)
     result = compute_stats(directory, near_distance=near_distance)
@@ -261,8 +261,8 @@ def push_command(
 
     Nothing in the folder changes unless the upload succeeds; an interrupted upload resumes when re-run.
     """
+    from mgll_data.checks.folder import check_output
     from mgll_data.export.push import plan_push, push_output
-    from mgll_data.output_layout import check_output
 
     check_output(directory, checksums=True)
     plan = plan_push(directory, repo_id, allow_credentialed=allow_credentialed)
@@ -295,8 +295,8 @@ def export_command(
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
 ) -> None:
     """Write the rows in another layout (MGLL training JSON, flat CSV) with the images as files."""
+    from mgll_data.checks.folder import check_output
     from mgll_data.export.formats import export_output
-    from mgll_data.output_layout import check_output
 
     check_output(directory, checksums=True)
     result = export_output(directory, format_name, out)

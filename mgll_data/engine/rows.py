@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
 from mgll_data.published import path_in_source, published_item
+from mgll_data.records import RawRecord
 from mgll_data.schema import (
     ATTRIBUTES_TYPE,
     BOX_ATTRIBUTES,
@@ -18,7 +19,6 @@ from mgll_data.schema import (
     empty_attributes,
     empty_geometry,
 )
-from mgll_data.sources.base import RawRecord
 
 if TYPE_CHECKING:  # plan.py imports this module
     from mgll_data.engine.plan import SourceMeta
