@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from trees.images import build_dicom
 
-from mgll_data.engine import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.published import hash_identifiers, portable_root
 from mgll_data.recipe import parse_recipe
 from mgll_data.sources.folder import FolderSource
