@@ -24,6 +24,13 @@ from mgll_data.text.policy import TextPolicy
 SECRET_OPTION_SUFFIX = "_salt"
 
 
+def is_synthetic_root(root: str) -> bool:
+    """A demo:// root is a tree mgll-data draws (images) and writes (reports) itself in a public dataset's
+    layout: its rows are synthetic, not that dataset's data, so they are flagged, cite nothing and carry
+    none of its licence terms."""
+    return root.startswith(DEMO_SCHEME)
+
+
 class SourceSpec(BaseModel):
     """One source entry: an adapter name, where its download lives, and options for the adapter.
 

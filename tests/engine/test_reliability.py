@@ -222,7 +222,7 @@ def test_break_lock_is_refused_while_the_holder_is_alive_on_this_host(tmp_path, 
     finally:
         holder.kill()
         holder.wait()
-    assert build(tmp_path, break_lock=True).manifest["sources"]["csv_fundus"]["rows"] == 20
+    assert build(tmp_path, break_lock=True).manifest.sources["csv_fundus"].rows == 20
 
 
 @pytest.mark.parametrize("name", ["mine.parquet", "notes.txt", "train-00000-of-00001.parquet.bak"])
@@ -234,7 +234,7 @@ def test_a_rebuild_never_deletes_a_file_it_did_not_write(tmp_path, fundus_tree, 
         build(tmp_path, out="out")
     assert own.read_bytes() == b"the user's own file"
     own.unlink()
-    assert build(tmp_path).tasks_reused == len(first.manifest["shards"])
+    assert build(tmp_path).tasks_reused == len(first.manifest.shards)
 
 
 def test_two_processes_racing_on_one_folder(tmp_path, fundus_tree, registered):
