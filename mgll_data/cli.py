@@ -145,8 +145,10 @@ def rejects_command(
         return
     from pathlib import Path
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import reject_summary
 
+    check_output(folder)
     summary = reject_summary(Path(folder))
     if as_json:
         print_json(summary)
@@ -213,8 +215,10 @@ def validate_command(
     """Check a built folder against the output contract and list every violation (exit 1 if any)."""
     from dataclasses import asdict
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.validate import summarise, validate_output
 
+    check_output(directory)
     violations = validate_output(directory, check_images=not skip_images)
     if as_json:
         found = [asdict(violation) for violation in violations]
@@ -244,8 +248,10 @@ def stats_command(
     """Counts, label prevalence, text lengths, duplicate clusters and rejects, as a Markdown report with plots."""
     from pathlib import Path
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import compute_stats, print_summary, write_report
 
+    check_output(directory)
     result = compute_stats(directory, near_distance=near_distance)
     written = write_report(result, Path(report) if report else Path(directory) / "stats")
     if as_json:
@@ -276,8 +282,10 @@ def push_command(
 
     Nothing in the folder changes unless the upload succeeds; an interrupted upload resumes when re-run.
     """
+    from mgll_data.checks.folder import check_output
     from mgll_data.export.push import plan_push, push_output
 
+    check_output(directory, checksums=True)
     plan = plan_push(directory, repo_id, allow_credentialed=allow_credentialed)
     errors = Console(stderr=True, soft_wrap=True)
     for warning in plan.warnings:
@@ -317,6 +325,7 @@ def export_command(
     ),
 ) -> None:
     """Write the rows in another layout: MGLL training JSON or flat CSV with image files, or WebDataset tars."""
+    from mgll_data.checks.folder import check_output
     from mgll_data.export.formats import export_output
 
     given = {"shard_size": shard_size, "shard_bytes": shard_bytes, "image_size": image_size}
@@ -324,6 +333,7 @@ def export_command(
     if format_name != "webdataset" and options:
         named = ", ".join("--" + key.replace("_", "-") for key in options)
         raise MgllError(f"{named}: only --format webdataset takes shard and image options")
+    check_output(directory, checksums=True)
     result = export_output(directory, format_name, out, **options)
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 

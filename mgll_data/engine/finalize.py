@@ -24,7 +24,8 @@ from mgll_data.engine.writer import ShardWriter
 from mgll_data.errors import MgllError
 from mgll_data.images.rejects import RejectReason
 from mgll_data.output_layout import MANIFEST_FILE, REJECTS_FILE, REJECTS_SCHEMA, SPLITS
-from mgll_data.recipe import Recipe, portable_root
+from mgll_data.published import portable_root
+from mgll_data.recipe import Recipe
 from mgll_data.records import (
     CompletionRecord,
     Manifest,
@@ -162,7 +163,7 @@ def build_manifest(
     for (source, reason), n in reject_counts.items():
         rejects_by_reason[reason] += n
         rejects_by_source[source] += n
-    roots = {spec.entry_id: portable_root(spec.root) for spec in recipe.sources}
+    roots = {spec.entry_id: portable_root(spec.root, spec.entry_id) for spec in recipe.sources}
     return Manifest(
         schema_version=SCHEMA_VERSION,
         tool_version=_version("mgll-data"),

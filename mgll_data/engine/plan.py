@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgll_data.engine.rows import path_in_source, relative_text
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
+from mgll_data.published import path_in_source, published_item, relative_text
 from mgll_data.recipe import Recipe, SourceSpec
 from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.base import Source
@@ -81,7 +81,7 @@ def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
 
 
 def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
-    item = record.published_path or path_in_source(record.image_path, root)
+    item = published_item(record.image_path, root, record.published_path)
     if not record.patient_id:
         return Reject(spec.entry_id, item, "plan", "missing_patient_id", "", record.id)
     if record.split is not None and recipe.keeps_official_split(spec) and record.split not in SPLITS:
@@ -200,7 +200,7 @@ def plan_tasks(
                 else:
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
                     problem = _check(item, spec, recipe, root) or repeats.check(
-                        item, spec, item.published_path or path_in_source(item.image_path, root)
+                        item, spec, published_item(item.image_path, root, item.published_path)
                     )
                 if problem is not None:
                     rejects_file.write(json.dumps(problem.as_row()) + "\n")

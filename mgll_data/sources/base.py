@@ -12,12 +12,13 @@ part that is truly about its dataset.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -25,7 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.records import RawRecord, Reject
-from mgll_data.sources.files import FileIndex
+from mgll_data.sources.files import FileIndex, printable
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
 ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "synthetic", "any")
@@ -61,6 +62,8 @@ class Source(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "records" in cls.__dict__ and not getattr(cls.records, "_root_guarded", False):
+            cls.records = _root_guarded(cls.records)  # type: ignore[method-assign]
         # `__abstractmethods__` is only set after this hook runs, so look for unimplemented abstract methods here
         if any(getattr(getattr(cls, attr, None), "__isabstractmethod__", False) for attr in dir(cls)):
             return  # an intermediate base (e.g. nlm_tb.NlmTbSource); concrete adapters are checked
@@ -81,6 +84,8 @@ class Source(ABC):
 
     def __init__(self, root: Path | str, **options: Any):
         self.root = Path(root)
+        # Folders a listed path may resolve into: the root and any folder an option names (option_path adds them)
+        self._roots: list[str] = [os.path.realpath(self.root)]
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         try:
             self.options = self.Options(**options)
@@ -104,6 +109,24 @@ class Source(ABC):
         """Every file under the root, indexed once (case-, URL-encoding- and doubled-folder-tolerant lookups)."""
         return FileIndex(self.root)
 
+    def walk_rejects(self, under: Path | None = None, name: Any = None) -> Iterator[Reject]:
+        """Rejects for what a walk of the tree (or of the folder `under`) finds but no lookup returns: folders it
+        could not enter, hidden entries, and files whose name collides with a kept one (`duplicate_image` naming
+        it). `name` turns a path into its published item (default: relative to the root)."""
+        def inside(path: Path) -> bool:
+            return under is None or path == under or Path(under) in path.parents
+
+        publish = name or (lambda path: printable(path.relative_to(self.root).as_posix()))
+        for folder, reason in self.files.unreadable:
+            if inside(folder):
+                yield self.reject(publish(folder), "source", reason)
+        for path in self.files.hidden:
+            if inside(path):
+                yield self.reject(publish(path), "source", "hidden_file", "hidden name: not read")
+        for path, kept in self.files.shadowed:
+            if inside(path):
+                yield self.reject(publish(path), "source", "duplicate_image", f"same name as {publish(kept)}, kept")
+
     def record(self, native_id: str, image_path: Path, patient_id: str, **fields: Any) -> RawRecord:
         """A RawRecord of this source (source and modality filled in)."""
         fields.setdefault("modality", self.modality)
@@ -112,7 +135,9 @@ class Source(ABC):
     def option_path(self, value: str | Path) -> Path:
         """A file or folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`)."""
         path = Path(value).expanduser()
-        return Path(os.path.normpath(path if path.is_absolute() else self.root / path))
+        found = Path(os.path.normpath(path if path.is_absolute() else self.root / path))
+        self._roots.append(os.path.realpath(found))  # the user named it: paths listed under it are inside
+        return found
 
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
@@ -121,12 +146,34 @@ class Source(ABC):
         """The file a label table names (`listed`, relative to `under` or the root), or a reject saying why not.
 
         Found through the file index, so `IM001.jpg` finds `IM001.JPG` and doubled or URL-encoded folders
-        resolve; the file must then be a readable, non-empty regular file.
+        resolve; the file must then be a readable, non-empty regular file inside the root (`outside_root`).
         """
+        found = self.locate_file(listed, under)
+        return found if isinstance(found, Reject) else self.check_image_file(found) or found
+
+    def locate_file(self, listed: str, under: Path | str | None = None) -> Path | Reject:
+        """A non-image file a label table, list or report index names (a report, a mask, a list), or a reject:
+        `outside_root` for an absolute or `../` path or one whose resolved target leaves the root, else
+        `missing_file`. The image sibling is `locate_image`."""
+        item = printable(PurePosixPath(str(under or "")).joinpath(str(listed)).as_posix())
+        if leaves_root(listed):
+            return self.reject(item, "source", "outside_root", "the listed path leaves the source root")
         found = self.files.find(listed, under=under)
         if found is None:
-            return self.reject(Path(under or "") / listed, "source", "missing_file")
-        return self.check_image_file(found) or found
+            return self.reject(item, "source", "missing_file")
+        return self.outside_root(found, item) or found
+
+    def roots(self) -> list[str]:
+        """Resolved folders a listed path may lead into: the root, folders options name, folder links it walked."""
+        walked = self.__dict__.get("files")
+        return self._roots + (walked.linked if walked is not None else [])
+
+    def outside_root(self, path: Path, item: str | Path | None = None) -> Reject | None:
+        """An `outside_root` reject when `path`, resolved with every symbolic link, is under neither the root nor a
+        folder an option names; None when it stays inside. `item` names it in the reject (default: the path)."""
+        if inside_roots(path, self.roots()):
+            return None
+        return self.reject(item if item is not None else path, "source", "outside_root", "resolves outside the root")
 
     def check_image_file(self, path: Path) -> Reject | None:
         """A `missing_file`, `broken_link`, `not_a_regular_file`, `empty_file` or `permission_denied` reject for
@@ -137,6 +184,8 @@ class Source(ABC):
         """
         if path.is_symlink() and not path.exists():
             return self.reject(path, "source", "broken_link")
+        if outside := self.outside_root(path):
+            return outside
         if not path.is_file():
             return self.reject(path, "source", "not_a_regular_file" if path.exists() else "missing_file")
         if path.stat().st_size == 0:
@@ -144,6 +193,41 @@ class Source(ABC):
         if not os.access(path, os.R_OK):
             return self.reject(path, "source", "permission_denied")
         return None
+
+
+def leaves_root(listed: str | Path) -> bool:
+    """True when a listed path is absolute (POSIX or Windows) or climbs with `..` above where it is read from."""
+    text = str(listed).replace("\\", "/")
+    if text.startswith("/") or re.match(r"^[A-Za-z]:/", text):
+        return True
+    return os.path.normpath(text).split("/", 1)[0] == ".."
+
+
+def inside_roots(path: Path | str, roots: list[str]) -> bool:
+    """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved)."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _root_guarded(records: Any) -> Any:
+    """Wrap an adapter's `records` so no row leaves with an image or related file outside its roots, whichever way
+    the adapter built the path: the kit's backstop behind `locate_image` / `check_image_file`."""
+
+    @functools.wraps(records)
+    def guarded(self: Source) -> Iterator[RawRecord | Reject]:
+        for item in records(self):
+            if isinstance(item, RawRecord):
+                paths = [item.image_path, *item.related_files]
+                if not all(inside_roots(path, self.roots()) for path in paths):
+                    item = self.reject(item.published_path or item.native_id, "source", "outside_root",
+                                       "the image or a file of it resolves outside the source root")
+            yield item
+
+    guarded._root_guarded = True  # type: ignore[attr-defined]
+    return guarded
 
 
 def _options_problem(error: PydanticValidationError, options: type[SourceOptions]) -> str:

@@ -38,19 +38,22 @@ def plus_spec() -> dict[str, Any]:
 def read_chexbert(path: Path, source: str) -> dict[str, StudyLabels]:
     """path_to_image -> labels from one CheXbert JSON Lines file; a line that is not a JSON object is a layout error."""
     labels: dict[str, StudyLabels] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                key = item["path_to_image"]
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise LayoutError(
-                    source, path, f"JSON Lines objects with path_to_image and the 14 labels (line {number}: {error})"
-                ) from None
-            cells, bad = label_cells(item)
-            labels[key] = StudyLabels(cells, path.name, f"{path.name}: line {number}", tuple(bad))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LayoutError(source, path, f"UTF-8 JSON Lines ({error})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            key = item["path_to_image"]
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise LayoutError(
+                source, path, f"JSON Lines objects with path_to_image and the 14 labels (line {number}: {error})"
+            ) from None
+        cells, bad = label_cells(item)
+        labels[key] = StudyLabels(cells, path.name, f"{path.name}: line {number}", tuple(bad))
     return labels
 
 

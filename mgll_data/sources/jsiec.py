@@ -54,6 +54,7 @@ class JsiecSource(Source):
                 labels = None
             for path in self.files.files_under(folder):
                 yield self._record(path, folder.name, labels, seen)
+            yield from self.walk_rejects(under=folder)
 
     def _record(self, path: Path, label: str, labels: LabelSet | None, seen: dict[str, str]) -> RawRecord | Reject:
         if path.suffix.casefold() not in IMAGE_SUFFIXES:

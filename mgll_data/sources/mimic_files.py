@@ -10,7 +10,9 @@ Large tables are held as compact tuples of shared strings (a state per labelled 
 
 from __future__ import annotations
 
+import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +21,7 @@ from typing import Any
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources import spec
+from mgll_data.sources.base import inside_roots, leaves_root
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.tables import read_table
 
@@ -82,13 +85,31 @@ class ReportTree:
         """True when any report can be found here (an extracted .txt or the zip)."""
         return bool(self.members) or any(self.folder.glob("p*/p*/s*.txt"))
 
-    def read(self, relative: str) -> str | None:
-        """The report at `files/...sSTUDY.txt`, or None when neither the folder nor the zip holds it."""
+    def read(self, relative: str) -> str | tuple[str, str] | None:
+        """The report at `files/...sSTUDY.txt`; None when neither the folder nor the zip holds it; (reason, detail)
+        of a reject when the listed path leaves the root, the report is over `max_report_bytes` (by its declared
+        and its counted size, so a zip bomb is never inflated) or a zip member fails its CRC."""
+        limit = int(layout_spec()["max_report_bytes"])
+        if leaves_root(relative) or not inside_roots(self.root / relative, [os.path.realpath(self.root)]):
+            return "outside_root", f"{relative}: the report path leaves the source root"
         path = self.root / relative
         if path.is_file():
+            if path.stat().st_size > limit:
+                return "too_large", f"{relative}: {path.stat().st_size:,} bytes, over max_report_bytes {limit:,}"
             return path.read_text(encoding="utf-8", errors="replace")
         if self.zip is not None and relative in self.members:
-            return self.zip.read(self.members[relative]).decode("utf-8", errors="replace")
+            member = self.zip.getinfo(self.members[relative])
+            if member.file_size > limit:
+                return "too_large", f"{relative}: declares {member.file_size:,} bytes, over max_report_bytes {limit:,}"
+            try:
+                with self.zip.open(member) as handle:
+                    data = handle.read(limit + 1)
+                    if len(data) > limit:
+                        return "too_large", f"{relative}: inflates past max_report_bytes {limit:,}"
+                    handle.read(1)  # reaching the end checks the CRC
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+                return "unreadable_report", f"{relative} in {self.zip.filename}: {error}"
+            return data.decode("utf-8", errors="replace")
         return None
 
     def describe(self) -> str:
@@ -215,6 +236,8 @@ class StudyRows:
 
     def _compute(self, study_id: str, report_file: str) -> dict[str, Any] | tuple:
         report = self.reports.read(report_file) if self.reports is not None else None
+        if isinstance(report, tuple):
+            return ("source", *report)
         sections = report_sections(report) if report is not None else None
         return study_fields(self.labels.get(study_id), sections, report_file if self.reports is not None else None)
 

@@ -47,6 +47,7 @@ def test_walk_without_csv(tmp_path: Path, realdata: Path) -> None:
         ("scans/d.dcm", [], ["scans"], pseudonym(patient, SALT, "p")),  # the DICOM PatientID, hashed
     ]
     assert [(r.item, r.stage, r.reason) for r in rejects] == [
+        (".thumbs", "source", "hidden_file"),  # listed, never read: nothing vanishes
         ("normal/zero.png", "source", "empty_file"),
         ("notes.txt", "source", "not_an_image"),
     ]
