@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -153,6 +154,8 @@ class Source(ABC):
     def __init__(self, root: Path | str, **options: Any):
         self.root = Path(root)
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
+        # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
+        self.unmapped: dict[str, Counter[str]] = {}
         try:
             self.options = self.Options(**options)
         except PydanticValidationError as error:
@@ -184,6 +187,16 @@ class Source(ABC):
         """A file or folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`)."""
         path = Path(value).expanduser()
         return Path(os.path.normpath(path if path.is_absolute() else self.root / path))
+
+    def note_unmapped(self, field: str, value: str) -> None:
+        """Count a value of `field` that the vocabulary does not know, whether the item is kept (as text) or
+        rejected, so every such value is listed with its count in the manifest, never only logged."""
+        self.unmapped.setdefault(field, Counter())[value] += 1
+
+    def unmapped_label(self, item: str | Path, field: str, value: str, entry: str = "") -> Reject:
+        """The `unmapped_label` reject of an item whose `field` holds `value`, counted as unmapped."""
+        self.note_unmapped(field, value)
+        return self.reject(item, "label", "unmapped_label", f"{entry + ': ' if entry else ''}{field} {value!r}")
 
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)

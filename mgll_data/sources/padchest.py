@@ -3,7 +3,7 @@
 
 The CSV's `Labels` cell is a Python-list string (`['pleural effusion', ' cardiomegaly']`, entries may carry
 spaces or be empty, the cell may be blank); each term maps through `maps/padchest.tsv`, and terms the map lacks
-are kept as keywords and counted in `unmapped_terms` (never dropped). `exclude` rejects the image, `unchanged`
+are kept as keywords and counted as unmapped `Labels` values (never dropped). `exclude` rejects the image, `unchanged`
 is a keyword, `suboptimal study` a quality note. Labels are per report, repeated on each image row of the
 study. Images are `<ImageDir>/<ImageID>` (some names hold spaces); the intensity policy of the image stage
 handles their 16 bits. The Spanish report goes to `report` only with `spanish_report: true`.
@@ -12,7 +12,6 @@ handles their 16 bits. The Spanish report goes to `report` only with `spanish_re
 from __future__ import annotations
 
 import ast
-from collections import Counter
 from collections.abc import Iterator
 
 from pydantic import Field
@@ -74,7 +73,6 @@ class PadchestSource(Source):
         self.table_file = next((p for name in spec()["tables"] if (p := self.files.find_name(name))), None)
         if self.table_file is None:
             raise LayoutError(self.name, self.root, self.layout)
-        self.unmapped_terms: Counter[str] = Counter()
 
     def records(self) -> Iterator[RawRecord | Reject]:
         table = read_table(self.table_file, source=self.name, required=spec()["columns"], sep=",")
@@ -123,6 +121,6 @@ class PadchestSource(Source):
                 try:
                     labels.add("padchest", term)
                 except UnmappedLabel:
-                    self.unmapped_terms[term] += 1
+                    self.note_unmapped("Labels", term)
                     keywords.append(term)
         return labels, keywords, attributes

@@ -39,7 +39,7 @@ def test_records(tmp_path):
     assert by_patient["pa3PA"].keywords == ["kyphosis", "unchanged"]
     assert by_patient["pa3PA"].attributes["quality"] == "suboptimal"
     assert by_patient["pa6PA"].labels == [] and by_patient["pa6PA"].report is None
-    assert source.unmapped_terms == {"kyphosis": 1}
+    assert source.unmapped == {"Labels": {"kyphosis": 1}}
     assert [(r.reason, r.item.split("/")[0]) for r in rejects] == [("unlabelled", "12"), ("missing_file", "54")]
 
 
