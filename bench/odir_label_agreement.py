@@ -2,9 +2,9 @@
 
 ODIR's class columns are per patient; mgll-data labels each eye from its own keywords. This script maps
 each eye's ontology ids back to class letters (an id counts for a class when it is the class's id or a
-descendant of it; any other finding counts as O; no-finding keywords and image-quality findings count for nothing), ORs the two eyes
-and compares with the columns (also with N read as "no other class in either eye", which is how the
-columns mark N), overall (all eight letters equal) and per class.
+descendant of it; any other finding counts as O; no-finding keywords and image-quality findings count for
+nothing), ORs the two eyes and compares with the columns (also with N read as "no other class in either
+eye", which is how the columns mark N), overall (all eight letters equal) and per class.
 
     .venv/bin/python bench/odir_label_agreement.py [ROOT]     # default: ../shared/realdata/fundus/odir
 """

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from mgll_data.engine.plan import Task, read_plan_rejects
+from mgll_data.engine.plan import Task, read_plan_notes, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
 from mgll_data.engine.writer import ShardWriter, file_sha256
@@ -41,6 +41,13 @@ class SourceInfo(Protocol):
     version: str
 
 
+# what a manifest source entry says when planning left no notes for it (a generated data set)
+NO_NOTES: dict[str, Any] = {
+    "split_origin": "none",
+    "split_records": {"official": 0, "policy": 0},
+    "official_split_defined": False,
+    "unmapped": {},
+}
 LIBRARIES = ("pyarrow", "datasets", "pillow", "numpy", "pydicom", "pydantic", "spacy", "huggingface-hub")
 
 
@@ -145,13 +152,19 @@ def write_rejects(out_dir: Path, rejects: Iterable[dict[str, Any]], batch_rows: 
 
 
 def build_manifest(
-    recipe: Recipe, sources: Sequence[SourceInfo], records: list[dict[str, Any]], reject_counts: Counter
+    recipe: Recipe,
+    sources: Sequence[SourceInfo],
+    records: list[dict[str, Any]],
+    reject_counts: Counter,
+    notes: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The manifest from the shards' completion records (in output order) and the reject counts.
 
     `sources` need the adapter's class attributes (name, licence_class, citation, homepage, version, modality),
-    so generated datasets (the synthetic benchmark) describe themselves the same way adapters do.
+    so generated datasets (the synthetic benchmark) describe themselves the same way adapters do. `notes` are the
+    planner's per-entry split origin and unmapped values (`plan.plan_notes`); an entry without notes states none.
     """
+    notes = notes or {}
     by_source_split: dict[str, dict[str, int]] = {spec.entry_id: {} for spec in recipe.sources}
     text_filters: Counter[str] = Counter()
     flagged: dict[str, Counter[str]] = {}
@@ -185,6 +198,7 @@ def build_manifest(
                 "modality": source.modality,
                 "rows": sum(by_source_split[source.entry_id].values()),
                 "rejects": rejects_by_source[source.entry_id],
+                **{**NO_NOTES, **notes.get(source.entry_id, {})},
             }
             for source in sources
         },
@@ -225,7 +239,8 @@ def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: Wor
         raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / REJECTS_FILE}")
     check_no_leakage(work.data / task.shard_name for task in tasks)
     check_no_image_leakage(work.data / task.shard_name for task in tasks)
-    manifest = build_manifest(recipe, sources, [done[task.shard_name] for task in tasks], reject_counts)
+    records = [done[task.shard_name] for task in tasks]
+    manifest = build_manifest(recipe, sources, records, reject_counts, read_plan_notes(work))
     write_manifest(work.out, manifest)
     from mgll_data.export.card import write_card
 

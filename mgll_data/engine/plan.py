@@ -67,10 +67,36 @@ def _record_digest(record: RawRecord) -> bytes:
     return json.dumps(dataclasses.asdict(record), sort_keys=True, default=str).encode()
 
 
+def split_origin(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
+    """'official' when the record keeps the split its source gives it, else 'policy' (the patient hash)."""
+    return "official" if record.split is not None and recipe.keeps_official_split(spec) else "policy"
+
+
 def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
-    if record.split is not None and recipe.keeps_official_split(spec):
+    if split_origin(record, spec, recipe) == "official":
         return record.split
     return patient_split(recipe.split.seed, spec.entry_id, record.patient_id, recipe.split.fractions())
+
+
+def origin_label(counts: dict[str, int]) -> str:
+    """One word for a source's split origin: official, policy, or mixed (some records carry no official split)."""
+    present = sorted(origin for origin, n in counts.items() if n)
+    return present[0] if len(present) == 1 else ("mixed" if present else "none")
+
+
+def plan_notes(source: Source, origins: dict[str, int]) -> dict[str, Any]:
+    """What the manifest says about a planned source beyond rows and rejects: where its split came from (records
+    per origin, and whether the source defines a split at all) and the source values that mapped to nothing."""
+    return {
+        "split_origin": origin_label(origins),
+        "split_records": {"official": origins.get("official", 0), "policy": origins.get("policy", 0)},
+        "official_split_defined": bool(source.has_official_split),
+        "unmapped": {field: dict(sorted(values.items())) for field, values in sorted(source.unmapped.items())},
+    }
+
+
+def read_plan_notes(work: WorkDir) -> dict[str, dict[str, Any]]:
+    return json.loads(work.plan_notes.read_text(encoding="utf-8")) if work.plan_notes.exists() else {}
 
 
 def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
@@ -177,8 +203,10 @@ def plan_tasks(
     recipe_hash = recipe.content_hash()
     buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
     repeats = _Repeats()
+    notes: dict[str, dict[str, Any]] = {}
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
+            origins = {"official": 0, "policy": 0}
             for item in source.records():
                 on_record()
                 root = str(source.root)
@@ -197,7 +225,10 @@ def plan_tasks(
                 if problem is not None:
                     rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
                     continue
+                origins[split_origin(item, spec, recipe)] += 1
                 buffers[choose_split(item, spec, recipe)].add(item)
+            notes[spec.entry_id] = plan_notes(source, origins)
+    work.plan_notes.write_text(json.dumps(notes, sort_keys=True), encoding="utf-8")
     most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
     tasks = []
     for split, buffer in buffers.items():

@@ -206,6 +206,30 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     return lines
 
 
+def unmapped_rows(manifest: dict[str, Any]) -> list[list[Any]]:
+    """(source, field, value, count) for every unmapped value a manifest lists; validate compares the card's."""
+    return [
+        [name, field, value, count]
+        for name, info in sorted(manifest.get("sources", {}).items())
+        for field, values in sorted((info.get("unmapped") or {}).items())
+        for value, count in sorted(values.items())
+    ]
+
+
+def _split_and_unmapped_section(manifest: dict[str, Any]) -> list[str]:
+    sources = manifest.get("sources", {})
+    origins = [
+        [name, info.get("split_origin", "none"), "yes" if info.get("official_split_defined") else "no"]
+        for name, info in sorted(sources.items())
+    ]
+    lines = ["## Split origin", "", card_text()["split_origin_note"], ""]
+    lines += [_table(["source", "split origin", "source defines a split"], origins), ""]
+    lines += ["## Unmapped source values", "", card_text()["unmapped_note"], ""]
+    rows = unmapped_rows(manifest)
+    lines.append(_table(["source", "field", "value", "count"], rows) if rows else "Every source value was mapped.")
+    return lines
+
+
 def _vocabulary_section(modalities: list[str]) -> list[str]:
     """The label vocabulary per modality, in the fixed ontology order that multi-hot vectors use."""
     from mgll_data.ontology import load_ontology
@@ -285,6 +309,8 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
         *_configs_section(manifest, splits),
         "",
         *_sources_section(manifest, splits),
+        "",
+        *_split_and_unmapped_section(manifest),
         "",
         *[line for section in text["sections"] for line in (f"## {section['title']}", "", section["text"], "")],
         *_counts_section(

@@ -48,7 +48,7 @@ class AptosSource(Source):
                     try:
                         labels.add("icdr", row["diagnosis"])
                     except UnmappedLabel:
-                        yield self.reject(path, "label", "unmapped_label", f"{entry}: diagnosis {row['diagnosis']!r}")
+                        yield self.unmapped_label(path, entry, ("diagnosis", row["diagnosis"]))
                         continue
                 yield self.record(
                     row["id_code"],

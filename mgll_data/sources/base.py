@@ -193,10 +193,12 @@ class Source(ABC):
         rejected, so every such value is listed with its count in the manifest, never only logged."""
         self.unmapped.setdefault(field, Counter())[value] += 1
 
-    def unmapped_label(self, item: str | Path, field: str, value: str, entry: str = "") -> Reject:
-        """The `unmapped_label` reject of an item whose `field` holds `value`, counted as unmapped."""
-        self.note_unmapped(field, value)
-        return self.reject(item, "label", "unmapped_label", f"{entry + ': ' if entry else ''}{field} {value!r}")
+    def unmapped_label(self, item: str | Path, entry: str, *values: tuple[str, str]) -> Reject:
+        """The `unmapped_label` reject of an item whose (field, value) pairs map to nothing; each pair is counted."""
+        for field_name, value in values:
+            self.note_unmapped(field_name, value)
+        named = ", ".join(f"{field_name} {value!r}" for field_name, value in values)
+        return self.reject(item, "label", "unmapped_label", f"{entry}: {named}" if entry else named)
 
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)

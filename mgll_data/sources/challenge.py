@@ -127,9 +127,9 @@ class ChallengeReader:
             try:
                 labels.add(self.spec()["vocab"], values[value])
             except UnmappedLabel:
-                return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+                return self.unmapped_label(path, entry or path.name, ("label", value))
         elif value is not None and value not in values:
-            return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+            return self.unmapped_label(path, entry or path.name, ("label", value))
         attributes: dict[str, Any] = {}
         fovea = _point(row.get("fovea_x", ""), row.get("fovea_y", ""))
         if isinstance(fovea, str):

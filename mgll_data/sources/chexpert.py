@@ -30,14 +30,14 @@ def tail(path: str | PurePosixPath, parts: int) -> tuple[str, ...]:
 
 
 def label_fields(row: dict[str, str]) -> LabelSet:
-    """Label states of a row; ValueError naming the column when a cell is not 1 / 0 / -1 / blank."""
+    """Label states of a row; ValueError(column, value) when a cell is not 1 / 0 / -1 / blank."""
     labels = LabelSet()
     for column in spec()["labels"]:
         state = spec()["values"].get(row[column])
         if state is not None:
             labels.add("chexpert", column, state)
         elif row[column]:
-            raise ValueError(f"{column} = {row[column]!r}; expected 1, 0, -1 or blank")
+            raise ValueError(column, row[column])
     return labels
 
 
@@ -102,7 +102,7 @@ class ChexpertSource(Source):
                 try:
                     labels = label_fields(row)
                 except ValueError as error:
-                    yield self.reject(row["path"] or row["study"], "label", "unmapped_label", f"{entry}: {error}")
+                    yield self.unmapped_label(row["path"] or row["study"], entry, error.args)
                     continue
                 for image in found:
                     yield self.check_image_file(image) or self.image_record(

@@ -123,7 +123,9 @@ class ChexpertPlusSource(Source):
                 continue
             fields = study_fields(labels.get(listed), self._sections(row, sections), entry)
             if isinstance(fields, tuple):
-                stage, reason, detail = fields
+                stage, reason, detail, unmapped = fields
+                for pair in unmapped:
+                    self.note_unmapped(*pair)
                 yield self.reject(listed, stage, reason, detail)
                 continue
             label_entry = fields.pop("label_entry", None)

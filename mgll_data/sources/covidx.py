@@ -127,7 +127,7 @@ class CovidxSource(Source):
             return dataclasses.replace(path, detail=entry)
         labels = LabelSet()
         if line.label not in spec()["classes"]:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: class {line.label!r}")
+            return self.unmapped_label(path, entry, ("class", line.label))
         labels.add("covidx", line.label)
         return self.record(
             line.filename,

@@ -73,7 +73,7 @@ class DdrSource(Source):
                 try:
                     labels.add("icdr_ungradable", row["grade"])
                 except UnmappedLabel:
-                    yield self.reject(path, "label", "unmapped_label", f"{entry}: grade {row['grade']!r}")
+                    yield self.unmapped_label(path, entry, ("grade", row["grade"]))
                     continue
                 _, _, related = masks.pop(stem, (None, None, []))
                 yield self.record(

@@ -99,7 +99,7 @@ class DeepDridSource(Source):
                 if value:
                     labels.add(vocab, value)
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         attributes = dict(labels.attributes)
         attributes.update({key: int(row[key]) for key in _SCORES if row[key].isdigit()})
         if filled_eye is not None and laterality is not None and filled_eye != laterality:

@@ -68,7 +68,7 @@ class EyepacsSource(Source):
                         if value:
                             labels.add(vocab, value)
                 except UnmappedLabel as error:
-                    yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+                    yield self.unmapped_label(path, entry, (error.vocab, error.label))
                     continue
                 yield self.record(
                     f"{folder.name}/{image}",

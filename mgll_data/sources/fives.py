@@ -58,12 +58,12 @@ class FivesSource(Source):
             return self.reject(path, "source", "not_an_image_file")
         name = NAME.match(path.stem)
         if name is None:
-            return self.reject(path, "label", "unmapped_label", "file name is not <number>_<category>")
+            return self.unmapped_label(path, "", ("file name (not <number>_<category>)", path.stem))
         labels = LabelSet()
         try:
             labels.add("fives", name.group(2).upper())
         except UnmappedLabel:
-            return self.reject(path, "label", "unmapped_label", f"category {name.group(2)!r}")
+            return self.unmapped_label(path, "", ("category", name.group(2)))
         mask = self.files.find(path.name, under=truth) if truth is not None else None
         native_id = f"{split}_{path.stem}"
         return self.check_image_file(path) or self.record(

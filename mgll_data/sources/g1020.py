@@ -49,7 +49,7 @@ class G1020Source(Source):
             try:
                 labels = glaucoma_labels(row["binaryLabels"])
             except UnmappedLabel:
-                yield self.reject(image, "label", "unmapped_label", f"{entry}: binaryLabels {row['binaryLabels']!r}")
+                yield self.unmapped_label(image, entry, ("binaryLabels", row["binaryLabels"]))
                 continue
             measured = mask_attributes(self, self.masks, image.stem)
             if isinstance(measured, Reject):

@@ -97,7 +97,7 @@ class IdridSource(Source):
                 if row[column]:
                     labels.add(vocab, row[column])
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         native_id = f"grading/{split}/{row['image']}"
         return self.record(
             native_id,

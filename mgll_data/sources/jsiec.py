@@ -59,7 +59,7 @@ class JsiecSource(Source):
         if path.suffix.casefold() not in IMAGE_SUFFIXES:
             return self.reject(path, "source", "not_an_image_file")
         if labels is None:
-            return self.reject(path, "label", "unmapped_label", f"class folder {label!r} is not in the jsiec map")
+            return self.unmapped_label(path, "", ("class folder", label))
         stem = image_stem(path)
         if stem in seen:
             return self.reject(path, "source", "conflicting_annotation", f"also in {seen[stem]!r}")

@@ -81,7 +81,7 @@ class MessidorSource(Source):
                 if row[column]:
                     labels.add(vocab, row[column])
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         stem = Path(row["image"]).stem
         return self.record(
             stem,

@@ -69,7 +69,7 @@ class Messidor2Source(Source):
                     if value:
                         labels.add(vocab, value)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+                yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
             exam, laterality = exams.get(Path(row["image"]).stem.casefold(), (Path(row["image"]).stem, None))
             yield self.record(

@@ -105,7 +105,9 @@ class MimicCxrSource(Source):
                 continue
             fields = studies.fields(study, report_paths.get(study) or f"{row['path'].rsplit('/', 1)[0]}.txt")
             if isinstance(fields, tuple):
-                stage, reason, detail = fields
+                stage, reason, detail, unmapped = fields
+                for pair in unmapped:
+                    self.note_unmapped(*pair)
                 yield self.reject(row["path"], stage, reason, f"{entry}: {detail}")
                 continue
             label_entry = fields.pop("label_entry", None)

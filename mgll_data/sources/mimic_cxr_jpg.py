@@ -105,7 +105,9 @@ class MimicCxrJpgSource(Source):
                 continue
             fields = studies.fields(study, f"{folder}.txt")
             if isinstance(fields, tuple):
-                stage, reason, detail = fields
+                stage, reason, detail, unmapped = fields
+                for pair in unmapped:
+                    self.note_unmapped(*pair)
                 yield self.reject(listed, stage, reason, f"{entry}: {detail}")
                 continue
             label_entry = fields.pop("label_entry", None)

@@ -56,8 +56,8 @@ class MuredSource(Source):
                     yield self.reject(f"{images.name}/{row['ID']}", "source", "missing_file", entry)
                     continue
                 labels = flag_labels(row, conditions)
-                if isinstance(labels, str):
-                    yield self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
+                if isinstance(labels, list):
+                    yield self.unmapped_label(path, entry, *labels)
                     continue
                 origin = dataset_origin(path.stem)
                 yield self.check_image_file(path) or self.record(

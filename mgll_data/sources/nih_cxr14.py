@@ -132,7 +132,7 @@ class NihCxr14Source(Source):
                 for token in filter(None, (t.strip() for t in row["labels"].split(spec()["label_separator"]))):
                     labels.add("chestxray14", token)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
+                yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
             attributes: dict = {"age": parse_age(row["age"]), "sex": spec()["sexes"].get(row["sex"].upper())}
             if row["image"] in relabels:

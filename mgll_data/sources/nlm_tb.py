@@ -85,7 +85,7 @@ class NlmTbSource(Source):
                 continue
             label = spec()["label_digit"].get(path.stem[-1])
             if label is None:
-                yield self.reject(path, "label", "unmapped_label", f"{path.name}: no _0 / _1 class at the end")
+                yield self.unmapped_label(path, path.name, ("class digit (expected _0 or _1)", path.stem[-1:]))
                 continue
             if problem := self.check_image_file(path):
                 yield problem

@@ -75,7 +75,7 @@ class PapilaSource(Source):
         try:
             labels.add("papila", row["diagnosis"].removesuffix(".0"))
         except UnmappedLabel:
-            return self.reject(image, "label", "unmapped_label", f"{entry}: Diagnosis {row['diagnosis']!r}")
+            return self.unmapped_label(image, entry, ("Diagnosis", row["diagnosis"]))
         attributes: dict[str, Any] = {}
         with contextlib.suppress(ValueError):  # age is optional clinical data; a blank cell states nothing
             attributes["age"] = float(row["age"])

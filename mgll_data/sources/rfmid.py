@@ -63,9 +63,9 @@ class RfmidSource(Source):
             return problem
         labels = flag_labels(row, conditions)
         if row[risk] not in FLAGS:
-            labels = f"{risk} is {row[risk]!r}, not 0/1"
-        if isinstance(labels, str):
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
+            labels = [(risk, row[risk])]
+        if isinstance(labels, list):
+            return self.unmapped_label(path, entry, *labels)
         if not labels:
             labels.add_ids(["other_abnormality" if FLAGS[row[risk]] else "normal"])
         native_id = f"{split}_{image_id}"

@@ -55,8 +55,8 @@ class Rfmid2Source(Source):
                     continue
                 problem = self.check_image_file(path)
                 labels = flag_labels(row, conditions)
-                if problem or isinstance(labels, str):
-                    yield problem or self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
+                if problem or isinstance(labels, list):
+                    yield problem or self.unmapped_label(path, entry, *labels)
                     continue
                 native_id = f"{split}_{row['ID']}"
                 yield self.record(

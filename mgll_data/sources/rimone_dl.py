@@ -63,7 +63,8 @@ class RimOneDlSource(Source):
                 yield self.reject(path, "source", "not_an_image_file")
                 continue
             if len(relative) != 3 or relative[0] not in SPLITS or relative[1] not in CLASSES:
-                yield self.reject(path, "label", "unmapped_label", f"expected <split>/<glaucoma|normal>/: {relative}")
+                folder = "/".join(relative[:-1])
+                yield self.unmapped_label(path, "expected <split>/<glaucoma|normal>/", ("folder", folder))
                 continue
             yield self._record(path, SPLITS[relative[0]], relative[1])
 

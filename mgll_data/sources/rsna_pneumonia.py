@@ -86,7 +86,7 @@ class RsnaPneumoniaSource(Source):
             try:
                 labels.add("rsna_pneumonia", label)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
+                yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
             fields = {"patient_id": patient, "attributes": {"boxes": boxes} if boxes else {}}
             yield self.record(

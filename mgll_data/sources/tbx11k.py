@@ -89,7 +89,7 @@ class Tbx11kSource(Source):
             for category, _ in boxes:
                 labels.add("tbx11k", category)
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         corners = [
             {"label": label, "x0": x, "y0": y, "x1": x + w, "y1": y + h}
             for category, (x, y, w, h) in boxes

@@ -160,7 +160,7 @@ class VindrCxrSource(Source):
                 try:
                     labels, keywords, boxes = fuse(reads, self.options.fusion)
                 except UnmappedLabel as error:
-                    yield self.reject(path, "label", "unmapped_label", f"{reads.entry}: {error}")
+                    yield self.unmapped_label(path, reads.entry, (error.vocab, error.label))
                     continue
                 attributes = {"reader_count": len(reads.readers), "label_origin": f"{self.options.fusion} of readers"}
                 yield self.record(
