@@ -200,19 +200,41 @@ class Source(ABC):
         named = ", ".join(f"{field_name} {value!r}" for field_name, value in values)
         return self.reject(item, "label", "unmapped_label", f"{entry}: {named}" if entry else named)
 
+    def missing_part(self, present: Path, absent: str, count: int, what: str = "image(s)") -> Reject:
+        """One `missing_part` reject for a part of the download whose other half is absent: `present` (a label
+        table, or an image folder) lists `count` items, and `absent` (their folder, or their table) is not there.
+        A partial download is then seen in the rejects, the manifest and `plan`, never skipped in silence."""
+        where = present.relative_to(self.root).as_posix() if present.is_relative_to(self.root) else present.name
+        return self.reject(absent, "source", "missing_part", f"{where} lists {count} {what}; {absent} is absent")
+
+    def unread_file(self, path: Path, why: str) -> Reject:
+        """One `unread_file` reject naming a file or folder of the download that the adapter does not read."""
+        return self.reject(path, "source", "unread_file", why)
+
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
 
-    def locate_image(self, listed: str, under: Path | str | None = None) -> Path | Reject:
+    def locate_image(
+        self, listed: str, under: Path | str | None = None, *, suffixes: tuple[str, ...] = (), entry: str = ""
+    ) -> Path | Reject:
         """The file a label table names (`listed`, relative to `under` or the root), or a reject saying why not.
 
         Found through the file index, so `IM001.jpg` finds `IM001.JPG` and doubled or URL-encoded folders
-        resolve; the file must then be a readable, non-empty regular file.
+        resolve; the file must then be a readable, non-empty regular file. With `suffixes`, `listed` is a stem
+        (a table that names images without their extension) tried with each suffix in turn. `entry` (the table
+        line) goes into the reject's detail.
         """
-        found = self.files.find(listed, under=under)
+        if suffixes:
+            found = self.files.find_stem(listed, suffixes, under=under)
+            listed += suffixes[0]
+        else:
+            found = self.files.find(listed, under=under)
         if found is None:
-            return self.reject(Path(under or "") / listed, "source", "missing_file")
-        return self.check_image_file(found) or found
+            return self.reject(Path(under or "") / listed, "source", "missing_file", entry)
+        problem = self.check_image_file(found)
+        if problem is not None and entry:
+            return Reject(problem.source, problem.item, problem.stage, problem.reason, entry)
+        return problem or found
 
     def check_image_file(self, path: Path) -> Reject | None:
         """A `missing_file`, `broken_link`, `not_a_regular_file`, `empty_file` or `permission_denied` reject for
