@@ -99,7 +99,8 @@ def read_plan_notes(work: WorkDir) -> dict[str, dict[str, Any]]:
     return json.loads(work.plan_notes.read_text(encoding="utf-8")) if work.plan_notes.exists() else {}
 
 
-def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
+def check_record(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
+    """The planning reject of a record (no patient key, an unknown official split, no label at all), or None."""
     item = record.published_path or path_in_source(record.image_path, root)
     if not record.patient_id:
         return Reject(spec.entry_id, item, "plan", "missing_patient_id", "", record.id)
@@ -114,7 +115,7 @@ def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Re
     return None
 
 
-class _Repeats:
+class Repeats:
     """Ids and image files already planned: a second record with either becomes a reject naming both entries,
     found here, before any shard is written (the first entry, in source order, is kept)."""
 
@@ -202,7 +203,7 @@ def plan_tasks(
     """
     recipe_hash = recipe.content_hash()
     buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
-    repeats = _Repeats()
+    repeats = Repeats()
     notes: dict[str, dict[str, Any]] = {}
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
@@ -219,7 +220,7 @@ def plan_tasks(
                     )
                 else:
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = _check(item, spec, recipe, root) or repeats.check(
+                    problem = check_record(item, spec, recipe, root) or repeats.check(
                         item, spec, item.published_path or path_in_source(item.image_path, root)
                     )
                 if problem is not None:

@@ -215,22 +215,36 @@ class Source(ABC):
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
 
     def locate_image(
-        self, listed: str, under: Path | str | None = None, *, suffixes: tuple[str, ...] = (), entry: str = ""
+        self,
+        listed: str,
+        under: Path | str | None = None,
+        *,
+        suffixes: tuple[str, ...] = (),
+        entry: str = "",
+        anywhere: bool = False,
     ) -> Path | Reject:
         """The file a label table names (`listed`, relative to `under` or the root), or a reject saying why not.
 
         Found through the file index, so `IM001.jpg` finds `IM001.JPG` and doubled or URL-encoded folders
         resolve; the file must then be a readable, non-empty regular file. With `suffixes`, `listed` is a stem
-        (a table that names images without their extension) tried with each suffix in turn. `entry` (the table
-        line) goes into the reject's detail.
+        (a table that names images without their extension) tried with each suffix in turn; with `anywhere`, it
+        is a file name looked up anywhere in the tree (downloads that spread images over numbered folders).
+        `entry` (the table line) goes into the reject's detail.
         """
-        if suffixes:
+        if anywhere:
+            found = self.files.find_name(listed)
+        elif suffixes:
             found = self.files.find_stem(listed, suffixes, under=under)
             listed += suffixes[0]
         else:
             found = self.files.find(listed, under=under)
+        return self.image_at(found, Path(under or "") / listed, entry)
+
+    def image_at(self, found: Path | None, listed: str | Path, entry: str = "") -> Path | Reject:
+        """`found` (the file an adapter located its own way, None when it found none) once checked, or the reject
+        saying why not: `missing_file` naming `listed`, or what `check_image_file` finds wrong with the file."""
         if found is None:
-            return self.reject(Path(under or "") / listed, "source", "missing_file", entry)
+            return self.reject(listed, "source", "missing_file", entry)
         problem = self.check_image_file(found)
         if problem is not None and entry:
             return Reject(problem.source, problem.item, problem.stage, problem.reason, entry)

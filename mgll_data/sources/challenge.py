@@ -100,7 +100,7 @@ class ChallengeReader:
                 yield self._record(part, path)
             for stem, (entry, row) in part.rows.items():
                 if stem not in listed:
-                    yield self.reject(f"{part.images.name}/{row['image']}", "source", "missing_file", entry)
+                    yield self.image_at(None, f"{part.images.name}/{row['image']}", entry)
 
     def _table_rows(self, part: Part, columns: dict[str, list[str]]) -> dict[str, tuple[str, dict[str, str]]]:
         """Image stem -> (entry, row) of a part's label table, columns under canonical names."""

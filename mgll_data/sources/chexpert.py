@@ -97,7 +97,7 @@ class ChexpertSource(Source):
                     yield self.reject(entry, "source", "no_path", "neither Path nor Study is filled")
                     continue
                 if not found:
-                    yield self.reject(row["path"] or row["study"], "source", "missing_file", entry)
+                    yield self.image_at(None, row["path"] or row["study"], entry)
                     continue
                 try:
                     labels = label_fields(row)
@@ -105,7 +105,8 @@ class ChexpertSource(Source):
                     yield self.unmapped_label(row["path"] or row["study"], entry, error.args)
                     continue
                 for image in found:
-                    yield self.check_image_file(image) or self.image_record(
+                    checked = self.image_at(image, image, entry)
+                    yield checked if isinstance(checked, Reject) else self.image_record(
                         image, row, labels, split, table_file, entry
                     )
 

@@ -117,9 +117,9 @@ class ChexpertPlusSource(Source):
                 yield self.reject(self.table_file.name, "source", "no_path", entry)
                 continue
             path = self._image(listed)
-            problem = self.check_image_file(path) if path else self.reject(listed, "source", "missing_file", entry)
-            if problem:
-                yield problem
+            path = self.image_at(path, listed, entry)
+            if isinstance(path, Reject):
+                yield path
                 continue
             fields = study_fields(labels.get(listed), self._sections(row, sections), entry)
             if isinstance(fields, tuple):

@@ -124,6 +124,4 @@ class DeepDridSource(Source):
             candidates.append("Images/" + "/".join(PureWindowsPath(listed_path).parts[-2:]))
         candidates.append(f"Images/{patient}/{image_id.removeprefix(f'{patient}_')}.jpg")
         found = next(filter(None, (self.files.find(c, under=folder) for c in candidates)), None)
-        if found is None:
-            return self.reject(folder.relative_to(self.root) / candidates[0], "source", "missing_file")
-        return self.check_image_file(found) or found
+        return self.image_at(found, folder.relative_to(self.root) / candidates[0])

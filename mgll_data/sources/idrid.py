@@ -80,10 +80,7 @@ class IdridSource(Source):
     def _image(self, spec: dict, part: str, split: str, image: str) -> Path | Reject:
         folder_name = next(name for name, s in spec["splits"].items() if s == split)
         under = f"{spec[part]['images']}/{folder_name}"
-        found = self.files.find_stem(image, tuple(spec["image_suffixes"]), under=under)
-        if found is None:
-            return self.reject(f"{under}/{image}.jpg", "source", "missing_file")
-        return self.check_image_file(found) or found
+        return self.locate_image(image, under=under, suffixes=tuple(spec["image_suffixes"]))
 
     def _graded(
         self, spec: dict, split: str, row: dict[str, str], entry: str, table_file: Path, points: dict[str, Any]

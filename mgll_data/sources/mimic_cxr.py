@@ -95,12 +95,10 @@ class MimicCxrSource(Source):
             subject, study, dicom = row["subject_id"], row["study_id"], row["dicom_id"]
             path = self.root / row["path"]
             if not path.is_file() and path.with_name(path.name + fallback).is_file():
-                yield self.reject(
-                    row["path"], "source", "missing_file", f"{entry}: only {path.name}{fallback}; gunzip it"
-                )
+                yield self.image_at(None, row["path"], f"{entry}: only {path.name}{fallback}; gunzip it")
                 continue
-            problem = self.check_image_file(path)
-            if problem:
+            problem = self.image_at(path, row["path"], entry)
+            if isinstance(problem, Reject):
                 yield self.reject(row["path"], "source", problem.reason, entry)
                 continue
             fields = studies.fields(study, report_paths.get(study) or f"{row['path'].rsplit('/', 1)[0]}.txt")

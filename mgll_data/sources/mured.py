@@ -51,9 +51,9 @@ class MuredSource(Source):
             table = read_table(table_file, source=self.name, required=["ID"], keep_other_columns=True)
             conditions = condition_columns(self.name, table, "mured", ("ID",), strict=True)
             for entry, row in table.rows():
-                path = self.files.find_stem(row["ID"], suffixes, under=images)
-                if path is None:
-                    yield self.reject(f"{images.name}/{row['ID']}", "source", "missing_file", entry)
+                path = self.locate_image(row["ID"], under=images, suffixes=suffixes, entry=entry)
+                if isinstance(path, Reject):
+                    yield path
                     continue
                 labels = flag_labels(row, conditions)
                 if isinstance(labels, list):

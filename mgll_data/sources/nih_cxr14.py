@@ -120,12 +120,9 @@ class NihCxr14Source(Source):
         table, rows = read_positional(self.label_table, self.name, positions, first)
         splits, boxes, relabels = self.official_splits(), self.boxes(), self.relabels()
         for entry, row in rows:
-            path = self.files.find_name(row["image"])
-            if path is None:
-                yield self.reject(f"images/{row['image']}", "source", "missing_file", entry)
-                continue
-            if problem := self.check_image_file(path):
-                yield problem
+            path = self.image_at(self.files.find_name(row["image"]), f"images/{row['image']}", entry)
+            if isinstance(path, Reject):
+                yield path
                 continue
             labels = LabelSet()
             try:

@@ -55,12 +55,9 @@ class RfmidSource(Source):
         self, split: str, images: Path, table_name: str, entry: str, row: dict, risk: str, conditions: Conditions
     ) -> RawRecord | Reject:
         image_id = row["ID"]
-        path = self.files.find_stem(image_id, (".png",), under=images)
-        if path is None:
-            return self.reject(f"{images.name}/{image_id}.png", "source", "missing_file", entry)
-        problem = self.check_image_file(path)
-        if problem:
-            return problem
+        path = self.locate_image(image_id, under=images, suffixes=(".png",), entry=entry)
+        if isinstance(path, Reject):
+            return path
         labels = flag_labels(row, conditions)
         if row[risk] not in FLAGS:
             labels = [(risk, row[risk])]

@@ -49,14 +49,13 @@ class Rfmid2Source(Source):
             tidy_columns(table, spec["aliases"])
             conditions = condition_columns(self.name, table, "rfmid2", ("ID",), strict=False)
             for entry, row in table.rows():
-                path = self.files.find_stem(row["ID"], suffixes, under=images)
-                if path is None:
-                    yield self.reject(f"{images.name}/{row['ID']}{suffixes[0]}", "source", "missing_file", entry)
+                path = self.locate_image(row["ID"], under=images, suffixes=suffixes, entry=entry)
+                if isinstance(path, Reject):
+                    yield path
                     continue
-                problem = self.check_image_file(path)
                 labels = flag_labels(row, conditions)
-                if problem or isinstance(labels, list):
-                    yield problem or self.unmapped_label(path, entry, *labels)
+                if isinstance(labels, list):
+                    yield self.unmapped_label(path, entry, *labels)
                     continue
                 native_id = f"{split}_{row['ID']}"
                 yield self.record(

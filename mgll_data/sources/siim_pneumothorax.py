@@ -71,12 +71,9 @@ class SiimPneumothoraxSource(Source):
             grouped.setdefault(row["id"], []).append((entry, row["rle"]))
         for image_id, rows in grouped.items():
             entry = rows[0][0]
-            path = self.files.find_name(f"{image_id}{spec()['image_suffix']}")
-            if path is None:
-                yield self.reject(f"{image_id}{spec()['image_suffix']}", "source", "missing_file", entry)
-                continue
-            if problem := self.check_image_file(path):
-                yield problem
+            path = self.locate_image(f"{image_id}{spec()['image_suffix']}", entry=entry, anywhere=True)
+            if isinstance(path, Reject):
+                yield path
                 continue
             encodings = [rle for _, rle in rows if rle and rle != spec()["negative"]]
             try:
