@@ -99,18 +99,22 @@ def read_plan_notes(work: WorkDir) -> dict[str, dict[str, Any]]:
     return json.loads(work.plan_notes.read_text(encoding="utf-8")) if work.plan_notes.exists() else {}
 
 
+def record_item(record: RawRecord, root: str) -> str:
+    """The image as a reject names it; computed only for a reject (it costs path arithmetic per record)."""
+    return record.published_path or path_in_source(record.image_path, root)
+
+
 def check_record(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
     """The planning reject of a record (no patient key, an unknown official split, no label at all), or None."""
-    item = record.published_path or path_in_source(record.image_path, root)
     if not record.patient_id:
-        return Reject(spec.entry_id, item, "plan", "missing_patient_id", "", record.id)
+        return Reject(spec.entry_id, record_item(record, root), "plan", "missing_patient_id", "", record.id)
     if record.split is not None and recipe.keeps_official_split(spec) and record.split not in SPLITS:
         detail = f"{record.split!r}; expected one of {', '.join(SPLITS)}"
-        return Reject(spec.entry_id, item, "plan", "unknown_split", detail, record.id)
+        return Reject(spec.entry_id, record_item(record, root), "plan", "unknown_split", detail, record.id)
     if not record.is_labelled():
         if spec.unlabelled == "reject":
             detail = "listed without labels; set `unlabelled: keep` on the source entry to keep it"
-            return Reject(spec.entry_id, item, "label", "unlabelled", detail, record.id)
+            return Reject(spec.entry_id, record_item(record, root), "label", "unlabelled", detail, record.id)
         record.attributes["unlabelled"] = True
     return None
 
@@ -123,16 +127,16 @@ class Repeats:
         self.ids: dict[str, str] = {}
         self.images: dict[str, tuple[str, str]] = {}
 
-    def check(self, record: RawRecord, spec: SourceSpec, item: str) -> Reject | None:
-        entry = f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
+    def check(self, record: RawRecord, spec: SourceSpec, root: str) -> Reject | None:
+        entry = f"{record.source_file or record_item(record, root)}:{record.source_entry or ''}".rstrip(":")
         if record.id in self.ids:
             detail = f"{entry} repeats the id of {self.ids[record.id]} (kept)"
-            return Reject(spec.entry_id, item, "plan", "duplicate_id", detail, record.id)
+            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_id", detail, record.id)
         image = str(record.image_path)
         if image in self.images:
             kept_id, kept_entry = self.images[image]
             detail = f"{entry} lists the image of {kept_id} ({kept_entry}, kept)"
-            return Reject(spec.entry_id, item, "plan", "duplicate_image", detail, record.id)
+            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_image", detail, record.id)
         self.ids[record.id] = entry
         self.images[image] = (record.id, entry)
         return None
@@ -220,9 +224,7 @@ def plan_tasks(
                     )
                 else:
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = check_record(item, spec, recipe, root) or repeats.check(
-                        item, spec, item.published_path or path_in_source(item.image_path, root)
-                    )
+                    problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
                 if problem is not None:
                     rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
                     continue

@@ -67,8 +67,7 @@ def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> SourcePr
             continue
         found.parts_read[item.source_file or "(walked folders)"] += 1
         item.source = spec.entry_id
-        where = item.published_path or path_in_source(item.image_path, root)
-        problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, where)
+        problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
         if problem is not None:
             found.rejects_by_reason[problem.reason] += 1
             continue

@@ -93,6 +93,7 @@ def test_plan_cxr_recipe_over_generated_trees(tmp_path: Path) -> None:
 def test_plan_recipe_error_is_reported_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text("name: x\nsources: []\n", encoding="utf-8")
     code = "import sys; from mgll_data.cli import main; sys.argv = ['mgll-data', *sys.argv[1:]]; main()"
-    result = subprocess.run([sys.executable, "-c", code, "plan", str(tmp_path / "r.yaml")], capture_output=True, text=True)
+    command = [sys.executable, "-c", code, "plan", str(tmp_path / "r.yaml")]
+    result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "r.yaml is not valid" in result.stderr + result.stdout
