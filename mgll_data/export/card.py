@@ -6,7 +6,7 @@ Image and List features offline exactly as it would from the Hub. Shards mix sou
 and per-source configs (`load_dataset(OUT, "fundus")`) select rows with Parquet `filters` on the same globs.
 The front matter is built with huggingface_hub's `DatasetCardData` and `datasets.DatasetInfosDict`, the
 libraries' public card API. Everything else comes from manifest.json (counts per source entry) and
-`source_terms.yaml`; the prose lives in `card_text.yaml`.
+`mgll_data/sources/terms.yaml`; the prose lives in `card_text.yaml`.
 """
 
 from __future__ import annotations
@@ -169,6 +169,20 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     return card_data(manifest).to_dict()
 
 
+def _terms_line(terms: SourceTerms) -> str:
+    """One source's licence, link, what its terms allow for this derivative, and why where the licence is unknown."""
+    line = f"- **{terms.entry}**: licence `{terms.license}`"
+    line += f" (<{terms.license_link}>)" if terms.license_link else ""
+    if terms.license == "unknown" and terms.unknown_reason:
+        line += f": not known here, because {_cell(terms.unknown_reason)}"
+    line += f"; redistribution: {card_text()['redistribution'][terms.redistribution]}"
+    if terms.terms_note:
+        line += f" {_cell(terms.terms_note)}"
+    if terms.no_derivatives:
+        line += " — no derivatives: " + card_text()["no_derivatives_note"]
+    return line
+
+
 def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     sources = manifest.get("sources", {})
     by_source = manifest.get("counts", {}).get("by_source_split", {})
@@ -197,11 +211,7 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     present = sorted({info.get("licence_class") for info in sources.values()} & set(summaries))
     lines += ["", "### Licence and access", ""]
     lines += [f"- `{cls}`: {summaries[cls]['summary']}" for cls in present]
-    lines += [
-        f"- **{t.entry}**: licence `{t.license}`" + (f" (<{t.license_link}>)" if t.license_link else "")
-        + (" — no derivatives: " + card_text()["no_derivatives_note"] if t.no_derivatives else "")
-        for t in terms
-    ]
+    lines += [_terms_line(t) for t in terms]
     lines += ["", card_text()["licence_note"]]
     return lines
 

@@ -22,9 +22,6 @@ PARTS = (("train.csv", "train_images"), ("test.csv", "test_images"))
 class AptosSource(Source):
     name = "aptos"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = "APTOS 2019 Blindness Detection, Asia Pacific Tele-Ophthalmology Society, Kaggle competition (2019)."
-    homepage = "https://www.kaggle.com/competitions/aptos2019-blindness-detection"
     layout = (
         "ROOT/train.csv (id_code,diagnosis) + ROOT/train_images/<id_code>.png; optional ROOT/test.csv (id_code) + "
         "ROOT/test_images/<id_code>.png (no published grades: unlabelled)"

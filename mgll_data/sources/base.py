@@ -28,6 +28,7 @@ from pydantic import ValidationError as PydanticValidationError
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.rejects import check_reason
 from mgll_data.sources.files import FileIndex
+from mgll_data.sources.terms import CLASS_ATTRIBUTES, terms_of
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
 ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "any")
@@ -117,8 +118,10 @@ class Source(ABC):
     """Base class of every adapter. Subclasses set the class attributes, `Options`, `find_layout` and `records`.
 
     `layout` is shown by `mgll-data sources` and in layout errors, so write it as the user sees the
-    download. `licence_class` is one of `LICENCE_CLASSES` (credentialed sources are refused by `push`
-    without an explicit override). The class attributes are checked when the class is defined.
+    download. A registered adapter's terms (`licence_class`, `citation`, `homepage`, licence, BibTeX) are
+    kept in `terms.yaml` and filled in here; an adapter that file does not list (a test or plugin adapter)
+    states `licence_class` (one of `LICENCE_CLASSES`; credentialed sources are refused by `push` without an
+    explicit override) and `citation` itself. The class attributes are checked when the class is defined.
     """
 
     name: ClassVar[str]
@@ -137,6 +140,13 @@ class Source(ABC):
         if any(getattr(getattr(cls, attr, None), "__isabstractmethod__", False) for attr in dir(cls)):
             return  # an intermediate base (e.g. nlm_tb.NlmTbSource); concrete adapters are checked
         problems = []
+        terms = terms_of(getattr(cls, "name", "") or "")
+        if terms is not None:  # a registered adapter: its module keeps no terms, terms.yaml does
+            stated = [key for key in CLASS_ATTRIBUTES if key in vars(cls)]
+            if stated and cls.__module__.startswith(f"{__package__}."):
+                problems.append(f"{', '.join(stated)} belong in mgll_data/sources/terms.yaml, not in the class")
+            for key in set(CLASS_ATTRIBUTES) - set(stated):  # a test or plugin subclass may override one
+                setattr(cls, key, terms[key] or "")
         if not _ADAPTER_NAME.match(getattr(cls, "name", "") or ""):
             problems.append("name must be lower_snake_case")
         if getattr(cls, "modality", None) not in ADAPTER_MODALITIES:

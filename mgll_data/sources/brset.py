@@ -30,12 +30,6 @@ GRADABLE = {"adequate": True, "inadequate": False}
 class BrsetSource(Source):
     name = "brset"
     modality = "fundus"
-    licence_class = "credentialed"
-    citation = (
-        "Nakayama L.F. et al., BRSET: a Brazilian multilabel ophthalmological dataset of retina fundus photos, "
-        "PhysioNet (2023), doi:10.13026/xcxw-8198."
-    )
-    homepage = "https://physionet.org/content/brazilian-ophthalmological/"
     layout = (
         "ROOT/{labels_brset.csv or labels.csv, fundus_photos/<image_id>.jpg} "
         "(PhysioNet: brazilian-ophthalmological/1.0.1/)"

@@ -44,12 +44,6 @@ def label_fields(row: dict[str, str]) -> LabelSet:
 class ChexpertSource(Source):
     name = "chexpert"
     modality = "cxr"
-    licence_class = "registration"
-    citation = (
-        "Irvin J, Rajpurkar P, Ko M, et al. CheXpert: A large chest radiograph dataset with uncertainty labels and "
-        "expert comparison. AAAI 2019."
-    )
-    homepage = "https://stanfordmlgroup.github.io/competitions/chexpert/"
     layout = (
         "ROOT/CheXpert-v1.0-small/ or ROOT/CheXpert-v1.0/ (train.csv, valid.csv, train/, valid/), or the AIMI "
         "download (train.csv, valid.csv, valid/, 'CheXpert-v1.0 batch N (train M)/patientNNNNN/...'); optional "

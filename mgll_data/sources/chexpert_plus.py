@@ -57,13 +57,6 @@ def read_chexbert(path: Path, source: str) -> dict[str, StudyLabels]:
 class ChexpertPlusSource(Source):
     name = "chexpert_plus"
     modality = "cxr"
-    licence_class = "credentialed"  # Stanford AIMI research-use agreement: no redistribution, push must refuse
-    citation = (
-        "Chambon P, Delbrouck J-B, Sounack T, et al. CheXpert Plus: Augmenting a Large Chest X-ray Dataset with "
-        "Text Radiology Reports, Patient Demographics and Additional Image Formats. arXiv:2405.19538 (2024). "
-        "Irvin J, Rajpurkar P, Ko M, et al. CheXpert. AAAI 2019."
-    )
-    homepage = "https://aimi.stanford.edu/datasets/chexpert-plus"
     layout = (
         "ROOT/df_chexpert_plus_240401.csv (path_to_image, deid_patient_id, frontal_lateral, ap_pa, report, section_*, "
         "age, sex, split) + optional ROOT/chexbert_labels/{impression,findings,report}_fixed.json + images "

@@ -55,12 +55,6 @@ def prefix(label_file: Path) -> str:
 class CovidxSource(Source):
     name = "covidx"
     modality = "cxr"
-    licence_class = "open"
-    citation = (
-        "Wang L, Lin ZQ, Wong A. COVID-Net: a tailored deep convolutional neural network design for detection of "
-        "COVID-19 cases from chest X-ray images. Sci Rep. 2020;10:19549."
-    )
-    homepage = "https://github.com/lindawangg/COVID-Net"
     layout = (
         "Kaggle: ROOT/train.txt, val.txt, test.txt + ROOT/train/, val/, test/; or COVID-Net: ROOT/train_COVIDx9A.txt "
         "(any version, options.labels picks among several) + ROOT/data/train/, data/test/"

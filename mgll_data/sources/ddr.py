@@ -32,12 +32,6 @@ LIST_COLUMNS = ["image", "grade"]  # grading txt: no header
 class DdrSource(Source):
     name = "ddr"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Li T. et al., Diagnostic assessment of deep learning algorithms for diabetic retinopathy screening, "
-        "Information Sciences 501, 511-522 (2019)."
-    )
-    homepage = "https://github.com/nkicsl/DDR-dataset"
     layout = (
         "ROOT/DR_grading/{train,valid,test}.txt ('<file.jpg> <grade>', 5 = ungradable) + "
         "ROOT/DR_grading/{train,valid,test}/*.jpg; optional ROOT/lesion_segmentation/{train,valid,test}/"

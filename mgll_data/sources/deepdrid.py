@@ -34,12 +34,6 @@ _SCORES = ("quality_clarity", "quality_field", "quality_artifact")  # 1-10 score
 class DeepDridSource(Source):
     name = "deepdrid"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Liu R. et al., DeepDRiD: Diabetic Retinopathy-Grading and Image Quality Estimation Challenge, "
-        "Patterns 3(6), 100512 (2022)."
-    )
-    homepage = "https://github.com/deepdrdoc/DeepDRiD"
     layout = (
         "ROOT/regular_fundus_images/{regular-fundus-training,regular-fundus-validation}/{Images/<pid>/<id>.jpg, "
         "<folder>.csv} + Online-Challenge1&2-Evaluation/{Images/..., Challenge1_labels.xlsx}; "

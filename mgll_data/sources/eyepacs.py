@@ -24,9 +24,6 @@ from mgll_data.sources.tables import Table, read_table
 class EyepacsSource(Source):
     name = "eyepacs"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = "Diabetic Retinopathy Detection, EyePACS and California Healthcare Foundation, Kaggle (2015)."
-    homepage = "https://www.kaggle.com/competitions/diabetic-retinopathy-detection"
     layout = (
         "ROOT/trainLabels.csv (image,level) + ROOT/train/<patient>_{left|right}.jpeg; optional "
         "ROOT/retinopathy_solution.csv (image,level,Usage) or sampleSubmission.csv + ROOT/test/*.jpeg; optional "

@@ -25,12 +25,6 @@ NAME = re.compile(r"^(\d+)_([A-Za-z])$")
 class FivesSource(Source):
     name = "fives"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Jin K. et al., FIVES: a fundus image dataset for artificial intelligence based vessel segmentation, "
-        "Scientific Data 9:475 (2022)."
-    )
-    homepage = "https://doi.org/10.6084/m9.figshare.19688169"
     layout = (
         "ROOT/{train,test}/{Original/<n>_<A|D|G|N>.png, Ground truth/<n>_<X>.png} (ROOT may be the folder the RAR "
         f"creates, '{OUTER}/', or its parent)"

@@ -27,12 +27,6 @@ Point = list[float]
 class IdridSource(Source):
     name = "idrid"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Porwal P. et al., Indian Diabetic Retinopathy Image Dataset (IDRiD): a database for diabetic retinopathy "
-        "screening research, Data 3(3), 25 (2018)."
-    )
-    homepage = "https://ieee-dataport.org/open-access/indian-diabetic-retinopathy-image-dataset-idrid"
     layout = (
         "any of ROOT/B. Disease Grading/{1. Original Images/{a. Training Set,b. Testing Set}/IDRiD_NNN.jpg, "
         "2. Groundtruths/{a. IDRiD_Disease Grading_Training Labels.csv, b. ..._Testing Labels.csv}}; "

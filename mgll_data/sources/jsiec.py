@@ -27,12 +27,6 @@ def image_stem(path: Path) -> str:
 class JsiecSource(Source):
     name = "jsiec"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = (
-        "Cen L.-P. et al., Automatic detection of 39 fundus diseases and conditions in retinal photographs using "
-        "deep neural networks, Nature Communications 12:4828 (2021)."
-    )
-    homepage = "https://www.kaggle.com/datasets/linchundan/fundusimage1000"
     layout = "ROOT/1000images/<class folder, e.g. 0.0.Normal>/<uuid>..JPG (ROOT may also be 1000images itself)"
     version = "Kaggle v4"
 

@@ -30,12 +30,6 @@ COLUMNS = {
 class MessidorSource(Source):
     name = "messidor"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Decencière E. et al., Feedback on a publicly distributed image database: the Messidor database, "
-        "Image Anal Stereol 33(3), 231-234 (2014)."
-    )
-    homepage = "https://www.adcis.net/en/third-party/messidor/"
     layout = (
         "ROOT/Base11 ... Base34/<name>.tif with ROOT/Annotation_Base11.xls ... Annotation_Base34.xls (or inside each "
         "Base folder; .csv/.xlsx conversions accepted); Annotation_Base11/13_update20161024.xls replace their base"

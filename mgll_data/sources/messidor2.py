@@ -32,12 +32,6 @@ COLUMNS = {
 class Messidor2Source(Source):
     name = "messidor2"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Decencière E. et al., Feedback on a publicly distributed image database: the Messidor database, "
-        "Image Anal Stereol 33(3) (2014); grades: Krause J. et al., Ophthalmology 125(8) (2018)."
-    )
-    homepage = "https://www.adcis.net/en/third-party/messidor2/"
     layout = (
         "ROOT/messidor_data.csv (image_id,adjudicated_dr_grade,adjudicated_dme,adjudicated_gradable) + "
         "ROOT/IMAGES/{*.png, IM*.JPG}; optional ROOT/messidor-2.csv (left;right exam pairs)"

@@ -26,20 +26,10 @@ from mgll_data.sources.mimic_files import (
 )
 from mgll_data.sources.tables import read_table
 
-CITATION = (
-    "Johnson AEW, Pollard TJ, Berkowitz SJ, et al. MIMIC-CXR, a de-identified publicly available database of chest "
-    "radiographs with free-text reports. Sci Data. 2019;6:317. Johnson A, Pollard T, Mark R, Berkowitz S, Horng S. "
-    "MIMIC-CXR Database (version 2.0.0 / 2.1.0). PhysioNet. Goldberger AL, et al. PhysioBank, PhysioToolkit, and "
-    "PhysioNet. Circulation. 2000;101(23):e215-e220."
-)
-
 
 class MimicCxrSource(Source):
     name = "mimic_cxr"
     modality = "cxr"
-    licence_class = "credentialed"
-    citation = CITATION
-    homepage = "https://physionet.org/content/mimic-cxr/"
     layout = (
         "ROOT (mimic-cxr/2.x.0/)/cxr-record-list.csv.gz (subject_id,study_id,dicom_id,path) + "
         "cxr-study-list.csv.gz (subject_id,study_id,path) + files/pXX/pSUBJECT/sSTUDY/<dicom_id>.dcm + reports "

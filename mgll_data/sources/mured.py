@@ -30,12 +30,6 @@ def dataset_origin(stem: str) -> str | None:
 class MuredSource(Source):
     name = "mured"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Rodriguez M.A., AlMarzouqi H., Liatsis P., Multi-label retinal disease classification using transformers, "
-        "IEEE Journal of Biomedical and Health Informatics 27(6):2739-2750 (2023)."
-    )
-    homepage = "https://data.mendeley.com/datasets/pc4mb3h8hz/1"
     layout = "ROOT/{train_data.csv, test_data.csv or val_data.csv, images/<ID>.{tif,png}}"
     version = "Mendeley v1"
     has_official_split = True

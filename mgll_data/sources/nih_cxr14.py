@@ -50,12 +50,6 @@ def read_positional(path: Path, source: str, positions: list[str], header_first:
 class NihCxr14Source(Source):
     name = "nih_cxr14"
     modality = "cxr"
-    licence_class = "open"
-    citation = (
-        "Wang X, Peng Y, Lu L, Lu Z, Bagheri M, Summers RM. ChestX-ray8: Hospital-scale chest X-ray database and "
-        "benchmarks on weakly-supervised classification and localization of common thorax diseases. CVPR 2017."
-    )
-    homepage = "https://nihcc.app.box.com/v/ChestXray-NIHCC"
     layout = (
         "ROOT/Data_Entry_2017_v2020.csv (or Data_Entry_2017.csv) + ROOT/images/*.png (Box) or "
         "ROOT/images_001/images/*.png ... images_012/images/ (Kaggle); optional BBox_List_2017.csv, "

@@ -45,8 +45,6 @@ class NlmTbSource(Source):
 
     prefix: ClassVar[str]
     metadata: ClassVar[str]
-    licence_class = "open"
-    homepage = "https://lhncbc.nlm.nih.gov/LHC-downloads/downloads.html#tuberculosis-image-data-sets"
 
     @staticmethod
     @abstractmethod

@@ -97,12 +97,6 @@ def _age(value: str) -> float | None:
 class OdirSource(Source):
     name = "odir"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Peking University International Competition on Ocular Disease Intelligent Recognition (ODIR-2019), "
-        "ODIR-5K dataset."
-    )
-    homepage = "https://odir2019.grand-challenge.org/"
     layout = (
         "Kaggle copy: ROOT/full_df.csv + ROOT/preprocessed_images/<ID>_<left|right>.jpg, or the challenge "
         "download: ROOT/ODIR-5K_Training_Annotations(Updated)_V2.xlsx + ROOT/ODIR-5K_Training_Dataset/"

@@ -47,12 +47,6 @@ def glaucoma_labels(value: str) -> LabelSet:
 class OrigaSource(Source):
     name = "origa"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = (
-        "Zhang Z. et al., ORIGA-light: an online retinal fundus image database for glaucoma analysis and research, "
-        "IEEE EMBC 2010:3065-3068."
-    )
-    homepage = "https://www.kaggle.com/datasets/arnavjain1/glaucoma-datasets"
     layout = "ROOT (ORIGA/ or its parent)/{OrigaList.csv, Images/<nnn>.jpg, optional Masks/<nnn>.png (0/1 disc/2 cup)}"
     version = "ORIGA-light (Kaggle bundle)"
     has_official_split = True

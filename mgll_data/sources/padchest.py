@@ -52,12 +52,6 @@ def age_at_study(study_date: str, birth: str) -> float | None:
 class PadchestSource(Source):
     name = "padchest"
     modality = "cxr"
-    licence_class = "registration"
-    citation = (
-        "Bustos A, Pertusa A, Salinas JM, de la Iglesia-Vaya M. PadChest: A large chest x-ray image dataset with "
-        "multi-label annotated reports. Med Image Anal. 2020;66:101797."
-    )
-    homepage = "https://bimcv.cipf.es/bimcv-projects/padchest/"
     layout = (
         "ROOT/PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv(.gz) + ROOT/<ImageDir>/<ImageID>.png "
         "(folders 0/ ... 54/ from 0.zip ... 54.zip)"

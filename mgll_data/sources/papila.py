@@ -32,12 +32,6 @@ PATIENT = re.compile(r"^#?(\d+)$")
 class PapilaSource(Source):
     name = "papila"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Kovalyk O. et al., PAPILA: dataset with fundus images and clinical data of both eyes of the same patient "
-        "for glaucoma assessment, Scientific Data 9:291 (2022)."
-    )
-    homepage = "https://doi.org/10.6084/m9.figshare.14798004"
     layout = (
         "ROOT (PapilaDB-PAPILA-<hash>/ or its parent)/{FundusImages/RET<nnn><OD|OS>.jpg, ClinicalData/"
         "patient_data_od.xlsx + patient_data_os.xlsx, ExpertsSegmentations/Contours/RET<nnn><OD|OS>_{disc,cup}_"

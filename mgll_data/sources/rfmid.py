@@ -22,12 +22,6 @@ from mgll_data.sources.tables import read_table
 class RfmidSource(Source):
     name = "rfmid"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Pachade S. et al., Retinal Fundus Multi-Disease Image Dataset (RFMiD): a dataset for multi-disease "
-        "detection research, Data 6(2):14 (2021)."
-    )
-    homepage = "https://ieee-dataport.org/open-access/retinal-fundus-multi-disease-image-dataset-rfmid"
     layout = (
         "IEEE DataPort: ROOT/A. RFMiD_All_Classes_Dataset/1. Original Images/{a. Training Set,b. Validation Set,"
         "c. Testing Set}/<ID>.png + 2. Groundtruths/{a. RFMiD_Training_Labels.csv,b. RFMiD_Validation_Labels.csv,"

@@ -20,12 +20,6 @@ from mgll_data.sources.tables import read_table
 class Rfmid2Source(Source):
     name = "rfmid2"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Panchal S. et al., Retinal Fundus Multi-Disease Image Dataset (RFMiD) 2.0: a dataset of frequently and "
-        "rarely identified diseases, Data 8(2):29 (2023)."
-    )
-    homepage = "https://zenodo.org/records/7505822"
     layout = (
         "ROOT/<Training_set|Training|Train>/{<ID>.jpg, RFMiD_2_Training_labels.csv}, "
         "<Validation_set|Validation>/{<ID>.jpg, RFMiD_2_Validation_labels.csv}, "

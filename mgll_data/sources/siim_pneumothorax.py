@@ -45,12 +45,6 @@ def mask_area_fraction(encodings: list[str], size: tuple[int, int]) -> float:
 class SiimPneumothoraxSource(Source):
     name = "siim_pneumothorax"
     modality = "cxr"
-    licence_class = "kaggle"
-    citation = (
-        "Zawacki A, Wu C, Shih G, et al. SIIM-ACR Pneumothorax Segmentation. Kaggle competition, Society for Imaging "
-        "Informatics in Medicine (2019)."
-    )
-    homepage = "https://www.kaggle.com/competitions/siim-acr-pneumothorax-segmentation"
     layout = (
         "ROOT/train-rle.csv (stage 1, 'ImageId, EncodedPixels') or stage_2_train.csv + "
         "ROOT/dicom-images-train/<study>/<series>/<ImageId>.dcm (and dicom-images-test/)"
