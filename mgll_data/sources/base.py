@@ -28,6 +28,7 @@ from pydantic import ValidationError as PydanticValidationError
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.rejects import check_reason
 from mgll_data.sources.files import FileIndex
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.terms import CLASS_ATTRIBUTES, terms_of
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
@@ -220,6 +221,16 @@ class Source(ABC):
     def unread_file(self, path: Path, why: str) -> Reject:
         """One `unread_file` reject naming a file or folder of the download that the adapter does not read."""
         return self.reject(path, "source", "unread_file", why)
+
+    def unread_parts(self, under: Path | None = None) -> Iterator[Reject]:
+        """An `unread_file` reject for each file or folder that `unread.yaml` lists for this adapter and the
+        download holds (a file name anywhere under the root, or a folder path relative to `under`, default the
+        root: the download's own top folder where the root may be its parent)."""
+        base = (under or self.root).relative_to(self.root).as_posix()
+        for part in layout_spec("unread").get(self.name, []):
+            found = self.files.folder(f"{base}/{part['name']}") or self.files.find_name(part["name"])
+            if found is not None:
+                yield self.unread_file(found, part["why"])
 
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)

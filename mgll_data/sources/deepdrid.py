@@ -63,6 +63,7 @@ class DeepDridSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts()
         spec = layout_spec("deepdrid")
         for family, split, folder, table_file in self.parts:
             table = read_table(table_file, source=self.name, required={"image_id": []}, optional=spec["columns"])

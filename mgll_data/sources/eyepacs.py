@@ -45,9 +45,7 @@ class EyepacsSource(Source):
 
     def records(self) -> Iterator[RawRecord | Reject]:
         spec = layout_spec("eyepacs")
-        for name, why in spec["unread"].items():
-            if (unread := self.files.folder(name) or self.files.find(name)) is not None:
-                yield self.unread_file(unread, why)
+        yield from self.unread_parts()
         quality = self._quality(spec)
         ungraded = {name.casefold() for name in spec["ungraded_tables"]}
         for table_file, folder, folder_name, split in self.parts:

@@ -43,6 +43,7 @@ class FivesSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts()
         for split, images, truth in self.parts:
             for path in self.files.files_under(images):
                 yield self._record(split, path, truth)

@@ -45,6 +45,7 @@ class Messidor2Source(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts()
         exams = self._exams()
         table = read_table(self.grades, source=self.name, required=COLUMNS)
         for entry, row in table.rows():

@@ -49,6 +49,7 @@ class PapilaSource(Source):
             raise LayoutError(self.name, self.root, f"FundusImages/ beside {clinical.parent}")
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts(under=self.base)
         for workbook, eye, laterality in EYES:
             path = self.base / "ClinicalData" / workbook
             if not path.is_file():
