@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from mgll_data.engine.rows import path_in_source, relative_text
-from mgll_data.engine.splits import patient_split
+from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.recipe import Recipe, SourceSpec
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.records import RawRecord, Reject
+from mgll_data.sources.base import Source
 
 TASKS_PER_WORKER = 8  # with equal tasks handed out largest first, the last one to finish idles the others < 1/8
 
@@ -67,14 +68,20 @@ def _record_digest(record: RawRecord) -> bytes:
     return json.dumps(dataclasses.asdict(record), sort_keys=True, default=str).encode()
 
 
+def official_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str | None:
+    """The source's own split of `record`, when it has one and the recipe keeps it."""
+    return record.split if record.split is not None and recipe.keeps_official_split(spec) else None
+
+
 def split_origin(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
     """'official' when the record keeps the split its source gives it, else 'policy' (the patient hash)."""
-    return "official" if record.split is not None and recipe.keeps_official_split(spec) else "policy"
+    return "official" if official_split(record, spec, recipe) is not None else "policy"
 
 
 def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
-    if split_origin(record, spec, recipe) == "official":
-        return record.split
+    official = official_split(record, spec, recipe)
+    if official is not None:
+        return official
     return patient_split(recipe.split.seed, spec.entry_id, record.patient_id, recipe.split.fractions())
 
 
@@ -208,6 +215,7 @@ def plan_tasks(
     recipe_hash = recipe.content_hash()
     buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
     repeats = Repeats()
+    patients = PatientSplits()
     notes: dict[str, dict[str, Any]] = {}
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
@@ -226,11 +234,16 @@ def plan_tasks(
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
                     problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
                 if problem is not None:
-                    rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
+                    rejects_file.write(json.dumps(problem.as_row()) + "\n")
                     continue
-                origins[split_origin(item, spec, recipe)] += 1
-                buffers[choose_split(item, spec, recipe)].add(item)
+                split = choose_split(item, spec, recipe)
+                origin = split_origin(item, spec, recipe)
+                origins[origin] += 1
+                if origin == "official":
+                    patients.add(item.source, item.patient_id, split)
+                buffers[split].add(item)
             notes[spec.entry_id] = plan_notes(source, origins)
+    patients.check()  # before any task is written, so a leaking recipe costs no image decoding
     work.plan_notes.write_text(json.dumps(notes, sort_keys=True), encoding="utf-8")
     most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
     tasks = []
@@ -251,10 +264,10 @@ def plan_tasks(
     return tasks
 
 
-def read_plan_rejects(work: WorkDir) -> Iterator[dict[str, Any]]:
+def read_plan_rejects(work: WorkDir) -> Iterator[Reject]:
     with work.plan_rejects.open(encoding="utf-8") as handle:
         for line in handle:
-            yield json.loads(line)
+            yield Reject.from_row(json.loads(line))
 
 
 def load_task_records(task: Task) -> list[RawRecord]:

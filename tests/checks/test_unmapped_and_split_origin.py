@@ -8,8 +8,8 @@ from pathlib import Path
 from trees import aptos as aptos_tree
 from trees import origa as origa_tree
 
+from mgll_data.builder import build_recipe
 from mgll_data.checks.validate import validate_output
-from mgll_data.engine import build_recipe
 from mgll_data.recipe import parse_recipe
 
 
