@@ -93,11 +93,12 @@ def origin_label(counts: dict[str, int]) -> str:
 
 def plan_notes(source: Source, origins: dict[str, int]) -> dict[str, Any]:
     """What the manifest says about a planned source beyond rows and rejects: where its split came from (records
-    per origin, and whether the source defines a split at all) and the source values that mapped to nothing."""
+    per origin, and whether the source defines a split at all: its class says so, or its records carried one, as
+    MIMIC-CXR's do through the JPG release) and the source values that mapped to nothing."""
     return {
-        "split_origin": origin_label(origins),
+        "split_origin": origin_label({k: origins.get(k, 0) for k in ("official", "policy")}),
         "split_records": {"official": origins.get("official", 0), "policy": origins.get("policy", 0)},
-        "official_split_defined": bool(source.has_official_split),
+        "official_split_defined": bool(source.has_official_split or origins.get("carried", 0)),
         "unmapped": {field: dict(sorted(values.items())) for field, values in sorted(source.unmapped.items())},
     }
 
@@ -219,7 +220,7 @@ def plan_tasks(
     notes: dict[str, dict[str, Any]] = {}
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
-            origins = {"official": 0, "policy": 0}
+            origins = {"official": 0, "policy": 0, "carried": 0}
             for item in source.records():
                 on_record()
                 root = str(source.root)
@@ -239,6 +240,7 @@ def plan_tasks(
                 split = choose_split(item, spec, recipe)
                 origin = split_origin(item, spec, recipe)
                 origins[origin] += 1
+                origins["carried"] += item.split is not None
                 if origin == "official":
                     patients.add(item.source, item.patient_id, split)
                 buffers[split].add(item)

@@ -55,7 +55,7 @@ def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> SourcePr
     spec = next(s for s in recipe.sources if s.entry_id == source.entry_id)
     root = str(source.root)
     found = SourcePreview(source.entry_id, source.name, root)
-    origins = {"official": 0, "policy": 0}
+    origins = {"official": 0, "policy": 0, "carried": 0}
     for item in source.records():
         found.listed += 1
         if isinstance(item, Reject):
@@ -72,6 +72,7 @@ def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> SourcePr
             found.rejects_by_reason[problem.reason] += 1
             continue
         origins[split_origin(item, spec, recipe)] += 1
+        origins["carried"] += item.split is not None
         found.rows_by_split[choose_split(item, spec, recipe)] += 1
     found.notes = plan_notes(source, origins)
     return found

@@ -97,3 +97,16 @@ def test_plan_recipe_error_is_reported_without_traceback(tmp_path: Path) -> None
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "r.yaml is not valid" in result.stderr + result.stdout
+
+
+def test_split_defined_when_records_carry_one_though_the_class_says_none() -> None:
+    """MIMIC-CXR states no split itself but takes the JPG release's: its records carrying splits count."""
+    from types import SimpleNamespace
+
+    from mgll_data.engine.plan import plan_notes
+
+    source = SimpleNamespace(has_official_split=False, unmapped={})
+    assert plan_notes(source, {"official": 3, "policy": 0, "carried": 3})["official_split_defined"] is True
+    notes = plan_notes(source, {"official": 0, "policy": 2, "carried": 0})
+    assert (notes["official_split_defined"], notes["split_origin"]) == (False, "policy")
+    assert plan_notes(source, {"official": 1, "policy": 2, "carried": 1})["split_origin"] == "mixed"
