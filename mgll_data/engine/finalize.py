@@ -30,9 +30,9 @@ from mgll_data.records import (
     CompletionRecord,
     Manifest,
     ManifestCounts,
+    ManifestEntry,
     Reject,
     ShardEntry,
-    ManifestEntry,
     SplitEntry,
 )
 from mgll_data.schema import SCHEMA_VERSION

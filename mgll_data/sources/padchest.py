@@ -4,7 +4,8 @@
 The CSV's `Labels` cell is a Python-list string (`['pleural effusion', ' cardiomegaly']`, entries may carry
 spaces or be empty, the cell may be blank); each term maps through `maps/padchest.tsv`, and terms the map lacks
 are kept as keywords and counted as unmapped `Labels` values (never dropped). `exclude` rejects the image, `unchanged`
-is a keyword, `suboptimal study` a quality note. Labels are per report, repeated on each image row of the
+is a keyword, `suboptimal study` a quality note and the `suboptimal_radiograph` quality finding (so a study
+labelled with it alone is a row, not `unlabelled`). Labels are per report, repeated on each image row of the
 study. Images are `<ImageDir>/<ImageID>` (some names hold spaces); the intensity policy of the image stage
 handles their 16 bits. The Spanish report goes to `report` only with `spanish_report: true`.
 """
@@ -109,6 +110,7 @@ class PadchestSource(Source):
             role = spec()["study_terms"].get(term.casefold())
             if role == "quality":
                 attributes["quality"] = "suboptimal"
+                labels.add_ids([spec()["quality_finding"]])
             elif role == "keyword":
                 keywords.append(term)
             else:
