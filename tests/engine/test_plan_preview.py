@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
+from mgll_data import cli
 from mgll_data.cli import app
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
@@ -63,14 +64,15 @@ def test_plan_fundus_recipe_over_generated_trees(tmp_path: Path) -> None:
     assert by_entry["eyepacs"]["rows_by_split"].keys() >= {"validation", "test"}
 
 
-def test_plan_names_a_partial_download_and_prints_a_table(tmp_path: Path) -> None:
+def test_plan_names_a_partial_download_and_prints_a_table(tmp_path: Path, monkeypatch) -> None:
     recipe, listed = _recipe_over_trees(tmp_path, "mgll-fundus.yaml", drop=("mured",))
     shutil.rmtree(tmp_path / "aptos" / "test_images")
     [aptos] = [found for found in _plan(recipe) if found["entry"] == "aptos"]
     assert aptos["parts_missing"] == [
         {"part": "test_images", "reason": "missing_part", "detail": "test.csv lists 2 image(s); test_images/ is absent"}
     ]
-    result = CliRunner().invoke(app, ["plan", str(recipe)], env={"COLUMNS": "300"})
+    monkeypatch.setattr(cli.console, "width", 300)  # the console may have been made narrow by an earlier test
+    result = CliRunner().invoke(app, ["plan", str(recipe)])
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if "│ aptos" in line)
     assert "missing_file 1, missing_part 1" in line and "test.csv lists 2 image(s)" in line
