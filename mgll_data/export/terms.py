@@ -1,10 +1,10 @@
 """Publishing terms of each source in a manifest (licence, link, redistribution, annotators, BibTeX).
 
 A registered adapter's terms are kept in one place, `mgll_data/sources/terms.yaml` (read through
-`mgll_data.sources.terms`); `source_terms.yaml` here holds only the MGLL BibTeX and the terms used for a source
-no adapter declares (a generated benchmark set, an unregistered plugin), which promise nothing. Manifest source
-entries are looked up by their `adapter` when they name one (several entries may share an adapter), else by
-their key.
+`mgll_data.sources.terms`); `source_terms.yaml` here holds only the MGLL BibTeX, the `synthetic` terms of an
+entry whose root is demo:// (drawn and written by mgll-data, whichever layout its adapter reads), and the terms
+used for a source no adapter declares (an unregistered plugin), which promise nothing. Manifest source entries
+are looked up by their `adapter` when they name one (several entries may share an adapter), else by their key.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from mgll_data.recipe import is_synthetic_root
 from mgll_data.sources.terms import terms_of
 
 
@@ -50,7 +51,8 @@ def source_terms(manifest: dict[str, Any]) -> list[SourceTerms]:
     terms = []
     for entry, info in sorted(manifest.get("sources", {}).items()):
         adapter = info.get("adapter", entry)
-        known = terms_of(adapter) or _terms_data()["unknown"]
+        synthetic = is_synthetic_root(info.get("root", ""))
+        known = _terms_data()["synthetic"] if synthetic else (terms_of(adapter) or _terms_data()["unknown"])
         terms.append(
             SourceTerms(
                 entry=entry,
