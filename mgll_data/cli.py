@@ -201,6 +201,39 @@ def build_command(
     console.print(summary_table(result), highlight=False)
 
 
+@app.command("plan")
+def plan_command(
+    recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/)."),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the plan as JSON."),
+) -> None:
+    """Preview a build without decoding or writing: per source the parts found and missing, images listed, rows
+    and rejects by reason to expect, unmapped values and whether the split is official or the recipe's."""
+    from mgll_data.recipe import load_recipe
+
+    parsed = load_recipe(recipe)
+    from mgll_data.engine.preview import preview_recipe
+
+    previews = [found.as_json() for found in preview_recipe(parsed)]
+    if as_json:
+        print_json({"recipe": parsed.name, "sources": previews})
+        return
+    table = Table(title=f"plan of {parsed.name} (nothing decoded or written)")
+    for column in ("source", "listed", "rows", "split", "rejects by reason", "parts read", "parts missing"):
+        table.add_column(column, overflow="fold")
+    for found in previews:
+        rows = ", ".join(f"{split} {n}" for split, n in found["rows_by_split"].items()) or "0"
+        rejects = ", ".join(f"{reason} {n}" for reason, n in found["rejects_by_reason"].items()) or "none"
+        read = ", ".join(f"{part} ({n})" for part, n in found["parts_read"].items()) or "none"
+        missing = "; ".join(f"{p['part']}: {p['detail']}" for p in found["parts_missing"]) or "none"
+        split = found["split_origin"] + ("" if found["official_split_defined"] else " (source defines none)")
+        table.add_row(found["entry"], str(found["listed"]), rows, split, rejects, read, missing)
+    console.print(table)
+    for found in previews:
+        for what, values in found["unmapped"].items():
+            listed = ", ".join(f"{value!r} {n}" for value, n in values.items())
+            console.print(f"{found['entry']}: unmapped {what}: {listed}", highlight=False)
+
+
 # --- foundation (output folder): validate, stats, push, export ---
 
 

@@ -162,6 +162,13 @@ class ManifestEntry:
     modality: str
     rows: int
     rejects: int
+    # where the entry's split came from: official (the publisher's), policy (the recipe's patient hash), mixed, or
+    # none (no record planned); records per origin; whether the source defines a split at all
+    split_origin: str = "none"
+    split_records: dict[str, int] = field(default_factory=lambda: {"official": 0, "policy": 0})
+    official_split_defined: bool = False
+    # source values that map to nothing, per field: {field: {value: count}} (validate checks them)
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass

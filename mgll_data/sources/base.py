@@ -16,6 +16,7 @@ import functools
 import os
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -27,6 +28,8 @@ from pydantic import ValidationError as PydanticValidationError
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.files import FileIndex, printable
+from mgll_data.sources.spec import layout_spec
+from mgll_data.sources.terms import CLASS_ATTRIBUTES, terms_of
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
 ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "synthetic", "any")
@@ -46,8 +49,10 @@ class Source(ABC):
     """Base class of every adapter. Subclasses set the class attributes, `Options`, `find_layout` and `records`.
 
     `layout` is shown by `mgll-data sources` and in layout errors, so write it as the user sees the
-    download. `licence_class` is one of `LICENCE_CLASSES` (credentialed sources are refused by `push`
-    without an explicit override). The class attributes are checked when the class is defined.
+    download. A registered adapter's terms (`licence_class`, `citation`, `homepage`, licence, BibTeX) are
+    kept in `terms.yaml` and filled in here; an adapter that file does not list (a test or plugin adapter)
+    states `licence_class` (one of `LICENCE_CLASSES`; credentialed sources are refused by `push` without an
+    explicit override) and `citation` itself. The class attributes are checked when the class is defined.
     """
 
     name: ClassVar[str]
@@ -68,6 +73,13 @@ class Source(ABC):
         if any(getattr(getattr(cls, attr, None), "__isabstractmethod__", False) for attr in dir(cls)):
             return  # an intermediate base (e.g. nlm_tb.NlmTbSource); concrete adapters are checked
         problems = []
+        terms = terms_of(getattr(cls, "name", "") or "")
+        if terms is not None:  # a registered adapter: its module keeps no terms, terms.yaml does
+            stated = [key for key in CLASS_ATTRIBUTES if key in vars(cls)]
+            if stated and cls.__module__.startswith(f"{__package__}."):
+                problems.append(f"{', '.join(stated)} belong in mgll_data/sources/terms.yaml, not in the class")
+            for key in set(CLASS_ATTRIBUTES) - set(stated):  # a test or plugin subclass may override one
+                setattr(cls, key, terms[key] or "")
         if not _ADAPTER_NAME.match(getattr(cls, "name", "") or ""):
             problems.append("name must be lower_snake_case")
         if getattr(cls, "modality", None) not in ADAPTER_MODALITIES:
@@ -87,6 +99,8 @@ class Source(ABC):
         # Folders a listed path may resolve into: the root and any folder an option names (option_path adds them)
         self._roots: list[str] = [os.path.realpath(self.root)]
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
+        # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
+        self.unmapped: dict[str, Counter[str]] = {}
         try:
             self.options = self.Options(**options)
         except PydanticValidationError as error:
@@ -139,17 +153,82 @@ class Source(ABC):
         self._roots.append(os.path.realpath(found))  # the user named it: paths listed under it are inside
         return found
 
+    def note_unmapped(self, field: str, value: str) -> None:
+        """Count a value of `field` that the vocabulary does not know, whether the item is kept (as text) or
+        rejected, so every such value is listed with its count in the manifest, never only logged."""
+        self.unmapped.setdefault(field, Counter())[value] += 1
+
+    def unmapped_label(self, item: str | Path, entry: str, *values: tuple[str, str]) -> Reject:
+        """The `unmapped_label` reject of an item whose (field, value) pairs map to nothing; each pair is counted."""
+        for field_name, value in values:
+            self.note_unmapped(field_name, value)
+        named = ", ".join(f"{field_name} {value!r}" for field_name, value in values)
+        return self.reject(item, "label", "unmapped_label", f"{entry}: {named}" if entry else named)
+
+    def missing_part(self, present: Path, absent: str, count: int, what: str = "image(s)") -> Reject:
+        """One `missing_part` reject for a part of the download whose other half is absent: `present` (a label
+        table, or an image folder) lists `count` items, and `absent` (their folder, or their table) is not there.
+        A partial download is then seen in the rejects, the manifest and `plan`, never skipped in silence."""
+        where = present.relative_to(self.root).as_posix() if present.is_relative_to(self.root) else present.name
+        return self.reject(absent, "source", "missing_part", f"{where} lists {count} {what}; {absent} is absent")
+
+    def unread_file(self, path: Path, why: str) -> Reject:
+        """One `unread_file` reject naming a file or folder of the download that the adapter does not read."""
+        return self.reject(path, "source", "unread_file", why)
+
+    def unread_parts(self, under: Path | None = None) -> Iterator[Reject]:
+        """An `unread_file` reject for each file or folder that `unread.yaml` lists for this adapter and the
+        download holds (a file name anywhere under the root, or a folder path relative to `under`, default the
+        root: the download's own top folder where the root may be its parent)."""
+        base = (under or self.root).relative_to(self.root).as_posix()
+        for part in layout_spec("unread").get(self.name, []):
+            found = self.files.folder(f"{base}/{part['name']}") or self.files.find_name(part["name"])
+            if found is not None:
+                yield self.unread_file(found, part["why"])
+
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
 
-    def locate_image(self, listed: str, under: Path | str | None = None) -> Path | Reject:
+    def locate_image(
+        self,
+        listed: str,
+        under: Path | str | None = None,
+        *,
+        suffixes: tuple[str, ...] = (),
+        entry: str = "",
+        anywhere: bool = False,
+    ) -> Path | Reject:
         """The file a label table names (`listed`, relative to `under` or the root), or a reject saying why not.
 
         Found through the file index, so `IM001.jpg` finds `IM001.JPG` and doubled or URL-encoded folders
-        resolve; the file must then be a readable, non-empty regular file inside the root (`outside_root`).
+        resolve; the file must then be a readable, non-empty regular file inside the root (`outside_root`). With
+        `suffixes`, `listed` is a stem (a table that names images without their extension) tried with each suffix
+        in turn; with `anywhere`, it is a file name looked up anywhere in the tree (downloads that spread images
+        over numbered folders). `entry` (the table line) goes into the reject's detail.
         """
-        found = self.locate_file(listed, under)
-        return found if isinstance(found, Reject) else self.check_image_file(found) or found
+        item = printable(PurePosixPath(str(under or "")).joinpath(str(listed)).as_posix())
+        if leaves_root(listed):
+            detail = f"{entry}: the listed path leaves the source root" if entry else "the listed path leaves the root"
+            return self.reject(item, "source", "outside_root", detail)
+        if anywhere:
+            found = self.files.find_name(listed)
+        elif suffixes:
+            found = self.files.find_stem(listed, suffixes, under=under)
+            listed += suffixes[0]
+        else:
+            found = self.files.find(listed, under=under)
+        return self.image_at(found, Path(under or "") / listed, entry)
+
+    def image_at(self, found: Path | None, listed: str | Path, entry: str = "") -> Path | Reject:
+        """`found` (the file an adapter located its own way, None when it found none) once checked, or the reject
+        saying why not: `missing_file` naming `listed`, or what `check_image_file` finds wrong with the file
+        (`outside_root` when it resolves outside the root)."""
+        if found is None:
+            return self.reject(listed, "source", "missing_file", entry)
+        problem = self.check_image_file(found)
+        if problem is not None and entry:
+            return Reject(problem.source, problem.item, problem.stage, problem.reason, entry)
+        return problem or found
 
     def locate_file(self, listed: str, under: Path | str | None = None) -> Path | Reject:
         """A non-image file a label table, list or report index names (a report, a mask, a list), or a reject:

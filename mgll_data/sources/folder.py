@@ -74,8 +74,6 @@ def resolve_label(label: str, modality: str, ontology: Any) -> str | None:
 class FolderSource(Source):
     name = "folder"
     modality = "any"
-    licence_class = "open"
-    citation = "Your own images: cite their origin in the recipe description."
     layout = (
         "ROOT/**/*.{png,jpg,jpeg,tif,tiff} and DICOM files (any name); option modality (fundus or cxr) is "
         "required; optional option csv (a CSV with a 'path' column relative to ROOT and optional labels (ids or "

@@ -110,12 +110,6 @@ def read_views(metadata_csv: Path) -> dict[str, str]:
 class IuXraySource(Source):
     name = "iu_xray"
     modality = "cxr"
-    licence_class = "open"
-    citation = (
-        "Demner-Fushman D, Kohli MD, Rosenman MB, et al. Preparing a collection of radiology examinations for "
-        "distribution and retrieval. J Am Med Inform Assoc. 2016;23(2):304-310. (CC BY-NC-ND 4.0)"
-    )
-    homepage = "https://openi.nlm.nih.gov/faq"
     layout = (
         "ROOT/NLMCXR_reports.tgz (or its extracted ROOT/ecgen-radiology/<N>.xml) + "
         "ROOT/NLMCXR_png/<parentImage id>.png; "

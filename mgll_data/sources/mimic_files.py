@@ -124,9 +124,9 @@ def report_sections(text: str) -> dict[str, str]:
     return {name: sections[name] for name in layout_spec()["report_sections"] if sections.get(name)}
 
 
-def label_cells(row: Mapping[str, Any]) -> tuple[LabelCells, list[str]]:
+def label_cells(row: Mapping[str, Any]) -> tuple[LabelCells, list[tuple[str, str]]]:
     """Stated CheXpert-convention cells of a row keyed by canonical column (blank / None = not mentioned), and
-    the cells holding a value outside 1 / 0 / -1 (as `column=value`), which the caller rejects."""
+    the cells holding a value outside 1 / 0 / -1 (as (column, value)), which the caller rejects."""
     states = layout_spec()["label_states"]
     cells, bad = [], []
     for column in layout_spec()["label_columns"]:
@@ -137,7 +137,7 @@ def label_cells(row: Mapping[str, Any]) -> tuple[LabelCells, list[str]]:
         if text in states:
             cells.append((column, states[text]))
         else:
-            bad.append(f"{column}={text!r}")
+            bad.append((column, text))
     return tuple(cells), bad
 
 
@@ -160,7 +160,7 @@ class StudyLabels:
     cells: LabelCells
     file: str
     entry: str
-    bad: tuple[str, ...] = ()
+    bad: tuple[tuple[str, str], ...] = ()
 
 
 class JpgTables:
@@ -203,7 +203,7 @@ def study_fields(
     labels: StudyLabels | None, sections: dict[str, str] | None, report_file: str | None
 ) -> dict[str, Any] | tuple:
     """RawRecord fields of an image from its study's dataset labels and report sections (None: no report found),
-    or (stage, reason, detail) of a reject.
+    or (stage, reason, detail, unmapped (field, value) pairs) of a reject.
 
     Dataset labels win when the study has any stated cell (`label_origin` "dataset"); otherwise the report is
     the label source (`label_origin` "report", labelled by the build's workers). A `label_entry` key names the
@@ -212,7 +212,8 @@ def study_fields(
     usable report becomes a `missing_report` / `empty_report` reject instead of an image without text.
     """
     if labels is not None and labels.bad:
-        return "label", "unmapped_label", f"{labels.entry}: {', '.join(labels.bad)}"
+        named = ", ".join(f"{column}={value!r}" for column, value in labels.bad)
+        return "label", "unmapped_label", f"{labels.entry}: {named}", labels.bad
     if labels is not None and labels.cells:
         fields = label_set(labels.cells).as_fields()
         entry = f"labels {labels.entry}"
@@ -220,9 +221,9 @@ def study_fields(
     if report_file is None:
         return {}
     if sections is None:
-        return "source", "missing_report", report_file
+        return "source", "missing_report", report_file, ()
     if not (sections.get("findings") or sections.get("impression")):
-        return "source", "empty_report", report_file
+        return "source", "empty_report", report_file, ()
     return {"report": sections, "attributes": {"label_origin": "report"}}
 
 

@@ -26,7 +26,7 @@ def test_records(tmp_path: Path, second: str, split: str) -> None:
         ("aria_d_2_4", split, ["diabetic_retinopathy", "hypertensive_retinopathy"], "ARIA"),
     ]
     assert records[2].image_path.suffix == ".tif"
-    assert [(Path(r.item).name, r.reason) for r in rejects] == [("missing_9", "missing_file")]
+    assert [(Path(r.item).name, r.reason) for r in rejects] == [("missing_9.png", "missing_file")]
 
 
 def test_unknown_column_and_wrong_root(tmp_path: Path) -> None:
