@@ -15,7 +15,7 @@ from pathlib import Path
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import load_ontology
 from mgll_data.sources.base import RawRecord
-from mgll_data.sources.chexpert import ChexpertSource, tail
+from mgll_data.sources.chexpert_tables import ChexpertTables, tail
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.spec import layout_spec
 
@@ -45,8 +45,10 @@ def coco_rle_area(counts: str) -> int:
     return sum(runs[1::2])
 
 
-class ChexlocalizeSource(ChexpertSource):
+class ChexlocalizeSource(ChexpertTables):
     name = "chexlocalize"
+    modality = "cxr"
+    has_official_split = True
     layout = (
         "ROOT/CheXpert/val/, val_labels.csv, test/, test_labels.csv + "
         "ROOT/CheXlocalize/gt_segmentations_val.json, gt_segmentations_test.json"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source
-from mgll_data.sources.origa import glaucoma_labels, mask_attributes
+from mgll_data.sources.glaucoma_bundle import glaucoma_labels, mask_attributes
 from mgll_data.sources.tables import read_table
 
 

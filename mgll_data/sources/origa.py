@@ -11,37 +11,15 @@ pairing is unknown): each image is its own patient.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from mgll_data.errors import LayoutError
-from mgll_data.images.masks import MaskError, disc_cup_attributes, read_mask
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source
-from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.glaucoma_bundle import glaucoma_labels, mask_attributes
 from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 LATERALITY = {"OD": "R", "OS": "L"}
-GLAUCOMA = {"0": "non-glaucoma", "1": "glaucoma"}
-
-
-def mask_attributes(source: Source, masks: Any, stem: str) -> tuple[dict[str, Any], list] | Reject:
-    """Disc/cup attributes from `<masks>/<stem>.png` (label values 0/1/2) and the mask as a related file; shared by
-    the Kaggle glaucoma bundles (ORIGA, G1020). No mask folder or file: nothing."""
-    mask = source.files.find_stem(stem, (".png",), under=masks) if masks is not None else None
-    if mask is None:
-        return {}, []
-    try:
-        return disc_cup_attributes(read_mask(mask), "label_values"), [mask]
-    except MaskError as error:
-        return source.reject(mask, "source", "unreadable_mask", str(error))
-
-
-def glaucoma_labels(value: str) -> LabelSet:
-    """0/1 glaucoma cell -> label states; raises UnmappedLabel for any other value."""
-    labels = LabelSet()
-    labels.add("glaucoma_status", GLAUCOMA.get(value.removesuffix(".0"), value))
-    return labels
 
 
 class OrigaSource(Source):
