@@ -93,8 +93,8 @@ def label_csv(reports_csv: Path, out_csv: Path, vocab: str = "chexpert") -> Labe
 
 def explain(labelled: LabelledReports) -> list[str]:
     """Per report: its row, each mention with its status, context, the words that decided it and the scope
-    those words covered, and the labels the report gets. Mentions that are not about the study (a request, a family member's condition,
-    a past finding) are shown and marked as not counted."""
+    those words covered, and the labels the report gets. Mentions that are not about the study (a request, a
+    family member's condition, a past finding) are shown and marked as not counted."""
     lines = []
     first_row = 2 if labelled.skipped_header else 1
     for number, (text, result) in enumerate(zip(labelled.reports, labelled.results, strict=True), start=first_row):

@@ -180,6 +180,7 @@ class CxrContext:
             for phrase in phrases:
                 self.phrase_findings.setdefault(phrase, []).append(finding)
         self.categories = {c.name: c for c in rules.categories}
+        self.closers = rules.closers
         for finding, phrases in rules.mentions.items():
             self._add(nlp, "mention", finding, phrases)
         self._add(nlp, "unmention", "", rules.unmentions)
@@ -215,35 +216,48 @@ class CxrContext:
         # a run-on sentence: a capitalised word right after a lower-case one starts a new statement
         # ("No focal infiltrates Emphysema.")
         run_on = (numpy.flatnonzero(array[1:, 3] & array[:-1, 4]) + 1).tolist() if len(doc) > 1 else []
+        stop_words: list[tuple[str, int, int]] = []  # (category, start, end): many, so kept lean
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
+            if kind == "stop":
+                stop_words.append((value, start, end))
+                continue
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
             by_kind.setdefault(kind, []).append(_Match(kind, value, start, end, sentence))
         unmentions = by_kind.get("unmention", [])
         pseudo = by_kind.get("pseudo", [])
         terminators = [*(m.start for m in by_kind.get("terminator", [])), *run_on]
+        # a comma after a closed predicate ends the statement: "no definite effusion seen, dense nodule ..."
+        terminators.extend(
+            m.start
+            for m in by_kind.get("clause_break", [])
+            if m.start and text[offsets[m.start]] == "," and _word(text, offsets, lengths, m.start - 1) in self.closers
+        )
         sentence_tokens = [*(bisect_left(offsets, start) for start in sentence_starts), len(doc)]
-        # a boundary or stop word inside a cue ("with" in "consistent with") is part of the cue, not a boundary
-        cue_words = [*by_kind.get("trigger", []), *pseudo]
-        boundaries = [m for m in by_kind.get("boundary", []) if not _inside_longer(m, cue_words)]
+        # a boundary or stop word inside a longer cue ("with" in "consistent with") is part of the cue
+        in_cues = {
+            i for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1 for i in range(c.start, c.end)
+        }
+        boundaries = [m for m in by_kind.get("boundary", []) if not in_cues.issuperset(range(m.start, m.end))]
         closing = {*terminators, *(m.start for m in boundaries)}
         triggers = [
             t
             for t in self._longest_triggers(by_kind.get("trigger", []))
-            if not _inside_longer(t, pseudo) and self._usable(t, doc, punct, sentence_tokens, closing)
+            if not _inside_longer(t, pseudo)
+            and self._usable(t, text, offsets, lengths, punct, sentence_tokens, closing)
         ]
         stops = {axis: list(terminators) for axis in AXES}
         for match in boundaries:
             stops[match.value].append(match.start)
-        for match in by_kind.get("stop", []):
-            if not _inside_longer(match, cue_words):
-                stops.setdefault(match.value, []).append(match.start)
+        for category, start, end in stop_words:
+            if not in_cues.issuperset(range(start, end)):
+                stops.setdefault(category, []).append(start)
         stops = {key: sorted(positions) for key, positions in stops.items()}
         by_sentence: dict[int, list[_Match]] = {}
         for trigger in triggers:
             by_sentence.setdefault(trigger.sentence, []).append(trigger)
         clause_breaks = sorted(m.start for m in by_kind.get("clause_break", []))
-        attributes = list(self._attribute_mentions(by_kind, clause_breaks))
+        attributes = list(self._attribute_mentions(by_kind, clause_breaks, pseudo))
         mention_spans = sorted(
             {*((m.start, m.end) for m in by_kind.get("mention", [])), *((a.start, a.end) for a, _, _ in attributes)}
         )
@@ -311,10 +325,12 @@ class CxrContext:
                 sentence = bisect_right(sentence_starts, offsets[short.start]) - 1
                 yield _Match("mention", finding, short.start, short.end, sentence), False, None, None
 
-    def _attribute_mentions(self, by_kind: dict[str, list[_Match]], clause_breaks: list[int]):
+    def _attribute_mentions(self, by_kind: dict[str, list[_Match]], clause_breaks: list[int], pseudo: list[_Match]):
         """Subject + nearest modifier in the same clause, as (whole span, subject, modifier): an abnormal
-        modifier makes a mention, a normal one denies it ("HEART SIZE IS NORMAL" is a negated cardiomegaly)."""
+        modifier makes a mention, a normal one denies it ("HEART SIZE IS NORMAL" is a negated cardiomegaly).
+        A modifier inside a pseudo-trigger says nothing ("no increase in heart size")."""
         modifiers = _drop_overlapped([*by_kind.get("abnormal", []), *by_kind.get("normal", [])])
+        modifiers = [m for m in modifiers if not _inside_longer(m, pseudo)]
         for subject in _drop_overlapped(by_kind.get("subject", [])):
             rule = self.rules.attributes[int(subject.value)]
             best = None
@@ -336,7 +352,16 @@ class CxrContext:
             start, end = min(subject.start, modifier.start), max(subject.end, modifier.end)
             yield _Match("mention", rule.finding, start, end, subject.sentence), subject, modifier
 
-    def _usable(self, trigger: _Match, doc: Doc, punct: list[int], sentence_tokens: list[int], closing: set[int]):
+    def _usable(
+        self,
+        trigger: _Match,
+        text: str,
+        offsets: list[int],
+        lengths: list[int],
+        punct: list[int],
+        sentence_tokens: list[int],
+        closing: set[int],
+    ) -> bool:
         """A predicate post cue counts only where it closes its clause: followed by punctuation, the sentence
         end, a terminator or boundary, or a word that goes on with the predicate ("resolved since ...",
         "absent bilaterally"). Followed by anything else it names what comes next ("absent lung markings",
@@ -347,7 +372,7 @@ class CxrContext:
         following = trigger.end
         if following >= sentence_tokens[trigger.sentence + 1] or punct[following] or following in closing:
             return True
-        word = doc[following].lower_
+        word = _word(text, offsets, lengths, following)
         return word in self.rules.continuations or word.endswith(self.rules.continuation_suffixes)
 
     def _scope(self, trigger: _Match, limit: int, context: _Context) -> tuple[int, int]:
@@ -461,6 +486,11 @@ class CxrContext:
             for t in triggers
             if not any(o is not t and direction[o.value] == direction[t.value] and _contains(o, t) for o in triggers)
         ]
+
+
+def _word(text: str, offsets: list[int], lengths: list[int], i: int) -> str:
+    """Token i's text, lower-cased (slicing the text is cheaper than building a spaCy Token)."""
+    return text[offsets[i] : offsets[i] + lengths[i]].lower()
 
 
 def _char_span(context: _Context, start: int, end: int) -> tuple[int, int]:

@@ -78,6 +78,7 @@ class LabelerRules:
     boundaries: dict[str, tuple[str, ...]]  # axis -> phrases that end every scope on that axis
     continuations: frozenset[str]  # words after a predicate post cue that still close its clause
     continuation_suffixes: tuple[str, ...]
+    closers: frozenset[str]  # predicate words after which a comma ends a statement
     pseudo: tuple[str, ...]
     pathologies: frozenset[str]  # the ids that make a report abnormal (devices do not: CheXpert's No Finding)
     broader: dict[str, frozenset[str]]  # finding id -> its ontology ancestors, so the narrower mention wins
@@ -173,6 +174,7 @@ def labeler_rules() -> LabelerRules:
         boundaries=boundaries,
         continuations=frozenset(w.lower() for w in _phrases(context_data["continuations"]["words"], "continuations")),
         continuation_suffixes=_phrases(context_data["continuations"]["suffixes"], "continuation suffixes"),
+        closers=frozenset(w.lower() for w in _phrases(context_data["closers"], "closers")),
         pseudo=_phrases(context_data["pseudo"], "pseudo"),
         pathologies=frozenset(i for i in cxr_ids if ontology[i].kind != "device"),
         broader={i: frozenset(ontology.ancestors(i)) for i in cxr_ids},

@@ -249,3 +249,25 @@ def test_each_cue_reports_the_scope_it_covered() -> None:
     text = "No pneumothorax, but a small left effusion."
     (trigger,) = _span(text, "pneumothorax").triggers
     assert text[slice(*trigger.scope)] == "No pneumothorax"
+
+
+# 1 (continued). A comma after a closed statement ends every scope; a comma inside a list does not.
+@_report_cases(
+    [
+        (
+            "No focal consolidation, no definite pleural effusion seen, dense nodule in the left lung.",
+            "nodule",
+            "positive",
+        ),
+        ("No pneumothorax identified, small left pleural effusion.", "pleural_effusion", "positive"),
+        ("No pneumothorax, pleural effusion or focal consolidation identified.", "consolidation", "negative"),
+        ("No focal infiltrates Emphysema.", "emphysema", "positive"),
+    ]
+)
+def test_a_closed_statement_ends_the_scope(text, finding, expected) -> None:
+    assert _state(text, finding) == expected
+
+
+def test_an_increase_in_heart_size_is_cardiomegaly() -> None:
+    assert _state("There is a marked interval increase in heart size.", "cardiomegaly") == "positive"
+    assert _state("No increase in heart size.", "cardiomegaly") is None  # stable, whatever its size
