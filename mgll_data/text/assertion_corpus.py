@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mgll_data.errors import MgllError
+from mgll_data.text.evaluate import Score, format_table
 from mgll_data.text.labeler import SpanStatus, span_statuses
 
 # the corpus's values on each axis -> ours
@@ -38,29 +39,6 @@ class Item:
     status: str
     temporality: str
     experiencer: str
-
-
-@dataclass(frozen=True)
-class AxisScore:
-    """Precision, recall and F1 of one value of one axis (the value is the positive class)."""
-
-    axis: str
-    value: str
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
 
 
 def _open_text(path: Path) -> str:
@@ -97,8 +75,8 @@ def read_negex_corpus(path: Path) -> tuple[list[Item], list[int]]:
     return items, unfound
 
 
-def score(items: list[Item], decisions: list[SpanStatus]) -> list[AxisScore]:
-    """Per axis value: counts with that value as the positive class."""
+def score(items: list[Item], decisions: list[SpanStatus]) -> list[Score]:
+    """Per axis value ("status:negative", ...): counts with that value as the positive class."""
     scores = []
     for axis, value in (
         ("status", "negative"),
@@ -112,11 +90,11 @@ def score(items: list[Item], decisions: list[SpanStatus]) -> list[AxisScore]:
         tp = sum(g and p for g, p in zip(gold, predicted, strict=True))
         fp = sum(p and not g for g, p in zip(gold, predicted, strict=True))
         fn = sum(g and not p for g, p in zip(gold, predicted, strict=True))
-        scores.append(AxisScore(axis, value, tp, fp, fn))
+        scores.append(Score(f"{axis}:{value}", tp, fp, fn))
     return scores
 
 
-def evaluate_negex(path: Path) -> tuple[list[AxisScore], list[Item], list[SpanStatus], list[int]]:
+def evaluate_negex(path: Path) -> tuple[list[Score], list[Item], list[SpanStatus], list[int]]:
     """Scores, items, our decisions and the unfound rows of one NegEx-format corpus."""
     items, unfound = read_negex_corpus(path)
     decisions = span_statuses((i.sentence, i.start, i.end) for i in items)
@@ -130,9 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     scores, items, decisions, unfound = evaluate_negex(args.corpus)
     print(f"{len(items)} targets ({len(unfound)} rows whose condition is not in the sentence: {unfound[:10]})")
-    print(f"{'axis':<13}{'value':<14}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}")
-    for s in scores:
-        print(f"{s.axis:<13}{s.value:<14}{s.precision:7.3f}{s.recall:7.3f}{s.f1:7.3f}{s.tp:6d}{s.fp:6d}{s.fn:6d}")
+    print(format_table(scores, "axis:value", with_micro=False))
     if args.errors:
         for item, decision in zip(items, decisions, strict=True):
             if (item.status == args.errors) != (decision.status == args.errors):

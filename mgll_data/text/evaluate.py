@@ -121,10 +121,10 @@ def micro(scores: list[Score]) -> Score:
     return Score("micro", sum(s.tp for s in scores), sum(s.fp for s in scores), sum(s.fn for s in scores))
 
 
-def format_table(scores: list[Score]) -> str:
-    lines = [f"{'finding':<20}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
-    for s in [*scores, micro(scores)]:
-        lines.append(f"{s.finding:<20}{s.precision:7.3f}{s.recall:7.3f}{s.f1:7.3f}{s.tp:6d}{s.fp:6d}{s.fn:6d}")
+def format_table(scores: list[Score], header: str = "finding", with_micro: bool = True) -> str:
+    lines = [f"{header:<24}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
+    for s in [*scores, micro(scores)] if with_micro else scores:
+        lines.append(f"{s.finding:<24}{s.precision:7.3f}{s.recall:7.3f}{s.f1:7.3f}{s.tp:6d}{s.fp:6d}{s.fn:6d}")
     return "\n".join(lines)
 
 

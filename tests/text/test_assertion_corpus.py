@@ -16,7 +16,7 @@ def test_negation_f1_on_the_negex_test_set() -> None:
     scores, items, decisions, unfound = evaluate_negex(NEGEX)
     assert len(items) + len(unfound) == 2376  # every annotated row is scored or listed
     assert len(unfound) == 11  # conditions the annotators wrote differently from their sentence
-    negation = next(s for s in scores if (s.axis, s.value) == ("status", "negative"))
+    negation = next(s for s in scores if s.finding == "status:negative")
     assert negation.tp + negation.fn == 491  # every negated row is among the scored ones
     assert len(decisions) == len(items)
     assert negation.f1 >= 0.955, f"negation F1 {negation.f1:.4f}"
