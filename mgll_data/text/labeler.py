@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from mgll_data.errors import MgllError
-from mgll_data.text.rules import AXES, LabelerRules, labeler_rules
+from mgll_data.text.rules import AXES, LabelerRules, TriggerCategory, labeler_rules
 from mgll_data.text.sentences import sentence_spans
 
 for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):
@@ -155,7 +155,8 @@ class _Context(NamedTuple):
     """What `CxrContext` matched in one doc, kept so `span_status` can decide any span with the same rules."""
 
     triggers: dict[int, list[_Match]]  # by sentence
-    stops: dict[str, list[int]]  # token positions that end a scope, by axis and by category name
+    stops: dict[str, list[int]]  # token positions that end every scope of an axis, by axis
+    in_cues: set[int]  # tokens inside a cue of several words: a stop word there is part of the cue
     attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
     mentions: list[tuple[int, int]]  # token spans of the finding mentions: the alternatives of a differential
     words: list[int]  # words (non-punctuation tokens) before each token position: scopes count words
@@ -181,6 +182,7 @@ class CxrContext:
                 self.phrase_findings.setdefault(phrase, []).append(finding)
         self.categories = {c.name: c for c in rules.categories}
         self.closers = rules.closers
+        self.stop_words = {c.name: frozenset(w.lower() for w in c.stops) for c in rules.categories}
         for finding, phrases in rules.mentions.items():
             self._add(nlp, "mention", finding, phrases)
         self._add(nlp, "unmention", "", rules.unmentions)
@@ -195,8 +197,6 @@ class CxrContext:
         self._add(nlp, "terminator", "", rules.terminators)
         for axis, phrases in rules.boundaries.items():
             self._add(nlp, "boundary", axis, phrases)
-        for category in rules.categories:
-            self._add(nlp, "stop", category.name, category.stops)
         self._add(nlp, "clause_break", "", _CLAUSE_BREAKS)
         self._add(nlp, "pseudo", "", rules.pseudo)
 
@@ -216,12 +216,8 @@ class CxrContext:
         # a run-on sentence: a capitalised word right after a lower-case one starts a new statement
         # ("No focal infiltrates Emphysema.")
         run_on = (numpy.flatnonzero(array[1:, 3] & array[:-1, 4]) + 1).tolist() if len(doc) > 1 else []
-        stop_words: list[tuple[str, int, int]] = []  # (category, start, end): many, so kept lean
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
-            if kind == "stop":
-                stop_words.append((value, start, end))
-                continue
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
             by_kind.setdefault(kind, []).append(_Match(kind, value, start, end, sentence))
         unmentions = by_kind.get("unmention", [])
@@ -249,9 +245,6 @@ class CxrContext:
         stops = {axis: list(terminators) for axis in AXES}
         for match in boundaries:
             stops[match.value].append(match.start)
-        for category, start, end in stop_words:
-            if not in_cues.issuperset(range(start, end)):
-                stops.setdefault(category, []).append(start)
         stops = {key: sorted(positions) for key, positions in stops.items()}
         by_sentence: dict[int, list[_Match]] = {}
         for trigger in triggers:
@@ -264,6 +257,7 @@ class CxrContext:
         context = _Context(
             by_sentence,
             stops,
+            in_cues,
             attributes,
             mention_spans,
             list(accumulate((1 - p for p in punct), initial=0)),
@@ -384,7 +378,7 @@ class CxrContext:
             return context.scopes[key]
         category = self.categories[trigger.value]
         words = context.words
-        stops = sorted({*context.stops[category.axis], *context.stops.get(category.name, ())})
+        stops = context.stops[category.axis]
         blockers = [
             t
             for t in context.triggers.get(trigger.sentence, [])
@@ -400,6 +394,8 @@ class CxrContext:
                 lo = max(lo, stops[i - 1] + 1)
             lo = max([lo, *(t.end for t in blockers if t.end <= trigger.start)])
             lo = min(lo, trigger.start)
+            own = next((i for i in range(trigger.start - 1, lo - 1, -1) if self._stops_at(category, i, context)), None)
+            lo = lo if own is None else own + 1
         if category.direction in ("pre", "both"):
             hi = min(context.sentence_tokens[trigger.sentence + 1], bisect_right(words, words[trigger.end] + limit))
             i = bisect_left(stops, trigger.end)
@@ -407,8 +403,18 @@ class CxrContext:
                 hi = min(hi, stops[i])
             hi = min([hi, *(t.start for t in blockers if t.start >= trigger.end)])
             hi = max(hi, trigger.end)
+            hi = next((i for i in range(trigger.end, hi) if self._stops_at(category, i, context)), hi)
         context.scopes[key] = (lo, hi)
         return lo, hi
+
+    def _stops_at(self, category: TriggerCategory, i: int, context: _Context) -> bool:
+        """True when token i is one of the category's own stop words (and not part of a longer cue)."""
+        words = self.stop_words[category.name]
+        return (
+            bool(words)
+            and i not in context.in_cues
+            and _word(context.text, context.offsets, context.lengths, i) in words
+        )
 
     def _covers(self, trigger: _Match, target: _Match, limit: int, context: _Context) -> bool:
         """True when the target lies in the trigger's scope; for a differential ("A or B", "A versus B"), only

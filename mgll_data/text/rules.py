@@ -92,6 +92,14 @@ def _phrases(values: list, where: str) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+def _words(values: list, where: str) -> tuple[str, ...]:
+    """Single words: a category's stops are checked word by word inside its scope."""
+    words = _phrases(values, where)
+    if any(len(w.split()) != 1 for w in words):
+        raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {list(words)} must be single words")
+    return words
+
+
 def _data(name: str) -> dict:
     path = resources.files("mgll_data.text") / "data" / name
     return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -155,7 +163,7 @@ def labeler_rules() -> LabelerRules:
                 int(c["scope"]),
                 phrases,
                 c.get("blocks", True),
-                _phrases(c.get("stops", []), f"{name} stops"),
+                _words(c.get("stops", []), f"{name} stops"),
                 c.get("predicate", False),
             )
         )

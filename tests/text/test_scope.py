@@ -12,6 +12,7 @@ from context_helpers import span_of as _span
 from context_helpers import state_of as _state
 
 from mgll_data.text import label_report
+from mgll_data.text.rules import labeler_rules
 
 
 def _span_cases(cases: list[tuple[str, str, str]]):
@@ -260,3 +261,10 @@ def test_a_closed_statement_ends_the_scope(text, finding, expected) -> None:
 def test_an_increase_in_heart_size_is_cardiomegaly() -> None:
     assert _state("There is a marked interval increase in heart size.", "cardiomegaly") == "positive"
     assert _state("No increase in heart size.", "cardiomegaly") is None  # stable, whatever its size
+
+
+def test_rule_phrases_yaml_would_read_as_other_types_are_loaded_as_phrases() -> None:
+    """A bare `?` or `no` in YAML is a mapping key or a boolean; quoted they are the phrases meant."""
+    phrases = {p for c in labeler_rules().categories for p in c.phrases}
+    assert {"?", "no"} <= phrases
+    assert {"on", "since"} <= labeler_rules().continuations
