@@ -19,6 +19,7 @@ _EXPORTS = {
     "SpanStatus": ".labeler",
     "Trigger": ".labeler",
     "span_status": ".labeler",
+    "span_statuses": ".labeler",
     "TextPolicy": ".policy",
     "Section": ".sections",
     "section_report": ".sections",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from mgll_data.errors import MgllError
 from mgll_data.ontology import load_ontology
-from mgll_data.text.labeler import ReportLabels, label_reports
+from mgll_data.text.labeler import ReportLabels, Trigger, label_reports
 
 VOCABULARIES = ("chexpert", "chestxray14")
 HEADER = "Reports"
@@ -92,16 +92,16 @@ def label_csv(reports_csv: Path, out_csv: Path, vocab: str = "chexpert") -> Labe
 
 
 def explain(labelled: LabelledReports) -> list[str]:
-    """Per report: its row, each mention with its status, context and the words that decided it, and the
-    labels the report gets. Mentions that are not about the study (a request, a family member's condition,
-    a past finding) are shown and marked as not counted."""
+    """Per report: its row, each mention with its status, context, the words that decided it and the scope
+    those words covered, and the labels the report gets. Mentions that are not about the study (a request, a
+    family member's condition, a past finding) are shown and marked as not counted."""
     lines = []
     first_row = 2 if labelled.skipped_header else 1
     for number, (text, result) in enumerate(zip(labelled.reports, labelled.results, strict=True), start=first_row):
         lines.append(f"row {number}: {' '.join(text.split())}")
         for m in sorted(result.mentions, key=lambda m: (m.start, m.finding)):
             context = [v for v in (m.temporality, m.experiencer) if v not in ("current", "patient")]
-            triggers = ", ".join(f'{t.category} "{t.text}"' for t in m.triggers) or "no trigger"
+            triggers = ", ".join(_trigger_words(t, text) for t in m.triggers) or "no trigger"
             counted = "" if m.about_study else "  (not counted)"
             lines.append(f'  {m.finding:<27}{"/".join([m.status, *context]):<23}"{m.text}" <- {triggers}{counted}')
         for name, ids in (
@@ -111,3 +111,11 @@ def explain(labelled: LabelledReports) -> list[str]:
         ):
             lines.append(f"  {name}: {', '.join(ids) or '-'}")
     return lines
+
+
+def _trigger_words(trigger: Trigger, text: str) -> str:
+    """A trigger's category and words, and the words its scope covered where that is more than the trigger."""
+    words = f'{trigger.category} "{trigger.text}"'
+    if trigger.scope is None or trigger.scope == (trigger.start, trigger.end):
+        return words
+    return f'{words} [scope "{" ".join(text[trigger.scope[0] : trigger.scope[1]].split())}"]'

@@ -23,6 +23,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -30,7 +31,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from mgll_data.errors import MgllError
-from mgll_data.text.rules import AXES, LabelerRules, labeler_rules
+from mgll_data.text.rules import AXES, LabelerRules, TriggerCategory, labeler_rules
 from mgll_data.text.sentences import sentence_spans
 
 for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):
@@ -43,7 +44,8 @@ _COMPOUND_PRE_SCOPE = 3  # a trigger this close before "heart ... enlarged" stil
 
 @dataclass(frozen=True)
 class Trigger:
-    """A trigger that decided one axis of a span: its rule category, the value it set and the words."""
+    """A trigger that decided one axis of a span: its rule category, the value it set, the words, and the
+    characters its scope covered (the trigger included), for `--explain`."""
 
     category: str
     axis: str
@@ -51,6 +53,7 @@ class Trigger:
     text: str
     start: int
     end: int
+    scope: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,13 +155,17 @@ class _Context(NamedTuple):
     """What `CxrContext` matched in one doc, kept so `span_status` can decide any span with the same rules."""
 
     triggers: dict[int, list[_Match]]  # by sentence
-    stops: list[int]
+    stops: dict[str, list[int]]  # token positions that end every scope of an axis, by axis
+    in_cues: set[int]  # tokens inside a cue of several words: a stop word there is part of the cue
     attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
+    mentions: list[tuple[int, int]]  # token spans of the finding mentions: the alternatives of a differential
     words: list[int]  # words (non-punctuation tokens) before each token position: scopes count words
     offsets: list[int]
     lengths: list[int]
     sentence_starts: list[int]
+    sentence_tokens: list[int]  # first token of each sentence, then len(doc)
     text: str
+    scopes: dict[tuple[_Match, int], tuple[int, int]]  # (trigger, word limit) -> token range, filled lazily
 
 
 class CxrContext:
@@ -174,6 +181,8 @@ class CxrContext:
             for phrase in phrases:
                 self.phrase_findings.setdefault(phrase, []).append(finding)
         self.categories = {c.name: c for c in rules.categories}
+        self.closers = rules.closers
+        self.stop_words = {c.name: frozenset(w.lower() for w in c.stops) for c in rules.categories}
         for finding, phrases in rules.mentions.items():
             self._add(nlp, "mention", finding, phrases)
         self._add(nlp, "unmention", "", rules.unmentions)
@@ -186,6 +195,8 @@ class CxrContext:
         for category in rules.categories:
             self._add(nlp, "trigger", category.name, category.phrases)
         self._add(nlp, "terminator", "", rules.terminators)
+        for axis, phrases in rules.boundaries.items():
+            self._add(nlp, "boundary", axis, phrases)
         self._add(nlp, "clause_break", "", _CLAUSE_BREAKS)
         self._add(nlp, "pseudo", "", rules.pseudo)
 
@@ -200,28 +211,62 @@ class CxrContext:
         by_kind: dict[str, list[_Match]] = {}
         sentence_starts = doc._.cxr_sentence_starts or [0]
         text = doc._.cxr_text if doc._.cxr_text is not None else doc.text
-        offsets, lengths, punct = doc.to_array(["IDX", "LENGTH", "IS_PUNCT"]).T.tolist() if len(doc) else ([], [], [])
+        array = doc.to_array(["IDX", "LENGTH", "IS_PUNCT", "IS_TITLE", "IS_LOWER"])
+        offsets, lengths, punct = array[:, :3].T.tolist() if len(doc) else ([], [], [])
+        # a run-on sentence: a capitalised word right after a lower-case one starts a new statement
+        # ("No focal infiltrates Emphysema.")
+        run_on = (numpy.flatnonzero(array[1:, 3] & array[:-1, 4]) + 1).tolist() if len(doc) > 1 else []
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
             by_kind.setdefault(kind, []).append(_Match(kind, value, start, end, sentence))
         unmentions = by_kind.get("unmention", [])
         pseudo = by_kind.get("pseudo", [])
-        triggers = [t for t in self._longest_triggers(by_kind.get("trigger", [])) if not _inside_longer(t, pseudo)]
+        terminators = [*(m.start for m in by_kind.get("terminator", [])), *run_on]
+        # a comma after a closed predicate ends the statement: "no definite effusion seen, dense nodule ..."
+        terminators.extend(
+            m.start
+            for m in by_kind.get("clause_break", [])
+            if m.start and text[offsets[m.start]] == "," and _word(text, offsets, lengths, m.start - 1) in self.closers
+        )
+        sentence_tokens = [*(bisect_left(offsets, start) for start in sentence_starts), len(doc)]
+        # a boundary or stop word inside a longer cue ("with" in "consistent with") is part of the cue
+        in_cues = {
+            i for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1 for i in range(c.start, c.end)
+        }
+        boundaries = [m for m in by_kind.get("boundary", []) if not in_cues.issuperset(range(m.start, m.end))]
+        closing = {*terminators, *(m.start for m in boundaries)}
+        triggers = [
+            t
+            for t in self._longest_triggers(by_kind.get("trigger", []))
+            if not _inside_longer(t, pseudo)
+            and self._usable(t, text, offsets, lengths, punct, sentence_tokens, closing)
+        ]
+        stops = {axis: list(terminators) for axis in AXES}
+        for match in boundaries:
+            stops[match.value].append(match.start)
+        stops = {key: sorted(positions) for key, positions in stops.items()}
         by_sentence: dict[int, list[_Match]] = {}
         for trigger in triggers:
             by_sentence.setdefault(trigger.sentence, []).append(trigger)
         clause_breaks = sorted(m.start for m in by_kind.get("clause_break", []))
-        attributes = list(self._attribute_mentions(by_kind, clause_breaks))
+        attributes = list(self._attribute_mentions(by_kind, clause_breaks, pseudo))
+        mention_spans = sorted(
+            {*((m.start, m.end) for m in by_kind.get("mention", [])), *((a.start, a.end) for a, _, _ in attributes)}
+        )
         context = _Context(
             by_sentence,
-            sorted(m.start for m in by_kind.get("terminator", [])),
+            stops,
+            in_cues,
             attributes,
+            mention_spans,
             list(accumulate((1 - p for p in punct), initial=0)),
             offsets,
             lengths,
             sentence_starts,
+            sentence_tokens,
             text,
+            {},
         )
         doc._.cxr_context = context
 
@@ -274,10 +319,12 @@ class CxrContext:
                 sentence = bisect_right(sentence_starts, offsets[short.start]) - 1
                 yield _Match("mention", finding, short.start, short.end, sentence), False, None, None
 
-    def _attribute_mentions(self, by_kind: dict[str, list[_Match]], clause_breaks: list[int]):
+    def _attribute_mentions(self, by_kind: dict[str, list[_Match]], clause_breaks: list[int], pseudo: list[_Match]):
         """Subject + nearest modifier in the same clause, as (whole span, subject, modifier): an abnormal
-        modifier makes a mention, a normal one denies it ("HEART SIZE IS NORMAL" is a negated cardiomegaly)."""
+        modifier makes a mention, a normal one denies it ("HEART SIZE IS NORMAL" is a negated cardiomegaly).
+        A modifier inside a pseudo-trigger says nothing ("no increase in heart size")."""
         modifiers = _drop_overlapped([*by_kind.get("abnormal", []), *by_kind.get("normal", [])])
+        modifiers = [m for m in modifiers if not _inside_longer(m, pseudo)]
         for subject in _drop_overlapped(by_kind.get("subject", [])):
             rule = self.rules.attributes[int(subject.value)]
             best = None
@@ -299,28 +346,107 @@ class CxrContext:
             start, end = min(subject.start, modifier.start), max(subject.end, modifier.end)
             yield _Match("mention", rule.finding, start, end, subject.sentence), subject, modifier
 
+    def _usable(
+        self,
+        trigger: _Match,
+        text: str,
+        offsets: list[int],
+        lengths: list[int],
+        punct: list[int],
+        sentence_tokens: list[int],
+        closing: set[int],
+    ) -> bool:
+        """A predicate post cue counts only where it closes its clause: followed by punctuation, the sentence
+        end, a terminator or boundary, or a word that goes on with the predicate ("resolved since ...",
+        "absent bilaterally"). Followed by anything else it names what comes next ("absent lung markings",
+        "could be pneumonia"), which a pre cue of the same words decides."""
+        category = self.categories[trigger.value]
+        if not category.predicate:
+            return True
+        following = trigger.end
+        if following >= sentence_tokens[trigger.sentence + 1] or punct[following] or following in closing:
+            return True
+        word = _word(text, offsets, lengths, following)
+        return word in self.rules.continuations or word.endswith(self.rules.continuation_suffixes)
+
+    def _scope(self, trigger: _Match, limit: int, context: _Context) -> tuple[int, int]:
+        """Token range [lo, hi) the trigger's scope covers, the trigger included: it runs from the trigger up
+        to `limit` words, and ends earlier at the sentence end, a terminator, a boundary of the trigger's axis
+        or of its own category, or a blocking trigger of another category on the same axis."""
+        key = (trigger, limit)
+        if key in context.scopes:
+            return context.scopes[key]
+        category = self.categories[trigger.value]
+        words = context.words
+        stops = context.stops[category.axis]
+        blockers = [
+            t
+            for t in context.triggers.get(trigger.sentence, [])
+            if t.value != trigger.value
+            and self.categories[t.value].blocks
+            and self.categories[t.value].axis == category.axis
+        ]
+        lo, hi = trigger.start, trigger.end
+        if category.direction in ("post", "both"):
+            lo = max(context.sentence_tokens[trigger.sentence], bisect_left(words, words[trigger.start] - limit) - 1)
+            i = bisect_left(stops, trigger.start)
+            if i:
+                lo = max(lo, stops[i - 1] + 1)
+            lo = max([lo, *(t.end for t in blockers if t.end <= trigger.start)])
+            lo = min(lo, trigger.start)
+            own = next((i for i in range(trigger.start - 1, lo - 1, -1) if self._stops_at(category, i, context)), None)
+            lo = lo if own is None else own + 1
+        if category.direction in ("pre", "both"):
+            hi = min(context.sentence_tokens[trigger.sentence + 1], bisect_right(words, words[trigger.end] + limit))
+            i = bisect_left(stops, trigger.end)
+            if i < len(stops):
+                hi = min(hi, stops[i])
+            hi = min([hi, *(t.start for t in blockers if t.start >= trigger.end)])
+            hi = max(hi, trigger.end)
+            hi = next((i for i in range(trigger.end, hi) if self._stops_at(category, i, context)), hi)
+        context.scopes[key] = (lo, hi)
+        return lo, hi
+
+    def _stops_at(self, category: TriggerCategory, i: int, context: _Context) -> bool:
+        """True when token i is one of the category's own stop words (and not part of a longer cue)."""
+        words = self.stop_words[category.name]
+        return (
+            bool(words)
+            and i not in context.in_cues
+            and _word(context.text, context.offsets, context.lengths, i) in words
+        )
+
+    def _covers(self, trigger: _Match, target: _Match, limit: int, context: _Context) -> bool:
+        """True when the target lies in the trigger's scope; for a differential ("A or B", "A versus B"), only
+        when a finding mention also lies on the other side of the trigger, inside the scope."""
+        lo, hi = self._scope(trigger, limit, context)
+        before = target.end <= trigger.start and target.end - 1 >= lo
+        after = trigger.end <= target.start < hi
+        if self.categories[trigger.value].direction != "both":
+            return before or after
+        # an alternative lies wholly inside the list
+        before, after = before and target.start >= lo, after and target.end <= hi
+        if before:
+            return any(trigger.end <= s < hi for s, _ in context.mentions)
+        return after and any(lo <= e - 1 and e <= trigger.start for _, e in context.mentions)
+
     def _decide(self, target: _Match, compound: bool, context: _Context, denial: _Match | None) -> SpanStatus:
         """Each axis set by the highest-precedence trigger of that axis whose scope reaches the target."""
         best: dict[str, _Match] = {}
-        triggers = context.triggers.get(target.sentence, [])
-        for trigger in triggers:
+        for trigger in context.triggers.get(target.sentence, []):
             category = self.categories[trigger.value]
-            if compound and target.start <= trigger.start and trigger.end <= target.end:
+            inside = target.start <= trigger.start and trigger.end <= target.end
+            if compound and inside and category.direction != "both":
                 applies = True
-            elif category.direction == "pre":
-                scope = min(category.scope, _COMPOUND_PRE_SCOPE) if compound else category.scope
-                gap = context.words[target.start] - context.words[trigger.end]
-                applies = trigger.end <= target.start and gap <= scope
-                applies = applies and not self._blocked(trigger.end, target.start, trigger, triggers, context.stops)
             else:
-                gap = context.words[trigger.start] - context.words[target.end]
-                applies = trigger.start >= target.end and gap <= category.scope
-                applies = applies and not self._blocked(target.end, trigger.start, trigger, triggers, context.stops)
+                pre = category.direction == "pre"
+                limit = min(category.scope, _COMPOUND_PRE_SCOPE) if compound and pre else category.scope
+                applies = self._covers(trigger, target, limit, context)
             current = best.get(category.axis)
             if applies and (current is None or self.precedence[trigger.value] < self.precedence[current.value]):
                 best[category.axis] = trigger
         values = {axis: self.categories[t.value].value for axis, t in best.items()}
-        found = [self._trigger(t, context) for t in best.values()]
+        found = [self._trigger(t, context, compound) for t in best.values()]
         if denial is not None and values.get("status", "positive") == "positive":
             values["status"] = "negative"
             start, end = _char_span(context, denial.start, denial.end)
@@ -330,10 +456,17 @@ class CxrContext:
             **{axis: values.get(axis, options[0]) for axis, options in AXES.items()}, triggers=tuple(found)
         )
 
-    def _trigger(self, match: _Match, context: _Context) -> Trigger:
+    def _trigger(self, match: _Match, context: _Context, compound: bool = False) -> Trigger:
         category = self.categories[match.value]
         start, end = _char_span(context, match.start, match.end)
-        return Trigger(category.name, category.axis, category.value, context.text[start:end], start, end)
+        limit = min(category.scope, _COMPOUND_PRE_SCOPE) if compound and category.direction == "pre" else category.scope
+        lo, hi = self._scope(match, limit, context)
+        while hi > lo + 1 and context.words[hi] == context.words[hi - 1]:  # no punctuation at the ends
+            hi -= 1
+        while lo < hi - 1 and context.words[lo + 1] == context.words[lo]:
+            lo += 1
+        scope = _char_span(context, lo, hi)
+        return Trigger(category.name, category.axis, category.value, context.text[start:end], start, end, scope)
 
     def span(self, context: _Context, start: int, end: int) -> SpanStatus:
         """The decision for the tokens covering characters [start, end) of the doc's text."""
@@ -360,21 +493,10 @@ class CxrContext:
             if not any(o is not t and direction[o.value] == direction[t.value] and _contains(o, t) for o in triggers)
         ]
 
-    def _blocked(self, lo: int, hi: int, trigger: _Match, triggers: list[_Match], stops: list[int]) -> bool:
-        """True when a terminator, or a blocking trigger of another category on the same axis, lies between
-        positions lo and hi."""
-        i = bisect_left(stops, lo)
-        if i < len(stops) and stops[i] < hi:
-            return True
-        axis = self.categories[trigger.value].axis
-        return any(
-            lo <= t.start
-            and t.end <= hi
-            and t.value != trigger.value
-            and self.categories[t.value].blocks
-            and self.categories[t.value].axis == axis
-            for t in triggers
-        )
+
+def _word(text: str, offsets: list[int], lengths: list[int], i: int) -> str:
+    """Token i's text, lower-cased (slicing the text is cheaper than building a spaCy Token)."""
+    return text[offsets[i] : offsets[i] + lengths[i]].lower()
 
 
 def _char_span(context: _Context, start: int, end: int) -> tuple[int, int]:
@@ -482,6 +604,18 @@ def label_report(text: str) -> ReportLabels:
     return label_reports([text])[0]
 
 
+def span_statuses(spans: Iterable[tuple[str, int, int]], batch_size: int = 256) -> list[SpanStatus]:
+    """`span_status` for many (text, start, end) targets at once (the fast path: one spaCy `pipe`)."""
+    spans = list(spans)
+    for text, start, end in spans:
+        if not 0 <= start < end <= len(text):
+            raise MgllError(f"span_status: span [{start}, {end}) is not inside the text (length {len(text)})")
+    nlp = labeler_pipeline()
+    context = nlp.get_pipe("mgll_cxr_context")
+    docs = nlp.pipe((text for text, _, _ in spans), batch_size=batch_size)
+    return [context.span(doc._.cxr_context, start, end) for doc, (_, start, end) in zip(docs, spans, strict=True)]
+
+
 def span_status(text: str, start: int, end: int) -> SpanStatus:
     """ConText status, temporality and experiencer of the span text[start:end], with the labeler's rules.
 
@@ -489,8 +623,4 @@ def span_status(text: str, start: int, end: int) -> SpanStatus:
     applied to it. A span that is the subject of a normal statement ("HEART SIZE" in "HEART SIZE IS NORMAL")
     is negative.
     """
-    if not 0 <= start < end <= len(text):
-        raise MgllError(f"span_status: span [{start}, {end}) is not inside the text (length {len(text)})")
-    nlp = labeler_pipeline()
-    doc = nlp(text)
-    return nlp.get_pipe("mgll_cxr_context").span(doc._.cxr_context, start, end)
+    return span_statuses([(text, start, end)])[0]

@@ -28,7 +28,10 @@ _NOT_PLURALISED = ("s", "x", "ed", "ous", "ic", "ive", "al", "ar", "ing")
 
 @dataclass(frozen=True)
 class TriggerCategory:
-    """A ConText trigger category: the axis and value it sets, which way its scope runs and how far (tokens)."""
+    """A ConText trigger category: the axis and value it sets, which way its scope runs (pre, post, or both for
+    the alternatives of a differential) and how far (words). `stops` end this category's scope besides the
+    shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
+    clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis")."""
 
     name: str
     axis: str
@@ -37,6 +40,8 @@ class TriggerCategory:
     scope: int
     phrases: tuple[str, ...]
     blocks: bool = True
+    stops: tuple[str, ...] = ()
+    predicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,29 @@ class LabelerRules:
     implied: tuple[ImpliedRule, ...]
     categories: tuple[TriggerCategory, ...]
     terminators: tuple[str, ...]
+    boundaries: dict[str, tuple[str, ...]]  # axis -> phrases that end every scope on that axis
+    continuations: frozenset[str]  # words after a predicate post cue that still close its clause
+    continuation_suffixes: tuple[str, ...]
+    closers: frozenset[str]  # predicate words after which a comma ends a statement
     pseudo: tuple[str, ...]
     pathologies: frozenset[str]  # the ids that make a report abnormal (devices do not: CheXpert's No Finding)
     broader: dict[str, frozenset[str]]  # finding id -> its ontology ancestors, so the narrower mention wins
+
+
+def _phrases(values: list, where: str) -> tuple[str, ...]:
+    """Phrases as strings; YAML reads a bare `no`, `on` or `yes` as a boolean, which would never match."""
+    bad = [v for v in values if not isinstance(v, str | int | float) or isinstance(v, bool)]
+    if bad:
+        raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {bad} are not phrases (quote them)")
+    return tuple(str(v) for v in values)
+
+
+def _words(values: list, where: str) -> tuple[str, ...]:
+    """Single words: a category's stops are checked word by word inside its scope."""
+    words = _phrases(values, where)
+    if any(len(w.split()) != 1 for w in words):
+        raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {list(words)} must be single words")
+    return words
 
 
 def _data(name: str) -> dict:
@@ -122,16 +147,30 @@ def labeler_rules() -> LabelerRules:
     categories = []
     for name, c in context_data["categories"].items():
         axes = [a for a in AXES if a in c]
-        if len(axes) != 1 or c[axes[0]] not in AXES[axes[0]] or c.get("direction") not in ("pre", "post"):
+        if len(axes) != 1 or c[axes[0]] not in AXES[axes[0]] or c.get("direction") not in ("pre", "post", "both"):
             allowed = "; ".join(f"{axis}: {' / '.join(values)}" for axis, values in AXES.items())
             raise MgllError(
                 f"mgll_data/text/data/context_rules.yaml: category {name!r} must set exactly one of ({allowed}) "
-                "and have direction pre or post"
+                "and have direction pre, post or both"
             )
-        phrases = tuple(str(p) for p in c["phrases"])
+        phrases = _phrases(c["phrases"], name)
         categories.append(
-            TriggerCategory(name, axes[0], c[axes[0]], c["direction"], int(c["scope"]), phrases, c.get("blocks", True))
+            TriggerCategory(
+                name,
+                axes[0],
+                c[axes[0]],
+                c["direction"],
+                int(c["scope"]),
+                phrases,
+                c.get("blocks", True),
+                _words(c.get("stops", []), f"{name} stops"),
+                c.get("predicate", False),
+            )
         )
+    boundaries = {axis: _phrases(context_data["boundaries"].get(axis, []), f"{axis} boundaries") for axis in AXES}
+    unknown_axes = sorted(set(context_data["boundaries"]) - set(AXES))
+    if unknown_axes:
+        raise MgllError(f"mgll_data/text/data/context_rules.yaml: boundaries for unknown axes {unknown_axes}")
     return LabelerRules(
         mentions=mentions,
         also=also,
@@ -139,8 +178,12 @@ def labeler_rules() -> LabelerRules:
         attributes=attributes,
         implied=implied,
         categories=tuple(categories),
-        terminators=tuple(str(t) for t in context_data["terminators"]),
-        pseudo=tuple(context_data["pseudo"]),
+        terminators=_phrases(context_data["terminators"], "terminators"),
+        boundaries=boundaries,
+        continuations=frozenset(w.lower() for w in _phrases(context_data["continuations"]["words"], "continuations")),
+        continuation_suffixes=_phrases(context_data["continuations"]["suffixes"], "continuation suffixes"),
+        closers=frozenset(w.lower() for w in _phrases(context_data["closers"], "closers")),
+        pseudo=_phrases(context_data["pseudo"], "pseudo"),
         pathologies=frozenset(i for i in cxr_ids if ontology[i].kind != "device"),
         broader={i: frozenset(ontology.ancestors(i)) for i in cxr_ids},
     )

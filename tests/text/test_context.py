@@ -6,22 +6,11 @@ Each class is a general rule in data/context_rules.yaml; the sentences below are
 from __future__ import annotations
 
 import pytest
+from context_helpers import span_of as _span
+from context_helpers import state_of as _state
 
 from mgll_data.errors import MgllError
 from mgll_data.text import label_report, span_status
-
-
-def _span(text: str, target: str):
-    start = text.index(target)
-    return span_status(text, start, start + len(target))
-
-
-def _state(text: str, finding: str) -> str | None:
-    result = label_report(text)
-    for state, ids in (("positive", result.labels), ("uncertain", result.uncertain_labels)):
-        if finding in ids:
-            return state
-    return "negative" if finding in result.negative_labels else None
 
 
 @pytest.mark.parametrize(

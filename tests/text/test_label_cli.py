@@ -91,11 +91,26 @@ def test_explain_prints_each_mention_with_its_trigger(tmp_path, monkeypatch, cap
     assert lines[0] == "row 1: Evaluate for pneumonia. Heart size is normal; no effusion."
     pneumonia, cardiomegaly, effusion = lines[1:4]
     assert pneumonia.split()[:2] == ["pneumonia", "positive/hypothetical"]
-    assert pneumonia.endswith('<- hypothetical_pre "Evaluate for"  (not counted)')
+    assert pneumonia.endswith('<- hypothetical_pre "Evaluate for" [scope "Evaluate for pneumonia"]  (not counted)')
     assert cardiomegaly.split()[:2] == ["cardiomegaly", "negative"]
     assert cardiomegaly.endswith('"Heart size is normal" <- normal_statement "normal"')
-    assert effusion.endswith('"effusion" <- negated_pre "no"')
+    assert effusion.endswith('"effusion" <- negated_pre "no" [scope "no effusion"]')
     assert lines[4:7] == ["  positive: normal", "  uncertain: -", "  negative: cardiomegaly, pleural_effusion"]
     assert lines[7] == "row 2: Possible edema."
-    assert lines[8].endswith('"edema" <- uncertain_pre "Possible"')
+    assert lines[8].endswith('"edema" <- uncertain_pre "Possible" [scope "Possible edema"]')
     assert lines[10] == "  uncertain: edema"
+
+
+def test_explain_shows_where_each_cue_stopped(tmp_path, monkeypatch, capsys) -> None:
+    """The scope of a cue ends at a new phrase, and --explain shows the words it covered."""
+    source = tmp_path / "in.csv"
+    source.write_text(
+        '"Large right pneumothorax with visible pleural line and absent lung markings. '
+        'No pneumothorax, but there is a small left effusion."\n'
+    )
+    assert _run(monkeypatch, "label", str(source), "--out", str(tmp_path / "o.csv"), "--explain") == 0
+    lines = capsys.readouterr().out.splitlines()
+    first, second, effusion = lines[1:4]
+    assert first.split()[:2] == ["pneumothorax", "positive"] and first.endswith("no trigger")
+    assert second.endswith('<- negated_pre "No" [scope "No pneumothorax"]')
+    assert effusion.split()[:2] == ["pleural_effusion", "positive"]

@@ -33,9 +33,9 @@ def _status(text: str) -> dict[str, str]:
         ("Cannot exclude early pneumonia.", "pneumonia", "uncertain"),
         ("No definite pleural effusion.", "pleural_effusion", "uncertain"),
         ("Question small right pleural effusion.", "pleural_effusion", "uncertain"),
-        # probable existence and named alternatives count as present
-        ("Probable bilateral pleural effusions.", "pleural_effusion", "positive"),
-        ("Left basilar atelectasis versus infiltrate.", "infiltration", "positive"),
+        # probable existence and the named alternatives of a differential are uncertain (CheXpert's convention)
+        ("Probable bilateral pleural effusions.", "pleural_effusion", "uncertain"),
+        ("Left basilar atelectasis versus infiltrate.", "infiltration", "uncertain"),
         # pseudo-negations do not negate
         ("No change in the moderate right pleural effusion.", "pleural_effusion", "positive"),
         ("No interval change in cardiomegaly.", "cardiomegaly", "positive"),

@@ -11,4 +11,4 @@ def test_micro_f1_on_openi_dev(realdata) -> None:
     assert len(scores) == 14
     total = micro(scores)
     assert total.tp + total.fn == 1023  # positives in the gold file: the join lost no report
-    assert total.f1 >= 0.945, f"micro-F1 {total.f1:.4f}"
+    assert total.f1 >= 0.95, f"micro-F1 {total.f1:.4f}"
