@@ -62,6 +62,8 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
                 report=record.report,
                 policy=recipe.text,
                 attributes=record.attributes,
+                view=record.view,
+                laterality=record.laterality,
             )
             text_filters.update(texts.dropped)
             writer.write(make_row(record, task.split, image, texts, sources[record.source]))
