@@ -111,10 +111,10 @@ def backed_by(words: str, evidence: str | None, vocabulary: SpecificVocabulary |
 def keyword_words(keyword: str, evidence: str | None = None) -> str | None:
     """A source keyword as words, keeping only the specific words `evidence` (the row's report) backs.
 
-    A MeSH string becomes a phrase ("Pleural Effusion/left/small" -> "small left pleural effusion"); a qualifier
-    naming a side, zone, acuity, ... that the report does not use is dropped ("Calcified Granuloma/lung/upper
-    lobe/right" -> "right calcified granuloma in the upper lobe of the lung" when the report says right), and a heading that does so drops
-    the keyword (None). Other keywords are kept whole, or dropped when they name such an unbacked word.
+    A MeSH string becomes a phrase: "Pleural Effusion/left/small" -> "small left pleural effusion",
+    "Calcified Granuloma/lung/upper lobe/right" -> "right calcified granuloma in the upper lobe of the lung". A
+    qualifier naming a side, zone, acuity, ... that the report does not use is dropped; a heading that does so
+    drops the keyword (None). Other keywords are kept whole, or dropped when they name such an unbacked word.
     """
     vocabulary = specific_words()
     rules = cleaning_rules()

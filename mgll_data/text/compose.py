@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -47,7 +48,10 @@ from mgll_data.ontology.specific import fill_template, specific_words
 from mgll_data.text.clean import backed_by, clean_sentence, keyword_words
 from mgll_data.text.measures import measurement_sentences
 from mgll_data.text.policy import TextPolicy
-from mgll_data.text.report_labels import labelled, report_text
+from mgll_data.text.report_labels import labelled, report_text, with_report_labels
+
+if TYPE_CHECKING:
+    from mgll_data.sources.base import RawRecord
 from mgll_data.text.sentences import split_sentences
 
 STATED = ("positive", "uncertain")
@@ -189,7 +193,7 @@ def _statements(
 
     Abnormal row: a sentence stating (present or possible, about this patient now) a finding in `wanted`.
     Normal or negative-only row: a sentence stating no finding outside `wanted` (its normal and negative
-    statements). Then cleaning, the view check and the length floor; each removal is counted.
+    statements). Cleaning, the view check and the length floor apply to every sentence; each removal is counted.
     """
     ontology = load_ontology()
     mentions = labelled(text).mentions
@@ -201,12 +205,11 @@ def _statements(
             if sentence.start <= m.start < sentence.end and m.about_study and m.status in STATED
         }
         relevant = {f for f in stated if f in wanted or set(ontology.ancestors(f)) & wanted} if stated else set()
-        if (abnormal and not relevant) or (not abnormal and stated - relevant):
-            dropped["not_about_labels"] += 1
-            continue
         cleaned, rule = clean_sentence(sentence.text)
         if cleaned is None:
             dropped[rule or "cleaned"] += 1
+        elif (abnormal and not relevant) or (not abnormal and stated - relevant):
+            dropped["not_about_labels"] += 1
         elif _other_view(cleaned, view):
             dropped["other_view"] += 1
         elif len(cleaned.split()) < policy.min_sentence_tokens:
@@ -300,3 +303,22 @@ def compose_texts(
     # with no statement at all (an unlabelled row kept on purpose) ends with empty texts.
     fallback = [text] if text else []
     return GranularTexts(text, descriptions or fallback, explanations or fallback, dict(sorted(dropped.items())))
+
+
+def record_texts(record: RawRecord, policy: TextPolicy) -> tuple[RawRecord, GranularTexts]:
+    """`record` with its report's labels merged in, and its three texts: what a build worker does per row (the
+    report-row check over the real IU / Open-i reports runs exactly this)."""
+    record = with_report_labels(record, policy)
+    texts = compose_texts(
+        modality=record.modality,
+        labels=record.labels,
+        uncertain_labels=record.uncertain_labels,
+        negative_labels=record.negative_labels,
+        keywords=record.keywords,
+        report=record.report,
+        policy=policy,
+        attributes=record.attributes,
+        view=record.view,
+        laterality=record.laterality,
+    )
+    return record, texts

@@ -76,7 +76,7 @@ def test_report_sentences_become_descriptions_and_explanations() -> None:
     texts = _compose("cxr", labels.labels, labels.uncertain_labels, report=report)
     assert texts.descriptions[:2] == ["Small left effusion.", "Enlarged heart."]
     assert texts.explanations[:2] == ["Mild cardiomegaly.", "There is a small left pleural effusion."]
-    assert texts.dropped == {"findings_without_stated_finding": 1, "placeholder": 1}
+    assert texts.dropped == {"not_about_labels": 1, "placeholder": 1}
 
 
 def test_normal_study_keeps_its_negative_statements() -> None:
@@ -94,9 +94,9 @@ def test_negative_labels_are_stated_for_normal_studies_only() -> None:
 
 
 def test_caps_are_counted_and_output_is_deterministic() -> None:
-    report = {"impression": "One two three. Four five six. Seven eight nine.", "findings": ""}
+    report = {"impression": "Mild cardiomegaly. Cardiomegaly is stable. The heart is enlarged.", "findings": ""}
     first = _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
-    assert first.descriptions == ["One two three."]
+    assert first.descriptions == ["Mild cardiomegaly."]
     assert first.dropped["over_max_descriptions"] >= 2
     assert first == _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
 
