@@ -144,3 +144,26 @@ def test_real_iu_texts_are_deterministic_and_varied(iu_rows: list[dict]) -> None
     assert sum(len(v) == 1 for v in by_report.values()) / len(by_report) > 0.9
     distinct = {(tuple(r["texts"].descriptions), tuple(r["texts"].explanations)) for r in iu_rows}
     assert len(distinct) > 0.5 * len(by_report)
+
+
+def test_real_odir_texts_name_their_own_eye_and_differ_between_eyes(realdata: Path) -> None:
+    """The real ODIR sample: no text names the other eye, and two eyes with the same labels read differently
+    (patients 1, 13 and 23 have the same labels in both eyes)."""
+    from mgll_data.sources.odir import OdirSource
+
+    policy = TextPolicy()
+    rows = {}
+    for record in OdirSource(realdata / "fundus" / "odir").records():
+        if isinstance(record, RawRecord):
+            record, texts = record_texts(record, policy)
+            rows[record.native_id] = (record, texts)
+    assert len(rows) == 10
+    for record, texts in rows.values():
+        everything = [*texts.descriptions, *texts.explanations]
+        assert text_problems(everything, laterality=record.laterality, modality="fundus") == []
+        eye = {"L": "left eye", "R": "right eye"}[record.laterality]
+        assert f"fundus photograph of the {eye}" in texts.descriptions
+    for patient in ("1", "13", "23"):
+        (left, left_texts), (right, right_texts) = rows[f"{patient}_left"], rows[f"{patient}_right"]
+        assert left.labels == right.labels
+        assert left_texts.descriptions != right_texts.descriptions
