@@ -30,7 +30,7 @@ class CleaningRules:
     redaction: re.Pattern[str]
     drop: tuple[tuple[str, re.Pattern[str]], ...]
     mesh_shape: re.Pattern[str]
-    mesh_anatomy: frozenset[str]
+    mesh_anatomy: dict[str, str]  # qualifier key -> the words it reads as
     anatomy_preposition: str
 
 
@@ -47,7 +47,7 @@ def cleaning_rules() -> CleaningRules:
         redaction=re.compile("|".join(f"(?:{p})" for p in data["redaction"])),
         drop=drop,
         mesh_shape=re.compile(data["mesh"]["shape"]),
-        mesh_anatomy=frozenset(_mesh_key(a) for a in data["mesh"]["anatomy"]),
+        mesh_anatomy={_mesh_key(a): words or _mesh_key(a) for a, words in data["mesh"]["anatomy"].items()},
         anatomy_preposition=data["mesh"]["anatomy_preposition"],
     )
 
@@ -129,6 +129,8 @@ def keyword_words(keyword: str, evidence: str | None = None) -> str | None:
     anatomy = [q for q in kept if _mesh_key(q) in rules.mesh_anatomy]
     modifiers = [q for q in kept if _mesh_key(q) not in rules.mesh_anatomy]
     phrase = " ".join([*reversed(modifiers), words])
-    if anatomy:
-        phrase += f" {rules.anatomy_preposition} " + " of the ".join(_mesh_key(a) for a in reversed(anatomy))
+    places = [rules.mesh_anatomy[_mesh_key(a)] for a in reversed(anatomy)]
+    places = [p for p in places if not any(p != q and set(p.split()) <= set(q.split()) for q in places)]
+    if places:  # "lung" inside "lung base" is said once
+        phrase += f" {rules.anatomy_preposition} " + " of the ".join(places)
     return phrase
