@@ -18,9 +18,9 @@ granularity 2 as words (MeSH strings turned round, qualifiers the report does no
 sentences, always generic, appear only for a positive label that no kept report sentence describes (a MeSH or
 dataset label), or as the fallback of a level that nothing else filled.
 
-A row without a report: granularity 2 is the source's keywords, the sentences stated from the row's facts
-(`record_templates` in `data/compose.yaml`: the eye, the DR / DME grade), the negative labels of a normal or
-negative-only record ("no pleural effusion"), then the ontology descriptions of the labels; granularity 3 is the
+A row without a report: granularity 2 is the source's keywords, the negative labels of a normal or
+negative-only record ("no pleural effusion"), the sentences stated from the row's facts (`record_templates` in
+`data/compose.yaml`: the eye, the DR / DME grade), then the ontology descriptions of the labels; granularity 3 is the
 measured sentences (a mask's cup-to-disc ratio, lesion areas; `measures.py`), then the ontology explanations
 (negative-only records: what the absence means). Ontology templates (`templates:` of a finding) join their
 finding's sentences when the row fills every slot. Every sentence left out is counted in `dropped` under the
@@ -269,8 +269,8 @@ def compose_texts(
         [
             *impression,
             *words,
-            *_record_sentences(modality, "descriptions", facts),
             *denied,
+            *_record_sentences(modality, "descriptions", facts),
             *_backed(_ontology_sentences([*basis, *quality], "descriptions", modality, facts), evidence, dropped),
         ],
         policy.max_descriptions,
