@@ -49,10 +49,10 @@ from mgll_data.text.clean import backed_by, clean_sentence, keyword_words
 from mgll_data.text.measures import measurement_sentences
 from mgll_data.text.policy import TextPolicy
 from mgll_data.text.report_labels import labelled, report_text, with_report_labels
+from mgll_data.text.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from mgll_data.sources.base import RawRecord
-from mgll_data.text.sentences import split_sentences
+    from mgll_data.records import RawRecord
 
 STATED = ("positive", "uncertain")
 

@@ -155,8 +155,7 @@ def test_report_row_speaks_with_its_report_not_the_ontology() -> None:
 
 def test_negated_hypothetical_and_other_persons_sentences_never_describe() -> None:
     findings = (
-        "There is a right pleural effusion. No pneumothorax. Evaluate for pneumonia. "
-        "Her mother had tuberculosis."
+        "There is a right pleural effusion. No pneumothorax. Evaluate for pneumonia. Her mother had tuberculosis."
     )
     texts = _report_row(findings, "Right pleural effusion.")
     everything = [*texts.descriptions, *texts.explanations]
