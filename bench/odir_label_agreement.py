@@ -2,9 +2,9 @@
 
 ODIR's class columns are per patient; mgll-data labels each eye from its own keywords. This script maps
 each eye's ontology ids back to class letters (an id counts for a class when it is the class's id or a
-descendant of it; any other finding counts as O; no-finding keywords count for nothing), ORs the two eyes
-and compares with the columns (also with N read as "no other class in either eye", which is how the
-columns mark N), overall (all eight letters equal) and per class.
+descendant of it; any other finding counts as O; no-finding keywords and image-quality findings count for
+nothing), ORs the two eyes and compares with the columns (also with N read as "no other class in either
+eye", which is how the columns mark N), overall (all eight letters equal) and per class.
 
     .venv/bin/python bench/odir_label_agreement.py [ROOT]     # default: ../shared/realdata/fundus/odir
 """
@@ -25,6 +25,8 @@ def eye_letters(ids: list[str], ontology, class_ids: dict[str, str]) -> set[str]
     """The ODIR class letters that a set of ontology ids falls under."""
     letters = set()
     for finding in ids:
+        if ontology[finding].kind == "quality":
+            continue  # a remark about the photograph ("lens dust"), not a class of the eye
         lineage = {finding, *ontology.ancestors(finding)}
         matched = {letter for letter, class_id in class_ids.items() if class_id in lineage and letter != "O"}
         letters |= matched or {"O"}

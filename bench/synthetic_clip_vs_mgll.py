@@ -113,7 +113,7 @@ def run_one(args, dataset: Path, loss: str, seed: int, work: Path, console: Cons
         batch_size=128,
         device="cpu",
     )
-    results = run_eval(eval_config, log=lambda line: None)["modalities"]["synthetic"]
+    results = run_eval(eval_config, log=lambda line: None).to_json()["modalities"]["synthetic"]
     return {
         "loss": loss,
         "seed": seed,

@@ -145,8 +145,10 @@ def rejects_command(
         return
     from pathlib import Path
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import reject_summary
 
+    check_output(folder)
     summary = reject_summary(Path(folder))
     if as_json:
         print_json(summary)
@@ -199,6 +201,39 @@ def build_command(
     console.print(summary_table(result), highlight=False)
 
 
+@app.command("plan")
+def plan_command(
+    recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/)."),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the plan as JSON."),
+) -> None:
+    """Preview a build without decoding or writing: per source the parts found and missing, images listed, rows
+    and rejects by reason to expect, unmapped values and whether the split is official or the recipe's."""
+    from mgll_data.recipe import load_recipe
+
+    parsed = load_recipe(recipe)
+    from mgll_data.engine.preview import preview_recipe
+
+    previews = [found.as_json() for found in preview_recipe(parsed)]
+    if as_json:
+        print_json({"recipe": parsed.name, "sources": previews})
+        return
+    table = Table(title=f"plan of {parsed.name} (nothing decoded or written)")
+    for column in ("source", "listed", "rows", "split", "rejects by reason", "parts read", "parts missing"):
+        table.add_column(column, overflow="fold")
+    for found in previews:
+        rows = ", ".join(f"{split} {n}" for split, n in found["rows_by_split"].items()) or "0"
+        rejects = ", ".join(f"{reason} {n}" for reason, n in found["rejects_by_reason"].items()) or "none"
+        read = ", ".join(f"{part} ({n})" for part, n in found["parts_read"].items()) or "none"
+        missing = "; ".join(f"{p['part']}: {p['detail']}" for p in found["parts_missing"]) or "none"
+        split = found["split_origin"] + ("" if found["official_split_defined"] else " (source defines none)")
+        table.add_row(found["entry"], str(found["listed"]), rows, split, rejects, read, missing)
+    console.print(table)
+    for found in previews:
+        for what, values in found["unmapped"].items():
+            listed = ", ".join(f"{value!r} {n}" for value, n in values.items())
+            console.print(f"{found['entry']}: unmapped {what}: {listed}", highlight=False)
+
+
 # --- foundation (output folder): validate, stats, push, export ---
 
 
@@ -213,8 +248,10 @@ def validate_command(
     """Check a built folder against the output contract and list every violation (exit 1 if any)."""
     from dataclasses import asdict
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.validate import summarise, validate_output
 
+    check_output(directory)
     violations = validate_output(directory, check_images=not skip_images)
     if as_json:
         found = [asdict(violation) for violation in violations]
@@ -244,8 +281,10 @@ def stats_command(
     """Counts, label prevalence, text lengths, duplicate clusters and rejects, as a Markdown report with plots."""
     from pathlib import Path
 
+    from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import compute_stats, print_summary, write_report
 
+    check_output(directory)
     result = compute_stats(directory, near_distance=near_distance)
     written = write_report(result, Path(report) if report else Path(directory) / "stats")
     if as_json:
@@ -276,8 +315,10 @@ def push_command(
 
     Nothing in the folder changes unless the upload succeeds; an interrupted upload resumes when re-run.
     """
+    from mgll_data.checks.folder import check_output
     from mgll_data.export.push import plan_push, push_output
 
+    check_output(directory, checksums=True)
     plan = plan_push(directory, repo_id, allow_credentialed=allow_credentialed)
     errors = Console(stderr=True, soft_wrap=True)
     for warning in plan.warnings:
@@ -317,6 +358,7 @@ def export_command(
     ),
 ) -> None:
     """Write the rows in another layout: MGLL training JSON or flat CSV with image files, or WebDataset tars."""
+    from mgll_data.checks.folder import check_output
     from mgll_data.export.formats import export_output
 
     given = {"shard_size": shard_size, "shard_bytes": shard_bytes, "image_size": image_size}
@@ -324,6 +366,7 @@ def export_command(
     if format_name != "webdataset" and options:
         named = ", ".join("--" + key.replace("_", "-") for key in options)
         raise MgllError(f"{named}: only --format webdataset takes shard and image options")
+    check_output(directory, checksums=True)
     result = export_output(directory, format_name, out, **options)
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 
@@ -477,7 +520,7 @@ def eval_command(
 
     settings = load_eval_config(config, overrides)
     results = run_eval(settings, origin=config, log=lambda line: console.print(line, highlight=False))
-    print(render_markdown(results))
+    print(render_markdown(results.to_json()))
 
 
 def main() -> None:

@@ -20,6 +20,82 @@ from mgll_data.errors import RecipeError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# Bounds on what a config may make the loader build: an anchor/alias "billion laughs" expands exponentially,
+# and a 5,000-digit integer trips Python's int conversion limit; real configs are far below both.
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 100_000
+MAX_INTEGER_DIGITS = 19
+
+
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, oversized integers and alias expansions past the bounds above."""
+
+    def compose_document(self) -> yaml.Node | None:
+        self._aliases = 0
+        node = super().compose_document()
+        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"anchors and aliases expand past {MAX_EXPANDED_NODES:,} nodes", node.start_mark
+            )
+        return node
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:  # the mapping's own keys, before `<<` merges bring in overridable ones
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if (key_node.tag, key_node.value) in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"key {key_node.value!r} is given twice",
+                    key_node.start_mark,
+                )
+            seen.add((key_node.tag, key_node.value))
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(ch.isdigit() for ch in str(node.value))
+        if digits > MAX_INTEGER_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"an integer of {digits} digits (at most {MAX_INTEGER_DIGITS})", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_yaml_int)
+StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yaml_map)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Nodes the document has once every alias is expanded (shared subtrees counted each time they are used)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = 1  # a recursive alias counts once instead of looping
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes)
+        if total > MAX_EXPANDED_NODES:
+            break
+    sizes[id(node)] = total
+    return total
+
+
+def load_yaml(text: str) -> Any:
+    """Parse config YAML with the bounds of `StrictLoader` (raises yaml.YAMLError)."""
+    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+
 
 def _describe(error: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
@@ -125,7 +201,7 @@ def load_config(path: Path | str, model: type[ModelT], overrides: Sequence[str] 
     except OSError as exc:
         raise RecipeError(f"{path}: cannot be read ({exc.strerror}); expected a readable YAML file") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise RecipeError(f"{path}: not valid YAML: {exc}") from None
     origin = str(path) + (" with --set " + " ".join(overrides) if overrides else "")

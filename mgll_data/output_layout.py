@@ -141,3 +141,4 @@ def iter_batches(
     available = parquet.schema_arrow.names
     wanted = available if columns is None else [column for column in columns if column in set(available)]
     yield from parquet.iter_batches(batch_size=batch_rows, columns=wanted)
+

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mgll_data.config_io import load_config, parse_config
 from mgll_data.images.policy import ImagePolicy
+from mgll_data.published import DEMO_SCHEME, portable_root
 from mgll_data.text.policy import TextPolicy
 
-DEMO_SCHEME = "demo://"
 # Adapter options holding secrets (folder's patient_salt): the manifest records their hash ("sha256:..."), never
 # the value; a value already in that form (a recipe read back from a manifest) is kept.
 SECRET_OPTION_SUFFIX = "_salt"
@@ -29,14 +29,6 @@ def is_synthetic_root(root: str) -> bool:
     layout: its rows are synthetic, not that dataset's data, so they are flagged, cite nothing and carry
     none of its licence terms."""
     return root.startswith(DEMO_SCHEME)
-
-
-def portable_root(root: str) -> str:
-    """A root as it may be published: relative and demo:// roots as written, an absolute or home-relative one
-    reduced to its last folder name (`<local>/ODIR-5K`), so no path of the build machine leaves it."""
-    if root.startswith(DEMO_SCHEME) or not (Path(root).is_absolute() or root.startswith("~")):
-        return root
-    return f"<local>/{Path(root).expanduser().name}"
 
 
 class SourceSpec(BaseModel):
@@ -162,7 +154,7 @@ class Recipe(BaseModel):
         are shortened and secret options (`*_salt`) appear as their hash."""
         data = self.model_dump(mode="json")
         for source in data["sources"]:
-            source["root"] = portable_root(source["root"])
+            source["root"] = portable_root(source["root"], source.get("id") or source["name"])
             for key, value in source["options"].items():
                 if key.endswith(SECRET_OPTION_SUFFIX) and isinstance(value, str) and not value.startswith("sha256:"):
                     source["options"][key] = "sha256:" + hashlib.sha256(value.encode()).hexdigest()

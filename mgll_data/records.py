@@ -162,6 +162,13 @@ class ManifestEntry:
     modality: str
     rows: int
     rejects: int
+    # where the entry's split came from: official (the publisher's), policy (the recipe's patient hash), mixed, or
+    # none (no record planned); records per origin; whether the source defines a split at all
+    split_origin: str = "none"
+    split_records: dict[str, int] = field(default_factory=lambda: {"official": 0, "policy": 0})
+    official_split_defined: bool = False
+    # source values that map to nothing, per field: {field: {value: count}} (validate checks them)
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -209,3 +216,54 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+Metrics = dict[str, Any]
+"""One task's scores as the evaluator computes them (per fraction, per granularity or per class)."""
+
+
+@dataclass
+class ModalityResult:
+    """The evaluation of one modality's test rows against that modality's own labels; a task not run is None."""
+
+    n_test: int
+    labels: list[str]
+    skipped: str | None = None
+    test_positives: dict[str, int] = field(default_factory=dict)
+    excluded_classes: list[str] = field(default_factory=list)
+    n_train: int | None = None
+    skipped_fits: str | None = None
+    linear_probe: Metrics | None = None
+    linear_head: Metrics | None = None
+    zero_shot: Metrics | None = None
+    retrieval: Metrics | None = None
+    fine_tune: Metrics | None = None
+
+
+@dataclass
+class EvalResult:
+    """`results.json` of `mgll-data eval`: what was evaluated, the leakage check, and one block per modality."""
+
+    checkpoint: str
+    checkpoint_folder: str
+    dataset: str
+    train_split: str
+    test_split: str
+    seed: int
+    config: dict[str, Any]
+    tasks: list[str]
+    leakage: dict[str, Any]
+    n_test: int
+    accuracy_rule: str
+    modalities: dict[str, ModalityResult] = field(default_factory=dict)
+    n_train: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's content: fields that were not computed (None) are left out, as before."""
+        return _without_none(dataclasses.asdict(self))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items() if item is not None}
+    return value

@@ -402,6 +402,71 @@ def _rejects_counts(out_dir: Path) -> tuple[list[Violation], Counter, Counter] |
     return [], Counter(table.column("reason").to_pylist()), Counter(table.column("source").to_pylist())
 
 
+def _unmapped_counts(name: str, info: dict[str, Any], found: list[Violation]) -> dict[tuple[str, str], int]:
+    """(field, value) -> count of one manifest source entry's `unmapped`, with a violation for any odd entry."""
+    counts: dict[tuple[str, str], int] = {}
+    unmapped = info.get("unmapped", {})
+    if not isinstance(unmapped, dict):
+        found.append(Violation(MANIFEST_FILE, "unmapped", f"sources.{name}.unmapped is not a field -> values map"))
+        return counts
+    for what, values in unmapped.items():
+        for value, count in (values or {}).items() if isinstance(values, dict) else [(values, None)]:
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                message = f"sources.{name}.unmapped.{what}: {value!r} has count {count!r}, expected a positive integer"
+                found.append(Violation(MANIFEST_FILE, "unmapped", message))
+                continue
+            counts[(str(what), str(value))] = count
+    return counts
+
+
+def _card_unmapped_rows(out_dir: Path) -> set[tuple[str, ...]] | None:
+    """The rows of the card's 'Unmapped source values' table, or None when the card has no such section."""
+    path = out_dir / CARD_FILE
+    if not path.is_file():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if "## Unmapped source values" not in lines:
+        return None
+    rows: set[tuple[str, ...]] = set()
+    for line in lines[lines.index("## Unmapped source values") + 1 :]:
+        if line.startswith("## "):
+            break
+        if line.startswith("| ") and not line.startswith("| source |"):
+            rows.add(tuple(cell.strip().replace("\\|", "|") for cell in line.strip().strip("|").split(" | ")))
+    return rows
+
+
+def _check_unmapped(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
+    """Unmapped source values: well-formed counts, at least one counted value per `unmapped_label` reject of the
+    source, and the card's table listing exactly the manifest's (source, field, value, count) rows."""
+    found: list[Violation] = []
+    stated = {name: _unmapped_counts(name, info, found) for name, info in (manifest.get("sources") or {}).items()}
+    rejected: Counter = Counter()
+    try:
+        table = pq.read_table(out_dir / REJECTS_FILE, columns=["source", "reason"])
+        pairs = zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True)
+        rejected.update(source for source, reason in pairs if reason == "unmapped_label")
+    except (OSError, KeyError, pa.ArrowException):
+        pass  # a missing or unreadable rejects list is reported by the rejects check
+    for name, n in sorted(rejected.items()):
+        counted = sum(stated.get(name, {}).values())
+        if counted < n:
+            message = f"sources.{name}.unmapped counts {counted} value(s); rejects.parquet has {n} unmapped_label rows"
+            found.append(Violation(MANIFEST_FILE, "unmapped", message))
+    card = _card_unmapped_rows(out_dir)
+    if card is not None:
+        expected = {
+            (name, what, " ".join(value.split()), str(count))
+            for name, counts in stated.items()
+            for (what, value), count in counts.items()
+        }
+        for row in sorted(expected - card):
+            found.append(Violation(CARD_FILE, "unmapped", f"the card does not list unmapped value {row}"))
+        for row in sorted(card - expected):
+            found.append(Violation(CARD_FILE, "unmapped", f"the card lists unmapped value {row}, the manifest not"))
+    return found
+
+
 def _compare(found: list[Violation], what: str, stated: Any, actual: Any) -> None:
     if stated != actual:
         found.append(Violation(MANIFEST_FILE, "manifest", f"{what} is {stated!r} but the folder holds {actual!r}"))
@@ -585,6 +650,7 @@ def validate_output(
         else:
             found += _check_manifest(out_dir, manifest, paths, scan)
             found += _check_trusted_fields(out_dir, manifest)
+            found += _check_unmapped(out_dir, manifest)
     return found
 
 

@@ -7,6 +7,10 @@ message ends with the same instruction and how far the build got.
 from __future__ import annotations
 
 import errno
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mgll_data.errors import MgllError
@@ -25,6 +29,34 @@ class BuildInterrupted(BuildStopped):
     """Ctrl-C: the conventional exit code of a SIGINT."""
 
     exit_code = 130
+
+
+class BuildTerminated(BuildStopped):
+    """SIGTERM (a scheduler's preemption, `kill`): 128 + 15, the conventional exit code."""
+
+    exit_code = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the build's main thread by SIGTERM, so it unwinds exactly like Ctrl-C (workers stopped, lock
+    released, completed shards kept)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM ends the build like Ctrl-C (outside the main thread, signals stay as they are)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class WorkerLost(MgllError):
@@ -54,6 +86,8 @@ def _is_disk_full(error: OSError) -> bool:
 
 def explain(error: BaseException, out: Path, done: int, total: int | None) -> BuildStopped | None:
     """The one-line ending for `error`, or None when it is not a known way for a build to stop (a bug)."""
+    if isinstance(error, Terminated):
+        return BuildTerminated(f"terminated (SIGTERM); {_resume(done, total)}")
     if isinstance(error, KeyboardInterrupt):
         return BuildInterrupted(f"interrupted; {_resume(done, total)}")
     if isinstance(error, WorkerLost):

@@ -11,20 +11,22 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mgll_data.checksums import file_sha256
-from mgll_data.engine.plan import Task, read_plan_rejects
+from mgll_data.engine.plan import Task, read_plan_notes, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
 from mgll_data.engine.writer import ShardWriter
 from mgll_data.errors import MgllError
 from mgll_data.images.rejects import RejectReason
 from mgll_data.output_layout import MANIFEST_FILE, REJECTS_FILE, REJECTS_SCHEMA, SPLITS
-from mgll_data.recipe import Recipe, portable_root
+from mgll_data.published import portable_root
+from mgll_data.recipe import Recipe
 from mgll_data.records import (
     CompletionRecord,
     Manifest,
@@ -144,9 +146,16 @@ def write_rejects(out_dir: Path, rejects: Iterable[Reject], batch_rows: int = 10
 
 
 def build_manifest(
-    recipe: Recipe, sources: Sequence[Source], records: list[CompletionRecord], reject_counts: Counter[tuple[str, str]]
+    recipe: Recipe,
+    sources: Sequence[Source],
+    records: list[CompletionRecord],
+    reject_counts: Counter[tuple[str, str]],
+    notes: dict[str, dict[str, Any]] | None = None,
 ) -> Manifest:
-    """The manifest from the shards' completion records (in output order) and the reject counts."""
+    """The manifest from the shards' completion records (in output order) and the reject counts. `notes` are the
+    planner's per-entry split origin and unmapped values (`plan.plan_notes`); an entry without notes states none.
+    """
+    notes = notes or {}
     by_source_split: dict[str, dict[str, int]] = {spec.entry_id: {} for spec in recipe.sources}
     text_filters: Counter[str] = Counter()
     flagged: dict[str, Counter[str]] = {}
@@ -162,7 +171,7 @@ def build_manifest(
     for (source, reason), n in reject_counts.items():
         rejects_by_reason[reason] += n
         rejects_by_source[source] += n
-    roots = {spec.entry_id: portable_root(spec.root) for spec in recipe.sources}
+    roots = {spec.entry_id: portable_root(spec.root, spec.entry_id) for spec in recipe.sources}
     return Manifest(
         schema_version=SCHEMA_VERSION,
         tool_version=_version("mgll-data"),
@@ -180,6 +189,7 @@ def build_manifest(
                 modality=source.modality,
                 rows=sum(by_source_split[source.entry_id].values()),
                 rejects=rejects_by_source[source.entry_id],
+                **notes.get(source.entry_id, {}),
             )
             for source in sources
         },
@@ -220,6 +230,7 @@ def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: Wor
         raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / REJECTS_FILE}")
     check_no_leakage(work.data / task.shard_name for task in tasks)
     check_no_image_leakage(work.data / task.shard_name for task in tasks)
-    manifest = build_manifest(recipe, sources, [done[task.shard_name] for task in tasks], reject_counts)
+    records = [done[task.shard_name] for task in tasks]
+    manifest = build_manifest(recipe, sources, records, reject_counts, read_plan_notes(work))
     write_manifest(work.out, manifest)
     return manifest

@@ -15,7 +15,7 @@ from typing import Any
 
 from mgll_data.engine import guard
 from mgll_data.engine.backends import TaskRunner, check_backend, parallelism, run_tasks
-from mgll_data.engine.endings import WorkerLost, explain
+from mgll_data.engine.endings import WorkerLost, explain, sigterm_as_interrupt
 from mgll_data.engine.finalize import finalize
 from mgll_data.engine.plan import plan_tasks, source_meta
 from mgll_data.engine.progress import BuildProgress
@@ -81,11 +81,12 @@ def run_build(
     out = Path(out_dir)
     guard.refuse_overlap(out, {source.entry_id: source.root for source in ordered})
     guard.check_claimable(out, recipe.name)
+    guard.refuse_foreign_files(out)
     work = WorkDir(out)
     counts = {"done": 0, "total": None}
     try:
         work.root.mkdir(parents=True, exist_ok=True)
-        with guard.build_lock(out, break_lock):
+        with sigterm_as_interrupt(), guard.build_lock(out, break_lock):
             guard.write_marker(out, recipe.name)
             return _locked_build(recipe, ordered, work, workers, backend, progress, runner, counts, address)
     except (KeyboardInterrupt, OSError, WorkerLost) as error:

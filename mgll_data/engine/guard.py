@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from mgll_data.errors import MgllError
-from mgll_data.output_layout import LOCK_FILE, MANIFEST_FILE, MARKER_FILE, STATE_FILE, WORK_DIR
+from mgll_data.output_layout import (
+    DATA_DIR,
+    LOCK_FILE,
+    MANIFEST_FILE,
+    MARKER_FILE,
+    STATE_FILE,
+    TMP_PREFIX,
+    WORK_DIR,
+    parse_shard_name,
+)
 
 TOOL = "mgll-data"
 # After a kill -9 of a build, its pool workers notice the dead parent within a second and exit (orphans.py);
@@ -80,6 +89,25 @@ def check_claimable(out: Path, dataset: str) -> None:
         raise MgllError(
             f"{out}: holds the dataset {marker['dataset']!r}, this recipe builds {dataset!r}; "
             "choose another folder (--out) or delete this one"
+        )
+
+
+def refuse_foreign_files(out: Path) -> None:
+    """Refuse, before writing anything, a `data/` holding files the build never writes (anything but shard-named
+    Parquet files and its own `.tmp-` files): a rebuild removes stale shards there and must not take a user's
+    file with them."""
+    data = out / DATA_DIR
+    if not data.is_dir():
+        return
+    foreign = sorted(
+        p.name for p in data.iterdir()
+        if not (p.is_file() and not p.is_symlink() and (parse_shard_name(p.name) or p.name.startswith(TMP_PREFIX)))
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise MgllError(
+            f"{data}: holds {shown}, which mgll-data did not write; move it out of the folder (a rebuild replaces "
+            "and removes the shards in data/)"
         )
 
 
@@ -148,6 +176,27 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
+def _refuse_breaking_a_live_lock(out: Path, path: Path) -> None:
+    """--break-lock is for a holder that is gone; a build alive on this host keeps its lock (taking it over would
+    have two builds replace the same shards)."""
+    holder = _holder(path)
+    if holder.get("host") != socket.gethostname() or not _pid_alive(holder.get("pid")):
+        return
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        held = not _try_lock(fd)
+    finally:
+        os.close(fd)
+    if held:
+        raise MgllError(
+            f"{out}: --break-lock refused: the build holding this folder is alive on this host ({_describe(holder)}); "
+            "wait for it to end or stop it first"
+        )
+
+
 @contextmanager
 def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
     """Hold `OUT/.mgll-build/lock` for the duration of the block; refuse with the holder's pid, host and start.
@@ -156,6 +205,7 @@ def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
     """
     path = out / WORK_DIR / LOCK_FILE
     if break_lock:
+        _refuse_breaking_a_live_lock(out, path)
         path.unlink(missing_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

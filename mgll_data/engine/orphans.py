@@ -29,4 +29,5 @@ def init_worker(parent: int) -> None:
     for fd in held_lock_fds():
         os.close(fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the build's own SIGTERM handler is for its main process only
     threading.Thread(target=_watch, args=(parent,), name="mgll-parent-watch", daemon=True).start()

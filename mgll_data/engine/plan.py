@@ -19,11 +19,12 @@ import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from mgll_data.engine.rows import path_in_source, relative_text
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
+from mgll_data.published import path_in_source, published_item, relative_text
 from mgll_data.recipe import Recipe, SourceSpec
 from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.base import Source
@@ -73,6 +74,11 @@ def official_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str |
     return record.split if record.split is not None and recipe.keeps_official_split(spec) else None
 
 
+def split_origin(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
+    """'official' when the record keeps the split its source gives it, else 'policy' (the patient hash)."""
+    return "official" if official_split(record, spec, recipe) is not None else "policy"
+
+
 def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
     official = official_split(record, spec, recipe)
     if official is not None:
@@ -80,22 +86,49 @@ def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
     return patient_split(recipe.split.seed, spec.entry_id, record.patient_id, recipe.split.fractions())
 
 
-def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
-    item = record.published_path or path_in_source(record.image_path, root)
+def origin_label(counts: dict[str, int]) -> str:
+    """One word for a source's split origin: official, policy, or mixed (some records carry no official split)."""
+    present = sorted(origin for origin, n in counts.items() if n)
+    return present[0] if len(present) == 1 else ("mixed" if present else "none")
+
+
+def plan_notes(source: Source, origins: dict[str, int]) -> dict[str, Any]:
+    """What the manifest says about a planned source beyond rows and rejects: where its split came from (records
+    per origin, and whether the source defines a split at all: its class says so, or its records carried one, as
+    MIMIC-CXR's do through the JPG release) and the source values that mapped to nothing."""
+    return {
+        "split_origin": origin_label({k: origins.get(k, 0) for k in ("official", "policy")}),
+        "split_records": {"official": origins.get("official", 0), "policy": origins.get("policy", 0)},
+        "official_split_defined": bool(source.has_official_split or origins.get("carried", 0)),
+        "unmapped": {field: dict(sorted(values.items())) for field, values in sorted(source.unmapped.items())},
+    }
+
+
+def read_plan_notes(work: WorkDir) -> dict[str, dict[str, Any]]:
+    return json.loads(work.plan_notes.read_text(encoding="utf-8")) if work.plan_notes.exists() else {}
+
+
+def record_item(record: RawRecord, root: str) -> str:
+    """The image as a reject names it; computed only for a reject (it costs path arithmetic per record)."""
+    return published_item(record.image_path, root, record.published_path)
+
+
+def check_record(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
+    """The planning reject of a record (no patient key, an unknown official split, no label at all), or None."""
     if not record.patient_id:
-        return Reject(spec.entry_id, item, "plan", "missing_patient_id", "", record.id)
+        return Reject(spec.entry_id, record_item(record, root), "plan", "missing_patient_id", "", record.id)
     if record.split is not None and recipe.keeps_official_split(spec) and record.split not in SPLITS:
         detail = f"{record.split!r}; expected one of {', '.join(SPLITS)}"
-        return Reject(spec.entry_id, item, "plan", "unknown_split", detail, record.id)
+        return Reject(spec.entry_id, record_item(record, root), "plan", "unknown_split", detail, record.id)
     if not record.is_labelled():
         if spec.unlabelled == "reject":
             detail = "listed without labels; set `unlabelled: keep` on the source entry to keep it"
-            return Reject(spec.entry_id, item, "label", "unlabelled", detail, record.id)
+            return Reject(spec.entry_id, record_item(record, root), "label", "unlabelled", detail, record.id)
         record.attributes["unlabelled"] = True
     return None
 
 
-class _Repeats:
+class Repeats:
     """Ids and image files already planned: a second record with either becomes a reject naming both entries,
     found here, before any shard is written (the first entry, in source order, is kept)."""
 
@@ -103,16 +136,16 @@ class _Repeats:
         self.ids: dict[str, str] = {}
         self.images: dict[str, tuple[str, str]] = {}
 
-    def check(self, record: RawRecord, spec: SourceSpec, item: str) -> Reject | None:
-        entry = f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
+    def check(self, record: RawRecord, spec: SourceSpec, root: str) -> Reject | None:
+        entry = f"{record.source_file or record_item(record, root)}:{record.source_entry or ''}".rstrip(":")
         if record.id in self.ids:
             detail = f"{entry} repeats the id of {self.ids[record.id]} (kept)"
-            return Reject(spec.entry_id, item, "plan", "duplicate_id", detail, record.id)
+            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_id", detail, record.id)
         image = str(record.image_path)
         if image in self.images:
             kept_id, kept_entry = self.images[image]
             detail = f"{entry} lists the image of {kept_id} ({kept_entry}, kept)"
-            return Reject(spec.entry_id, item, "plan", "duplicate_image", detail, record.id)
+            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_image", detail, record.id)
         self.ids[record.id] = entry
         self.images[image] = (record.id, entry)
         return None
@@ -183,10 +216,12 @@ def plan_tasks(
     """
     recipe_hash = recipe.content_hash()
     buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
-    repeats = _Repeats()
+    repeats = Repeats()
     patients = PatientSplits()
+    notes: dict[str, dict[str, Any]] = {}
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
+            origins = {"official": 0, "policy": 0, "carried": 0}
             for item in source.records():
                 on_record()
                 root = str(source.root)
@@ -199,17 +234,20 @@ def plan_tasks(
                     )
                 else:
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = _check(item, spec, recipe, root) or repeats.check(
-                        item, spec, item.published_path or path_in_source(item.image_path, root)
-                    )
+                    problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
                 if problem is not None:
                     rejects_file.write(json.dumps(problem.as_row()) + "\n")
                     continue
                 split = choose_split(item, spec, recipe)
-                if official_split(item, spec, recipe) is not None:
+                origin = split_origin(item, spec, recipe)
+                origins[origin] += 1
+                origins["carried"] += item.split is not None
+                if origin == "official":
                     patients.add(item.source, item.patient_id, split)
                 buffers[split].add(item)
+            notes[spec.entry_id] = plan_notes(source, origins)
     patients.check()  # before any task is written, so a leaking recipe costs no image decoding
+    work.plan_notes.write_text(json.dumps(notes, sort_keys=True), encoding="utf-8")
     most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
     tasks = []
     for split, buffer in buffers.items():

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
+from mgll_data.published import path_in_source, published_item
 from mgll_data.records import RawRecord
 from mgll_data.schema import (
     ATTRIBUTES_TYPE,
@@ -20,7 +19,6 @@ from mgll_data.schema import (
     empty_attributes,
     empty_geometry,
 )
-from mgll_data.sources.files import printable
 
 if TYPE_CHECKING:  # plan.py imports this module
     from mgll_data.engine.plan import SourceMeta
@@ -39,33 +37,6 @@ def image_file_name(record_id: str, image_format: str) -> str:
     if _UNSAFE.search(record_id.replace("/", "")) or "__" in record_id:
         safe += "-" + hashlib.sha256(record_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
     return f"{safe}.{image_format}"
-
-
-def path_in_source(path: Path | str, root: str) -> str:
-    """A file as named inside the download, never with the builder's local folders (outputs get published).
-
-    Symbolic links are not followed (a looping or dangling link still has a name), and undecodable bytes in
-    a name are escaped, so any path the walk saw can be written to Parquet.
-    """
-    path = Path(path)
-    if not path.is_absolute():
-        return printable(path.as_posix())
-    for base in (Path(os.path.abspath(root)), Path(root)):
-        try:
-            return printable(Path(os.path.abspath(path)).relative_to(base).as_posix())
-        except ValueError:
-            continue
-    try:
-        return printable(path.resolve().relative_to(Path(root).resolve()).as_posix())
-    except (ValueError, OSError, RuntimeError):  # outside the root, or a symlink loop (RuntimeError before 3.13)
-        return printable(path.name)
-
-
-def relative_text(text: str, root: str) -> str:
-    """`text` (a reject detail, a decoder message) with the source root's absolute path taken out of it."""
-    for prefix in {str(Path(root)), str(Path(root).resolve())}:
-        text = text.replace(prefix + os.sep, "")
-    return text
 
 
 def to_stored_coordinates(attributes: dict[str, Any], geometry: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +110,7 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
         "provenance": {
             "source_file": record.source_file,
             "source_entry": record.source_entry,
-            "image_file": record.published_path or path_in_source(record.image_path, meta.root),
+            "image_file": published_item(record.image_path, meta.root, record.published_path),
             "source_version": meta.version or None,
             "licence_class": meta.licence_class,
             "adapter": meta.adapter,

@@ -11,10 +11,11 @@ from collections import Counter
 
 from mgll_data.checksums import file_sha256
 from mgll_data.engine.plan import SourceMeta, Task, load_task_records
-from mgll_data.engine.rows import make_row, path_in_source, relative_text
+from mgll_data.engine.rows import make_row
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.engine.writer import ShardWriter
 from mgll_data.images import ImageRejected, process_image
+from mgll_data.published import path_in_source, published_item, relative_text
 from mgll_data.recipe import Recipe
 from mgll_data.records import CompletionRecord, Reject
 from mgll_data.schema import FLAG_ATTRIBUTES
@@ -45,7 +46,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
             except ImageRejected as error:
                 root = sources[record.source].root
                 real = path_in_source(record.image_path, root)
-                item = record.published_path or real
+                item = published_item(record.image_path, root, record.published_path)
                 detail = relative_text(error.detail, root).replace(real, item)
                 rejects.append(Reject(record.source, item, "image", error.reason, detail, record.id))
                 continue

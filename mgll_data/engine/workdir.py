@@ -81,6 +81,11 @@ class WorkDir:
         return self.root / PLAN_REJECTS_FILE
 
     @property
+    def plan_notes(self) -> Path:
+        """Per source entry, what planning learnt beyond rows and rejects (split origins, unmapped values)."""
+        return self.tasks / "plan-notes.json"
+
+    @property
     def state(self) -> Path:
         return self.root / STATE_FILE
 

@@ -32,6 +32,7 @@ from mgll_data.eval.zero_shot import (
     prompt_embeddings,
     zero_shot_scores,
 )
+from mgll_data.records import EvalResult, ModalityResult
 from mgll_data.train.data import row_id_hashes
 
 ACCURACY_RULE = (
@@ -163,7 +164,7 @@ def _modality_labels(config: EvalConfig, test: SplitFeatures, modality: str, ori
     return [label for label in config.labels if label_modality(config, label) in (None, modality)]
 
 
-def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str], None] = print) -> dict[str, Any]:
+def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str], None] = print) -> EvalResult:
     """Run every task of `config` per modality; returns the results dict that is also written to `output_dir`.
 
     Each modality is evaluated on its own rows with its own label set, so classes of one modality never rank
@@ -206,20 +207,19 @@ def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str
     leakage = check_leakage(test.ids, training_rows(folder), folder, config.test_split)
     if not leakage["training_rows_recorded"]:
         log(f"warning: {folder} does not record its training rows; the test rows cannot be checked against them")
-    results: dict[str, Any] = {
-        "checkpoint": str(config.checkpoint),
-        "checkpoint_folder": str(folder),
-        "dataset": str(dataset),
-        "train_split": config.train_split,
-        "test_split": config.test_split,
-        "seed": config.seed,
-        "config": config.model_dump(mode="json"),
-        "tasks": list(config.tasks),
-        "leakage": leakage,
-        "n_test": len(test.ids),
-        "accuracy_rule": ACCURACY_RULE,
-        "modalities": {},
-    }
+    results = EvalResult(
+        checkpoint=str(config.checkpoint),
+        checkpoint_folder=str(folder),
+        dataset=str(dataset),
+        train_split=config.train_split,
+        test_split=config.test_split,
+        seed=config.seed,
+        config=config.model_dump(mode="json"),
+        tasks=list(config.tasks),
+        leakage=leakage,
+        n_test=len(test.ids),
+        accuracy_rule=ACCURACY_RULE,
+    )
     train = None
     if "linear_probe" in config.tasks or "linear_head" in config.tasks:
         log(f"embedding {dataset} split {config.train_split!r}")
@@ -230,38 +230,38 @@ def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str
                 f"{origin}: {len(shared)} rows are in both train_split {config.train_split!r} and test_split "
                 f"{config.test_split!r} (e.g. {shared[0]!r}); the probes would be tested on rows they were fitted on"
             )
-        results["n_train"] = len(train.ids)
+        results.n_train = len(train.ids)
     captions = training_captions(train_config, record_prompt) if held_out and "zero_shot" in config.tasks else set()
     for modality in sorted(set(test.modalities)):
         rows = [k for k, m in enumerate(test.modalities) if m == modality]
         test_m = test.subset(rows)
         labels = _modality_labels(config, test_m, modality, origin)
         if not labels:
-            results["modalities"][modality] = {"n_test": len(rows), "labels": [], "skipped": "no configured label"}
+            results.modalities[modality] = ModalityResult(len(rows), [], skipped="no configured label")
             continue
         y_test = test_m.label_matrix(labels)
-        block: dict[str, Any] = {
-            "n_test": len(rows),
-            "labels": labels,
-            "test_positives": {label: int(y_test[:, k].sum()) for k, label in enumerate(labels)},
-            "excluded_classes": [label for k, label in enumerate(labels) if y_test[:, k].min() == y_test[:, k].max()],
-        }
-        results["modalities"][modality] = block
+        block = ModalityResult(
+            n_test=len(rows),
+            labels=labels,
+            test_positives={label: int(y_test[:, k].sum()) for k, label in enumerate(labels)},
+            excluded_classes=[label for k, label in enumerate(labels) if y_test[:, k].min() == y_test[:, k].max()],
+        )
+        results.modalities[modality] = block
         if train is not None:
             train_m = train.subset([k for k, m in enumerate(train.modalities) if m == modality])
-            block["n_train"] = len(train_m.ids)
+            block.n_train = len(train_m.ids)
             y_train = train_m.label_matrix(labels)
             fit = (train_m.embeddings, y_train, train_m.patient_ids, test_m.embeddings, y_test, labels)
             if not train_m.ids:
-                block["skipped_fits"] = f"no {modality} rows in train_split {config.train_split!r}"
+                block.skipped_fits = f"no {modality} rows in train_split {config.train_split!r}"
             elif "linear_probe" in config.tasks:
                 log(f"{modality}: logistic probe at fractions {config.fractions}")
-                block["linear_probe"] = linear_probe(
+                block.linear_probe = linear_probe(
                     *fit, config.fractions, config.seed, C=config.probe.C, max_iter=config.probe.max_iter
                 )
             if train_m.ids and "linear_head" in config.tasks:
                 log(f"{modality}: linear head ({config.linear_head.epochs} epochs) at fractions {config.fractions}")
-                block["linear_head"] = linear_head(*fit, config.fractions, config.seed, config.linear_head)
+                block.linear_head = linear_head(*fit, config.fractions, config.seed, config.linear_head)
         if "zero_shot" in config.tasks:
             log(f"{modality}: zero-shot at {', '.join(config.granularities)}")
             templates = held_out_templates(modality) if held_out else None
@@ -271,15 +271,15 @@ def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str
                 return disease_prompt(record, template)
 
             base = provider if held_out else class_text_provider(config, class_prompt)
-            block["zero_shot"] = _zero_shot(model, test_m, labels, HeldOutTexts(base, templates, captions), config)
+            block.zero_shot = _zero_shot(model, test_m, labels, HeldOutTexts(base, templates, captions), config)
         if "retrieval" in config.tasks:
             log(f"{modality}: retrieval")
-            block["retrieval"] = _retrieval(model, test_m, config)
+            block.retrieval = _retrieval(model, test_m, config)
         if "fine_tune" in config.tasks:
             from mgll_data.eval.fine_tune import fine_tune
 
             log(f"{modality}: fine-tune for {config.fine_tune.epochs} epoch(s) on fraction {config.fine_tune.fraction}")
-            block["fine_tune"] = fine_tune(
+            block.fine_tune = fine_tune(
                 model,
                 dataset,
                 config.train_split,
@@ -293,13 +293,14 @@ def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str
                 num_workers=config.num_workers,
                 dtype=dtype,
             )
-    if not any(block.get("labels") for block in results["modalities"].values()):
+    if not any(block.labels for block in results.modalities.values()):
         raise MgllError(f"{origin}: none of the configured labels belongs to a modality of the test split")
     write_results(results, Path(config.output_dir))
     return results
 
 
-def write_results(results: dict[str, Any], output_dir: Path) -> None:
+def write_results(results: EvalResult, output_dir: Path) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    (output_dir / "results.md").write_text(render_markdown(results), encoding="utf-8")
+    data = results.to_json()
+    (output_dir / "results.json").write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    (output_dir / "results.md").write_text(render_markdown(data), encoding="utf-8")

@@ -6,7 +6,7 @@ Image and List features offline exactly as it would from the Hub. Shards mix sou
 and per-source configs (`load_dataset(OUT, "fundus")`) select rows with Parquet `filters` on the same globs.
 The front matter is built with huggingface_hub's `DatasetCardData` and `datasets.DatasetInfosDict`, the
 libraries' public card API. Everything else comes from manifest.json (counts per source entry) and
-`source_terms.yaml`; the prose lives in `card_text.yaml`.
+`mgll_data/sources/terms.yaml`; the prose lives in `card_text.yaml`.
 """
 
 from __future__ import annotations
@@ -170,6 +170,20 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     return card_data(manifest).to_dict()
 
 
+def _terms_line(terms: SourceTerms) -> str:
+    """One source's licence, link, what its terms allow for this derivative, and why where the licence is unknown."""
+    line = f"- **{terms.entry}**: licence `{terms.license}`"
+    line += f" (<{terms.license_link}>)" if terms.license_link else ""
+    if terms.license == "unknown" and terms.unknown_reason:
+        line += f": not known here, because {_cell(terms.unknown_reason)}"
+    line += f"; redistribution: {card_text()['redistribution'][terms.redistribution]}"
+    if terms.terms_note:
+        line += f" {_cell(terms.terms_note)}"
+    if terms.no_derivatives:
+        line += " — no derivatives: " + card_text()["no_derivatives_note"]
+    return line
+
+
 def _synthetic(info: dict[str, Any]) -> bool:
     return is_synthetic_root(info.get("root", ""))
 
@@ -205,12 +219,32 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     present = sorted({info.get("licence_class") for info in sources.values() if not _synthetic(info)} & set(summaries))
     lines += ["", "### Licence and access", ""]
     lines += [f"- `{cls}`: {summaries[cls]['summary']}" for cls in present]
-    lines += [
-        f"- **{t.entry}**: licence `{t.license}`" + (f" (<{t.license_link}>)" if t.license_link else "")
-        + (" — no derivatives: " + card_text()["no_derivatives_note"] if t.no_derivatives else "")
-        for t in terms
-    ]
+    lines += [_terms_line(t) for t in terms]
     lines += ["", card_text()["licence_note"]]
+    return lines
+
+
+def unmapped_rows(manifest: dict[str, Any]) -> list[list[Any]]:
+    """(source, field, value, count) for every unmapped value a manifest lists; validate compares the card's."""
+    return [
+        [name, field, value, count]
+        for name, info in sorted(manifest.get("sources", {}).items())
+        for field, values in sorted((info.get("unmapped") or {}).items())
+        for value, count in sorted(values.items())
+    ]
+
+
+def _split_and_unmapped_section(manifest: dict[str, Any]) -> list[str]:
+    sources = manifest.get("sources", {})
+    origins = [
+        [name, info.get("split_origin", "none"), "yes" if info.get("official_split_defined") else "no"]
+        for name, info in sorted(sources.items())
+    ]
+    lines = ["## Split origin", "", card_text()["split_origin_note"], ""]
+    lines += [_table(["source", "split origin", "source defines a split"], origins), ""]
+    lines += ["## Unmapped source values", "", card_text()["unmapped_note"], ""]
+    rows = unmapped_rows(manifest)
+    lines.append(_table(["source", "field", "value", "count"], rows) if rows else "Every source value was mapped.")
     return lines
 
 
@@ -311,6 +345,8 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
         *_configs_section(manifest, splits),
         "",
         *_sources_section(manifest, splits),
+        "",
+        *_split_and_unmapped_section(manifest),
         "",
         *[line for section in text["sections"] for line in (f"## {section['title']}", "", section["text"], "")],
         *_counts_section(

@@ -1,9 +1,10 @@
-"""Publishing terms of each source in a manifest (licence, link, no-derivatives, annotators, BibTeX).
+"""Publishing terms of each source in a manifest (licence, link, redistribution, annotators, BibTeX).
 
-Kept apart from the adapters because only publishing needs them, and as data (`source_terms.yaml`) because
-they are facts about datasets, not code. Manifest source entries are looked up by their `adapter` when
-they name one (several entries may share an adapter), else by their key; an entry whose root is demo://
-(drawn and written by mgll-data) has the `synthetic` terms, whichever layout its adapter reads.
+A registered adapter's terms are kept in one place, `mgll_data/sources/terms.yaml` (read through
+`mgll_data.sources.terms`); `source_terms.yaml` here holds only the MGLL BibTeX, the `synthetic` terms of an
+entry whose root is demo:// (drawn and written by mgll-data, whichever layout its adapter reads), and the terms
+used for a source no adapter declares (an unregistered plugin), which promise nothing. Manifest source entries
+are looked up by their `adapter` when they name one (several entries may share an adapter), else by their key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from mgll_data.recipe import is_synthetic_root
+from mgll_data.sources.terms import terms_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class SourceTerms:
     annotations_creators: tuple[str, ...]
     source_dataset: str | None
     bibtex: str | None
+    redistribution: str = "unstated"
+    unknown_reason: str | None = None
+    terms_note: str | None = None
 
 
 @functools.cache
@@ -43,12 +48,11 @@ def mgll_bibtex() -> str:
 
 def source_terms(manifest: dict[str, Any]) -> list[SourceTerms]:
     """One entry per manifest source, in key order."""
-    data = _terms_data()
     terms = []
     for entry, info in sorted(manifest.get("sources", {}).items()):
         adapter = info.get("adapter", entry)
         synthetic = is_synthetic_root(info.get("root", ""))
-        known = data["synthetic"] if synthetic else data["sources"].get(adapter, data["unknown"])
+        known = _terms_data()["synthetic"] if synthetic else (terms_of(adapter) or _terms_data()["unknown"])
         terms.append(
             SourceTerms(
                 entry=entry,
@@ -56,10 +60,13 @@ def source_terms(manifest: dict[str, Any]) -> list[SourceTerms]:
                 licence_class=info.get("licence_class", ""),
                 license=known["license"],
                 license_link=known["license_link"],
-                no_derivatives=bool(known["no_derivatives"]),
+                no_derivatives=known["redistribution"] == "no_derivatives",
                 annotations_creators=tuple(known["annotations_creators"]),
                 source_dataset=known["source_dataset"],
                 bibtex=known["bibtex"],
+                redistribution=known["redistribution"],
+                unknown_reason=known["unknown_reason"],
+                terms_note=known["terms_note"],
             )
         )
     return terms

@@ -24,6 +24,7 @@ from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRL
 
 from mgll_data.images import intensity
 from mgll_data.images.decoded import DecodedImage
+from mgll_data.images.limits import check_frame_sizes
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.images.rejects import ImageRejected, RejectReason
 
@@ -156,6 +157,7 @@ def stored_values(ds: Dataset, policy: ImagePolicy, path: Path) -> tuple[np.ndar
             raise ImageRejected(RejectReason.UNSUPPORTED_PIXEL_FORMAT, f"{path}: Bits Allocated {ds.BitsAllocated}")
     syntax = ds.file_meta.TransferSyntaxUID
     decoder = _require_decoder(syntax, path)
+    check_frame_sizes(ds, path)
     try:
         array, meta = decoder.as_array(ds, index=0 if frames > 1 else None, as_rgb=True)
     except AttributeError as error:

@@ -16,12 +16,6 @@ from mgll_data.sources.challenge import ChallengeReader
 class AdamSource(ChallengeReader, Source):
     name = "adam"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Fang H. et al., ADAM Challenge: detecting age-related macular degeneration from fundus images, "
-        "IEEE Transactions on Medical Imaging 41(10):2828-2847 (2022)."
-    )
-    homepage = "https://amd.grand-challenge.org/"
     layout = (
         "ROOT/AMD-Training400/Training400/{AMD/A*.jpg,Non-AMD/N*.jpg} + DF-Annotation-Training400/Training400/"
         "{Disc_Masks/*.bmp,Fovea_location.xlsx} + Training400-Lesion/Training400-Lesion/Lesion_Masks/"

@@ -2,7 +2,8 @@
 
 `train.csv` (`id_code,diagnosis`) grades `train_images/<id_code>.png`; `test.csv` (`id_code`) lists
 `test_images/<id_code>.png`, whose grades were never released, so those images are `unlabelled` rejects unless
-the recipe entry says `unlabelled: keep`. No patient or eye key exists: each image is its own patient.
+the recipe entry says `unlabelled: keep`. A table whose image folder is absent (the test images were not
+downloaded) is one `missing_part` reject. No patient or eye key exists: each image is its own patient.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ PARTS = (("train.csv", "train_images"), ("test.csv", "test_images"))
 class AptosSource(Source):
     name = "aptos"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = "APTOS 2019 Blindness Detection, Asia Pacific Tele-Ophthalmology Society, Kaggle competition (2019)."
-    homepage = "https://www.kaggle.com/competitions/aptos2019-blindness-detection"
     layout = (
         "ROOT/train.csv (id_code,diagnosis) + ROOT/train_images/<id_code>.png; optional ROOT/test.csv (id_code) + "
         "ROOT/test_images/<id_code>.png (no published grades: unlabelled)"
@@ -31,24 +29,28 @@ class AptosSource(Source):
     version = "2019"
 
     def find_layout(self) -> None:
-        self.parts = [(self.files.find(t), self.files.folder(f)) for t, f in PARTS if self.files.find(t)]
-        if not self.parts or self.parts[0][0].name.casefold() != "train.csv" or None in (f for _, f in self.parts):
+        self.parts = [(table, folder) for name, folder in PARTS if (table := self.files.find(name))]
+        if not self.parts or self.parts[0][0].name.casefold() != "train.csv":
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        for table_file, images in self.parts:
+        for table_file, folder in self.parts:
             table = read_table(table_file, source=self.name, required=["id_code"], optional=["diagnosis"])
+            images = self.files.folder(folder)
+            if images is None:  # a partial download (the test images were not fetched): one reject says so
+                yield self.missing_part(table_file, f"{folder}/", len(table))
+                continue
             for entry, row in table.rows():
-                path = self.files.find_stem(row["id_code"], (".png",), under=images)
-                if path is None:
-                    yield self.reject(f"{images.name}/{row['id_code']}.png", "source", "missing_file", entry)
+                path = self.locate_image(row["id_code"], under=images, suffixes=(".png",), entry=entry)
+                if isinstance(path, Reject):
+                    yield path
                     continue
                 labels = LabelSet()
                 if row["diagnosis"]:
                     try:
                         labels.add("icdr", row["diagnosis"])
                     except UnmappedLabel:
-                        yield self.reject(path, "label", "unmapped_label", f"{entry}: diagnosis {row['diagnosis']!r}")
+                        yield self.unmapped_label(path, entry, ("diagnosis", row["diagnosis"]))
                         continue
                 yield self.record(
                     row["id_code"],

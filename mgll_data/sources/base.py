@@ -12,12 +12,14 @@ part that is truly about its dataset.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -25,7 +27,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.records import RawRecord, Reject
-from mgll_data.sources.files import FileIndex
+from mgll_data.sources.files import FileIndex, printable
+from mgll_data.sources.spec import layout_spec
+from mgll_data.sources.terms import CLASS_ATTRIBUTES, terms_of
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
 ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "synthetic", "any")
@@ -45,8 +49,10 @@ class Source(ABC):
     """Base class of every adapter. Subclasses set the class attributes, `Options`, `find_layout` and `records`.
 
     `layout` is shown by `mgll-data sources` and in layout errors, so write it as the user sees the
-    download. `licence_class` is one of `LICENCE_CLASSES` (credentialed sources are refused by `push`
-    without an explicit override). The class attributes are checked when the class is defined.
+    download. A registered adapter's terms (`licence_class`, `citation`, `homepage`, licence, BibTeX) are
+    kept in `terms.yaml` and filled in here; an adapter that file does not list (a test or plugin adapter)
+    states `licence_class` (one of `LICENCE_CLASSES`; credentialed sources are refused by `push` without an
+    explicit override) and `citation` itself. The class attributes are checked when the class is defined.
     """
 
     name: ClassVar[str]
@@ -61,10 +67,19 @@ class Source(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "records" in cls.__dict__ and not getattr(cls.records, "_root_guarded", False):
+            cls.records = _root_guarded(cls.records)  # type: ignore[method-assign]
         # `__abstractmethods__` is only set after this hook runs, so look for unimplemented abstract methods here
         if any(getattr(getattr(cls, attr, None), "__isabstractmethod__", False) for attr in dir(cls)):
             return  # an intermediate base (e.g. nlm_tb.NlmTbSource); concrete adapters are checked
         problems = []
+        terms = terms_of(getattr(cls, "name", "") or "")
+        if terms is not None:  # a registered adapter: its module keeps no terms, terms.yaml does
+            stated = [key for key in CLASS_ATTRIBUTES if key in vars(cls)]
+            if stated and cls.__module__.startswith(f"{__package__}."):
+                problems.append(f"{', '.join(stated)} belong in mgll_data/sources/terms.yaml, not in the class")
+            for key in set(CLASS_ATTRIBUTES) - set(stated):  # a test or plugin subclass may override one
+                setattr(cls, key, terms[key] or "")
         if not _ADAPTER_NAME.match(getattr(cls, "name", "") or ""):
             problems.append("name must be lower_snake_case")
         if getattr(cls, "modality", None) not in ADAPTER_MODALITIES:
@@ -81,7 +96,11 @@ class Source(ABC):
 
     def __init__(self, root: Path | str, **options: Any):
         self.root = Path(root)
+        # Folders a listed path may resolve into: the root and any folder an option names (option_path adds them)
+        self._roots: list[str] = [os.path.realpath(self.root)]
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
+        # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
+        self.unmapped: dict[str, Counter[str]] = {}
         try:
             self.options = self.Options(**options)
         except PydanticValidationError as error:
@@ -104,6 +123,24 @@ class Source(ABC):
         """Every file under the root, indexed once (case-, URL-encoding- and doubled-folder-tolerant lookups)."""
         return FileIndex(self.root)
 
+    def walk_rejects(self, under: Path | None = None, name: Any = None) -> Iterator[Reject]:
+        """Rejects for what a walk of the tree (or of the folder `under`) finds but no lookup returns: folders it
+        could not enter, hidden entries, and files whose name collides with a kept one (`duplicate_image` naming
+        it). `name` turns a path into its published item (default: relative to the root)."""
+        def inside(path: Path) -> bool:
+            return under is None or path == under or Path(under) in path.parents
+
+        publish = name or (lambda path: printable(path.relative_to(self.root).as_posix()))
+        for folder, reason in self.files.unreadable:
+            if inside(folder):
+                yield self.reject(publish(folder), "source", reason)
+        for path in self.files.hidden:
+            if inside(path):
+                yield self.reject(publish(path), "source", "hidden_file", "hidden name: not read")
+        for path, kept in self.files.shadowed:
+            if inside(path):
+                yield self.reject(publish(path), "source", "duplicate_image", f"same name as {publish(kept)}, kept")
+
     def record(self, native_id: str, image_path: Path, patient_id: str, **fields: Any) -> RawRecord:
         """A RawRecord of this source (source and modality filled in)."""
         fields.setdefault("modality", self.modality)
@@ -112,21 +149,110 @@ class Source(ABC):
     def option_path(self, value: str | Path) -> Path:
         """A file or folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`)."""
         path = Path(value).expanduser()
-        return Path(os.path.normpath(path if path.is_absolute() else self.root / path))
+        found = Path(os.path.normpath(path if path.is_absolute() else self.root / path))
+        self._roots.append(os.path.realpath(found))  # the user named it: paths listed under it are inside
+        return found
+
+    def note_unmapped(self, field: str, value: str) -> None:
+        """Count a value of `field` that the vocabulary does not know, whether the item is kept (as text) or
+        rejected, so every such value is listed with its count in the manifest, never only logged."""
+        self.unmapped.setdefault(field, Counter())[value] += 1
+
+    def unmapped_label(self, item: str | Path, entry: str, *values: tuple[str, str]) -> Reject:
+        """The `unmapped_label` reject of an item whose (field, value) pairs map to nothing; each pair is counted."""
+        for field_name, value in values:
+            self.note_unmapped(field_name, value)
+        named = ", ".join(f"{field_name} {value!r}" for field_name, value in values)
+        return self.reject(item, "label", "unmapped_label", f"{entry}: {named}" if entry else named)
+
+    def missing_part(self, present: Path, absent: str, count: int, what: str = "image(s)") -> Reject:
+        """One `missing_part` reject for a part of the download whose other half is absent: `present` (a label
+        table, or an image folder) lists `count` items, and `absent` (their folder, or their table) is not there.
+        A partial download is then seen in the rejects, the manifest and `plan`, never skipped in silence."""
+        where = present.relative_to(self.root).as_posix() if present.is_relative_to(self.root) else present.name
+        return self.reject(absent, "source", "missing_part", f"{where} lists {count} {what}; {absent} is absent")
+
+    def unread_file(self, path: Path, why: str) -> Reject:
+        """One `unread_file` reject naming a file or folder of the download that the adapter does not read."""
+        return self.reject(path, "source", "unread_file", why)
+
+    def unread_parts(self, under: Path | None = None) -> Iterator[Reject]:
+        """An `unread_file` reject for each file or folder that `unread.yaml` lists for this adapter and the
+        download holds (a file name anywhere under the root, or a folder path relative to `under`, default the
+        root: the download's own top folder where the root may be its parent)."""
+        base = (under or self.root).relative_to(self.root).as_posix()
+        for part in layout_spec("unread").get(self.name, []):
+            found = self.files.folder(f"{base}/{part['name']}") or self.files.find_name(part["name"])
+            if found is not None:
+                yield self.unread_file(found, part["why"])
 
     def reject(self, item: str | Path, stage: str, reason: str, detail: str = "") -> Reject:
         return Reject(source=self.name, item=str(item), stage=stage, reason=reason, detail=detail)
 
-    def locate_image(self, listed: str, under: Path | str | None = None) -> Path | Reject:
+    def locate_image(
+        self,
+        listed: str,
+        under: Path | str | None = None,
+        *,
+        suffixes: tuple[str, ...] = (),
+        entry: str = "",
+        anywhere: bool = False,
+    ) -> Path | Reject:
         """The file a label table names (`listed`, relative to `under` or the root), or a reject saying why not.
 
         Found through the file index, so `IM001.jpg` finds `IM001.JPG` and doubled or URL-encoded folders
-        resolve; the file must then be a readable, non-empty regular file.
+        resolve; the file must then be a readable, non-empty regular file inside the root (`outside_root`). With
+        `suffixes`, `listed` is a stem (a table that names images without their extension) tried with each suffix
+        in turn; with `anywhere`, it is a file name looked up anywhere in the tree (downloads that spread images
+        over numbered folders). `entry` (the table line) goes into the reject's detail.
         """
+        item = printable(PurePosixPath(str(under or "")).joinpath(str(listed)).as_posix())
+        if leaves_root(listed):
+            detail = f"{entry}: the listed path leaves the source root" if entry else "the listed path leaves the root"
+            return self.reject(item, "source", "outside_root", detail)
+        if anywhere:
+            found = self.files.find_name(listed)
+        elif suffixes:
+            found = self.files.find_stem(listed, suffixes, under=under)
+            listed += suffixes[0]
+        else:
+            found = self.files.find(listed, under=under)
+        return self.image_at(found, Path(under or "") / listed, entry)
+
+    def image_at(self, found: Path | None, listed: str | Path, entry: str = "") -> Path | Reject:
+        """`found` (the file an adapter located its own way, None when it found none) once checked, or the reject
+        saying why not: `missing_file` naming `listed`, or what `check_image_file` finds wrong with the file
+        (`outside_root` when it resolves outside the root)."""
+        if found is None:
+            return self.reject(listed, "source", "missing_file", entry)
+        problem = self.check_image_file(found)
+        if problem is not None and entry:
+            return Reject(problem.source, problem.item, problem.stage, problem.reason, entry)
+        return problem or found
+
+    def locate_file(self, listed: str, under: Path | str | None = None) -> Path | Reject:
+        """A non-image file a label table, list or report index names (a report, a mask, a list), or a reject:
+        `outside_root` for an absolute or `../` path or one whose resolved target leaves the root, else
+        `missing_file`. The image sibling is `locate_image`."""
+        item = printable(PurePosixPath(str(under or "")).joinpath(str(listed)).as_posix())
+        if leaves_root(listed):
+            return self.reject(item, "source", "outside_root", "the listed path leaves the source root")
         found = self.files.find(listed, under=under)
         if found is None:
-            return self.reject(Path(under or "") / listed, "source", "missing_file")
-        return self.check_image_file(found) or found
+            return self.reject(item, "source", "missing_file")
+        return self.outside_root(found, item) or found
+
+    def roots(self) -> list[str]:
+        """Resolved folders a listed path may lead into: the root, folders options name, folder links it walked."""
+        walked = self.__dict__.get("files")
+        return self._roots + (walked.linked if walked is not None else [])
+
+    def outside_root(self, path: Path, item: str | Path | None = None) -> Reject | None:
+        """An `outside_root` reject when `path`, resolved with every symbolic link, is under neither the root nor a
+        folder an option names; None when it stays inside. `item` names it in the reject (default: the path)."""
+        if inside_roots(path, self.roots()):
+            return None
+        return self.reject(item if item is not None else path, "source", "outside_root", "resolves outside the root")
 
     def check_image_file(self, path: Path) -> Reject | None:
         """A `missing_file`, `broken_link`, `not_a_regular_file`, `empty_file` or `permission_denied` reject for
@@ -137,6 +263,8 @@ class Source(ABC):
         """
         if path.is_symlink() and not path.exists():
             return self.reject(path, "source", "broken_link")
+        if outside := self.outside_root(path):
+            return outside
         if not path.is_file():
             return self.reject(path, "source", "not_a_regular_file" if path.exists() else "missing_file")
         if path.stat().st_size == 0:
@@ -144,6 +272,41 @@ class Source(ABC):
         if not os.access(path, os.R_OK):
             return self.reject(path, "source", "permission_denied")
         return None
+
+
+def leaves_root(listed: str | Path) -> bool:
+    """True when a listed path is absolute (POSIX or Windows) or climbs with `..` above where it is read from."""
+    text = str(listed).replace("\\", "/")
+    if text.startswith("/") or re.match(r"^[A-Za-z]:/", text):
+        return True
+    return os.path.normpath(text).split("/", 1)[0] == ".."
+
+
+def inside_roots(path: Path | str, roots: list[str]) -> bool:
+    """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved)."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _root_guarded(records: Any) -> Any:
+    """Wrap an adapter's `records` so no row leaves with an image or related file outside its roots, whichever way
+    the adapter built the path: the kit's backstop behind `locate_image` / `check_image_file`."""
+
+    @functools.wraps(records)
+    def guarded(self: Source) -> Iterator[RawRecord | Reject]:
+        for item in records(self):
+            if isinstance(item, RawRecord):
+                paths = [item.image_path, *item.related_files]
+                if not all(inside_roots(path, self.roots()) for path in paths):
+                    item = self.reject(item.published_path or item.native_id, "source", "outside_root",
+                                       "the image or a file of it resolves outside the source root")
+            yield item
+
+    guarded._root_guarded = True  # type: ignore[attr-defined]
+    return guarded
 
 
 def _options_problem(error: PydanticValidationError, options: type[SourceOptions]) -> str:

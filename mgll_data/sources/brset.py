@@ -30,12 +30,6 @@ GRADABLE = {"adequate": True, "inadequate": False}
 class BrsetSource(Source):
     name = "brset"
     modality = "fundus"
-    licence_class = "credentialed"
-    citation = (
-        "Nakayama L.F. et al., BRSET: a Brazilian multilabel ophthalmological dataset of retina fundus photos, "
-        "PhysioNet (2023), doi:10.13026/xcxw-8198."
-    )
-    homepage = "https://physionet.org/content/brazilian-ophthalmological/"
     layout = (
         "ROOT/{labels_brset.csv or labels.csv, fundus_photos/<image_id>.jpg} "
         "(PhysioNet: brazilian-ophthalmological/1.0.1/)"
@@ -66,7 +60,7 @@ class BrsetSource(Source):
             return image
         odd = {c: row[c] for c in diseases if row[c] not in FLAGS}
         if odd:
-            return self.reject(image, "label", "unmapped_label", f"{entry}: cells that are not 0/1: {odd}")
+            return self.unmapped_label(image, entry, *odd.items())
         labels = LabelSet()
         for column in diseases:
             if FLAGS[row[column]]:
@@ -75,7 +69,7 @@ class BrsetSource(Source):
             try:
                 labels.add("icdr", row["DR_ICDR"])
             except UnmappedLabel:
-                return self.reject(image, "label", "unmapped_label", f"{entry}: DR_ICDR {row['DR_ICDR']!r}")
+                return self.unmapped_label(image, entry, ("DR_ICDR", row["DR_ICDR"]))
         attributes: dict[str, Any] = dict(labels.attributes)
         with contextlib.suppress(ValueError):  # NA or blank: no age stated
             attributes["age"] = float(row["patient_age"])

@@ -88,6 +88,7 @@ class ChallengeReader:
 
     def records(self) -> Iterator[RawRecord | Reject]:
         columns = self.spec()["columns"]
+        read: set[str] = set()
         for part in self.parts:
             if part.table is not None:
                 part.rows = self._table_rows(part, columns)
@@ -100,7 +101,20 @@ class ChallengeReader:
                 yield self._record(part, path)
             for stem, (entry, row) in part.rows.items():
                 if stem not in listed:
-                    yield self.reject(f"{part.images.name}/{row['image']}", "source", "missing_file", entry)
+                    yield self.image_at(None, f"{part.images.name}/{row['image']}", entry)
+            read |= listed
+        yield from self._unread_masks(read)
+
+    def _unread_masks(self, read: set[str]) -> Iterator[Reject]:
+        """One `unread_file` reject per mask folder holding masks of no image read (a part whose images are not in
+        the download, or one this adapter does not read), so they are named, never passed over in silence."""
+        unused: dict[Path, int] = {}
+        for _, index in self.masks:
+            for stem, mask in index.items():
+                if stem not in read:
+                    unused[mask.parent] = unused.get(mask.parent, 0) + 1
+        for folder, count in sorted(unused.items()):
+            yield self.unread_file(folder, f"{count} mask file(s) that match no image of a part this adapter read")
 
     def _table_rows(self, part: Part, columns: dict[str, list[str]]) -> dict[str, tuple[str, dict[str, str]]]:
         """Image stem -> (entry, row) of a part's label table, columns under canonical names."""
@@ -127,9 +141,9 @@ class ChallengeReader:
             try:
                 labels.add(self.spec()["vocab"], values[value])
             except UnmappedLabel:
-                return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+                return self.unmapped_label(path, entry or path.name, ("label", value))
         elif value is not None and value not in values:
-            return self.reject(path, "label", "unmapped_label", f"{entry or path.name}: label {value!r}")
+            return self.unmapped_label(path, entry or path.name, ("label", value))
         attributes: dict[str, Any] = {}
         fovea = _point(row.get("fovea_x", ""), row.get("fovea_y", ""))
         if isinstance(fovea, str):

@@ -47,11 +47,6 @@ def coco_rle_area(counts: str) -> int:
 
 class ChexlocalizeSource(ChexpertSource):
     name = "chexlocalize"
-    citation = (
-        "Saporta A, Gui X, Agrawal A, et al. Benchmarking saliency methods for chest X-ray interpretation. "
-        "Nat Mach Intell. 2022;4:867-878."
-    )
-    homepage = "https://stanfordaimi.azurewebsites.net/datasets/23c56a0d-15de-405b-87c8-99c30138950c"
     layout = (
         "ROOT/CheXpert/val/, val_labels.csv, test/, test_labels.csv + "
         "ROOT/CheXlocalize/gt_segmentations_val.json, gt_segmentations_test.json"

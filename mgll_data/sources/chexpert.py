@@ -30,26 +30,20 @@ def tail(path: str | PurePosixPath, parts: int) -> tuple[str, ...]:
 
 
 def label_fields(row: dict[str, str]) -> LabelSet:
-    """Label states of a row; ValueError naming the column when a cell is not 1 / 0 / -1 / blank."""
+    """Label states of a row; ValueError(column, value) when a cell is not 1 / 0 / -1 / blank."""
     labels = LabelSet()
     for column in spec()["labels"]:
         state = spec()["values"].get(row[column])
         if state is not None:
             labels.add("chexpert", column, state)
         elif row[column]:
-            raise ValueError(f"{column} = {row[column]!r}; expected 1, 0, -1 or blank")
+            raise ValueError(column, row[column])
     return labels
 
 
 class ChexpertSource(Source):
     name = "chexpert"
     modality = "cxr"
-    licence_class = "registration"
-    citation = (
-        "Irvin J, Rajpurkar P, Ko M, et al. CheXpert: A large chest radiograph dataset with uncertainty labels and "
-        "expert comparison. AAAI 2019."
-    )
-    homepage = "https://stanfordmlgroup.github.io/competitions/chexpert/"
     layout = (
         "ROOT/CheXpert-v1.0-small/ or ROOT/CheXpert-v1.0/ (train.csv, valid.csv, train/, valid/), or the AIMI "
         "download (train.csv, valid.csv, valid/, 'CheXpert-v1.0 batch N (train M)/patientNNNNN/...'); optional "
@@ -97,15 +91,16 @@ class ChexpertSource(Source):
                     yield self.reject(entry, "source", "no_path", "neither Path nor Study is filled")
                     continue
                 if not found:
-                    yield self.reject(row["path"] or row["study"], "source", "missing_file", entry)
+                    yield self.image_at(None, row["path"] or row["study"], entry)
                     continue
                 try:
                     labels = label_fields(row)
                 except ValueError as error:
-                    yield self.reject(row["path"] or row["study"], "label", "unmapped_label", f"{entry}: {error}")
+                    yield self.unmapped_label(row["path"] or row["study"], entry, error.args)
                     continue
                 for image in found:
-                    yield self.check_image_file(image) or self.image_record(
+                    checked = self.image_at(image, image, entry)
+                    yield checked if isinstance(checked, Reject) else self.image_record(
                         image, row, labels, split, table_file, entry
                     )
 

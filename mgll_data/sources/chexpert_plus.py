@@ -38,32 +38,28 @@ def plus_spec() -> dict[str, Any]:
 def read_chexbert(path: Path, source: str) -> dict[str, StudyLabels]:
     """path_to_image -> labels from one CheXbert JSON Lines file; a line that is not a JSON object is a layout error."""
     labels: dict[str, StudyLabels] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                key = item["path_to_image"]
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise LayoutError(
-                    source, path, f"JSON Lines objects with path_to_image and the 14 labels (line {number}: {error})"
-                ) from None
-            cells, bad = label_cells(item)
-            labels[key] = StudyLabels(cells, path.name, f"{path.name}: line {number}", tuple(bad))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LayoutError(source, path, f"UTF-8 JSON Lines ({error})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            key = item["path_to_image"]
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise LayoutError(
+                source, path, f"JSON Lines objects with path_to_image and the 14 labels (line {number}: {error})"
+            ) from None
+        cells, bad = label_cells(item)
+        labels[key] = StudyLabels(cells, path.name, f"{path.name}: line {number}", tuple(bad))
     return labels
 
 
 class ChexpertPlusSource(Source):
     name = "chexpert_plus"
     modality = "cxr"
-    licence_class = "credentialed"  # Stanford AIMI research-use agreement: no redistribution, push must refuse
-    citation = (
-        "Chambon P, Delbrouck J-B, Sounack T, et al. CheXpert Plus: Augmenting a Large Chest X-ray Dataset with "
-        "Text Radiology Reports, Patient Demographics and Additional Image Formats. arXiv:2405.19538 (2024). "
-        "Irvin J, Rajpurkar P, Ko M, et al. CheXpert. AAAI 2019."
-    )
-    homepage = "https://aimi.stanford.edu/datasets/chexpert-plus"
     layout = (
         "ROOT/df_chexpert_plus_240401.csv (path_to_image, deid_patient_id, frontal_lateral, ap_pa, report, section_*, "
         "age, sex, split) + optional ROOT/chexbert_labels/{impression,findings,report}_fixed.json + images "
@@ -117,13 +113,15 @@ class ChexpertPlusSource(Source):
                 yield self.reject(self.table_file.name, "source", "no_path", entry)
                 continue
             path = self._image(listed)
-            problem = self.check_image_file(path) if path else self.reject(listed, "source", "missing_file", entry)
-            if problem:
-                yield problem
+            path = self.image_at(path, listed, entry)
+            if isinstance(path, Reject):
+                yield path
                 continue
             fields = study_fields(labels.get(listed), self._sections(row, sections), entry)
             if isinstance(fields, tuple):
-                stage, reason, detail = fields
+                stage, reason, detail, unmapped = fields
+                for pair in unmapped:
+                    self.note_unmapped(*pair)
                 yield self.reject(listed, stage, reason, detail)
                 continue
             label_entry = fields.pop("label_entry", None)

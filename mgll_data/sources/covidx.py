@@ -55,12 +55,6 @@ def prefix(label_file: Path) -> str:
 class CovidxSource(Source):
     name = "covidx"
     modality = "cxr"
-    licence_class = "open"
-    citation = (
-        "Wang L, Lin ZQ, Wong A. COVID-Net: a tailored deep convolutional neural network design for detection of "
-        "COVID-19 cases from chest X-ray images. Sci Rep. 2020;10:19549."
-    )
-    homepage = "https://github.com/lindawangg/COVID-Net"
     layout = (
         "Kaggle: ROOT/train.txt, val.txt, test.txt + ROOT/train/, val/, test/; or COVID-Net: ROOT/train_COVIDx9A.txt "
         "(any version, options.labels picks among several) + ROOT/data/train/, data/test/"
@@ -127,7 +121,7 @@ class CovidxSource(Source):
             return dataclasses.replace(path, detail=entry)
         labels = LabelSet()
         if line.label not in spec()["classes"]:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: class {line.label!r}")
+            return self.unmapped_label(path, entry, ("class", line.label))
         labels.add("covidx", line.label)
         return self.record(
             line.filename,

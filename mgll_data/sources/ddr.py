@@ -6,6 +6,7 @@ holds `image/*.jpg` and one mask per lesion under `label/{EX,HE,MA,SE}/<stem>.ti
 masks sit under `segmentation label/`. DDR ships all four masks for every image, some empty, so a mask says
 nothing about presence without decoding: masks go to provenance only. A segmentation image whose stem a
 grading list names joins that row; the others become rows of their own. No patient key: image == subject.
+A list whose image folder is absent, or a grading folder without its list, is one `missing_part` reject.
 """
 
 from __future__ import annotations
@@ -31,12 +32,6 @@ LIST_COLUMNS = ["image", "grade"]  # grading txt: no header
 class DdrSource(Source):
     name = "ddr"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Li T. et al., Diagnostic assessment of deep learning algorithms for diabetic retinopathy screening, "
-        "Information Sciences 501, 511-522 (2019)."
-    )
-    homepage = "https://github.com/nkicsl/DDR-dataset"
     layout = (
         "ROOT/DR_grading/{train,valid,test}.txt ('<file.jpg> <grade>', 5 = ungradable) + "
         "ROOT/DR_grading/{train,valid,test}/*.jpg; optional ROOT/lesion_segmentation/{train,valid,test}/"
@@ -59,13 +54,21 @@ class DdrSource(Source):
 
     def records(self) -> Iterator[RawRecord | Reject]:
         masks = self._segmentation()
+        for split in SPLITS:  # a grading folder without its list: its images are named, never skipped in silence
+            folder = self.files.folder(f"{GRADING}/{split}")
+            if split not in self.lists and folder is not None:
+                count = len(self.files.files_under(folder, IMAGE_SUFFIXES))
+                yield self.missing_part(folder, f"{GRADING}/{split}.txt", count)
         for split, (table_file, images) in self.lists.items():
             table = read_table(
                 table_file, source=self.name, sep=r"\s+", header=False, names=LIST_COLUMNS, required=LIST_COLUMNS
             )
+            if images is None:  # the list without its image folder (a part not downloaded)
+                yield self.missing_part(table_file, f"{GRADING}/{split}/", len(table))
+                continue
             for entry, row in table.rows():
                 stem = Path(row["image"]).stem
-                path = self.locate_image(row["image"], under=images or f"{GRADING}/{split}")
+                path = self.locate_image(row["image"], under=images, entry=entry)
                 if isinstance(path, Reject):
                     yield path
                     continue
@@ -73,7 +76,7 @@ class DdrSource(Source):
                 try:
                     labels.add("icdr_ungradable", row["grade"])
                 except UnmappedLabel:
-                    yield self.reject(path, "label", "unmapped_label", f"{entry}: grade {row['grade']!r}")
+                    yield self.unmapped_label(path, entry, ("grade", row["grade"]))
                     continue
                 _, _, related = masks.pop(stem, (None, None, []))
                 yield self.record(

@@ -34,12 +34,6 @@ _SCORES = ("quality_clarity", "quality_field", "quality_artifact")  # 1-10 score
 class DeepDridSource(Source):
     name = "deepdrid"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Liu R. et al., DeepDRiD: Diabetic Retinopathy-Grading and Image Quality Estimation Challenge, "
-        "Patterns 3(6), 100512 (2022)."
-    )
-    homepage = "https://github.com/deepdrdoc/DeepDRiD"
     layout = (
         "ROOT/regular_fundus_images/{regular-fundus-training,regular-fundus-validation}/{Images/<pid>/<id>.jpg, "
         "<folder>.csv} + Online-Challenge1&2-Evaluation/{Images/..., Challenge1_labels.xlsx}; "
@@ -69,6 +63,7 @@ class DeepDridSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts()
         spec = layout_spec("deepdrid")
         for family, split, folder, table_file in self.parts:
             table = read_table(table_file, source=self.name, required={"image_id": []}, optional=spec["columns"])
@@ -99,7 +94,7 @@ class DeepDridSource(Source):
                 if value:
                     labels.add(vocab, value)
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         attributes = dict(labels.attributes)
         attributes.update({key: int(row[key]) for key in _SCORES if row[key].isdigit()})
         if filled_eye is not None and laterality is not None and filled_eye != laterality:
@@ -124,6 +119,4 @@ class DeepDridSource(Source):
             candidates.append("Images/" + "/".join(PureWindowsPath(listed_path).parts[-2:]))
         candidates.append(f"Images/{patient}/{image_id.removeprefix(f'{patient}_')}.jpg")
         found = next(filter(None, (self.files.find(c, under=folder) for c in candidates)), None)
-        if found is None:
-            return self.reject(folder.relative_to(self.root) / candidates[0], "source", "missing_file")
-        return self.check_image_file(found) or found
+        return self.image_at(found, folder.relative_to(self.root) / candidates[0])

@@ -24,9 +24,6 @@ from mgll_data.sources.tables import Table, read_table
 class EyepacsSource(Source):
     name = "eyepacs"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = "Diabetic Retinopathy Detection, EyePACS and California Healthcare Foundation, Kaggle (2015)."
-    homepage = "https://www.kaggle.com/competitions/diabetic-retinopathy-detection"
     layout = (
         "ROOT/trainLabels.csv (image,level) + ROOT/train/<patient>_{left|right}.jpeg; optional "
         "ROOT/retinopathy_solution.csv (image,level,Usage) or sampleSubmission.csv + ROOT/test/*.jpeg; optional "
@@ -37,27 +34,32 @@ class EyepacsSource(Source):
 
     def find_layout(self) -> None:
         spec = layout_spec("eyepacs")
-        self.parts: list[tuple[Path, Path, str]] = []
+        # (table, its image folder or None when absent, the folder's name, split)
+        self.parts: list[tuple[Path, Path | None, str, str]] = []
         for part in spec["parts"]:
-            folder = self.files.folder(part["folder"])
             table = next(filter(None, (self.files.find(t) for t in part["tables"])), None)
-            if folder is not None and table is not None:
-                self.parts.append((table, folder, part["split"]))
-        if not self.parts or self.parts[0][1].name.casefold() != "train":
+            if table is not None:
+                self.parts.append((table, self.files.folder(part["folder"]), part["folder"], part["split"]))
+        if not self.parts or self.parts[0][2] != "train" or self.parts[0][1] is None:
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
         spec = layout_spec("eyepacs")
+        yield from self.unread_parts()
         quality = self._quality(spec)
         ungraded = {name.casefold() for name in spec["ungraded_tables"]}
-        for table_file, folder, split in self.parts:
+        for table_file, folder, folder_name, split in self.parts:
             graded = table_file.name.casefold() not in ungraded
-            for entry, row in self._table(table_file, spec["columns"]).rows():
+            table = self._table(table_file, spec["columns"])
+            if folder is None:  # the test zips were not unpacked: the part is one reject, not silence
+                yield self.missing_part(table_file, f"{folder_name}/", len(table))
+                continue
+            for entry, row in table.rows():
                 image = row["image"]
                 patient, _, eye = image.rpartition("_")
-                path = self.files.find_stem(image, tuple(spec["image_suffixes"]), under=folder)
-                if path is None:
-                    yield self.reject(f"{folder.name}/{image}.jpeg", "source", "missing_file", entry)
+                path = self.locate_image(image, under=folder, suffixes=tuple(spec["image_suffixes"]), entry=entry)
+                if isinstance(path, Reject):
+                    yield path
                     continue
                 labels = LabelSet()
                 try:
@@ -68,7 +70,7 @@ class EyepacsSource(Source):
                         if value:
                             labels.add(vocab, value)
                 except UnmappedLabel as error:
-                    yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+                    yield self.unmapped_label(path, entry, (error.vocab, error.label))
                     continue
                 yield self.record(
                     f"{folder.name}/{image}",

@@ -14,10 +14,9 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
+from mgll_data.published import printable
 
-def printable(text: str) -> str:
-    """A file name as valid UTF-8: bytes that are not (a latin-1 name on a UTF-8 system) become \\xNN escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+__all__ = ["FileIndex", "path_key", "printable"]
 
 
 def path_key(relative: str | PurePosixPath) -> tuple[str, ...]:
@@ -59,9 +58,18 @@ class FileIndex:
         self._by_stem: dict[str, list[Path]] = defaultdict(list)
         # Folders the walk could not enter, with why: adapters turn them into rejects instead of losing them.
         self.unreadable: list[tuple[Path, str]] = []
+        # Resolved targets of folder links the walk followed: a folder link is how a user assembles a root across
+        # disks, so files under it count as inside the root (a linked *file* leading out does not).
+        self.linked: list[str] = []
+        # Entries no lookup returns, kept so walking adapters list them as rejects instead of losing them: hidden
+        # names (`.DS_Store`, `._a.png`, `.git/`), and files whose normal form another file already took
+        # (`A.png` beside `a.png`, `a b.png` beside `a%20b.png`, `x/x/a.png` beside `x/a.png`) with the kept one.
+        self.hidden: list[Path] = []
+        self.shadowed: list[tuple[Path, Path]] = []
         visited = {os.path.realpath(self.root)}
         for folder, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
             kept = []
+            self.hidden.extend(Path(folder) / d for d in sorted(dirnames) if d.startswith("."))
             for name in sorted(d for d in dirnames if not d.startswith(".")):
                 real = os.path.realpath(os.path.join(folder, name))
                 if real in visited:  # a linked folder seen already: a loop, or the same tree linked twice
@@ -69,15 +77,20 @@ class FileIndex:
                     continue
                 visited.add(real)
                 kept.append(name)
+                if os.path.islink(os.path.join(folder, name)):
+                    self.linked.append(real)
             dirnames[:] = kept
             here = Path(folder)
             base = path_key(here.relative_to(self.root).as_posix())
             self._folders.setdefault(base, here)
             for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
                 path = here / name
-                self._by_key.setdefault(_join(base, path_key(name)), path)
+                if name.startswith("."):
+                    self.hidden.append(path)
+                    continue
+                kept_path = self._by_key.setdefault(_join(base, path_key(name)), path)
+                if kept_path is not path:
+                    self.shadowed.append((path, kept_path))
                 self._by_name[name.casefold()].append(path)
                 self._by_stem[Path(name).stem.casefold()].append(path)
 

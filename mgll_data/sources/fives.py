@@ -25,12 +25,6 @@ NAME = re.compile(r"^(\d+)_([A-Za-z])$")
 class FivesSource(Source):
     name = "fives"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Jin K. et al., FIVES: a fundus image dataset for artificial intelligence based vessel segmentation, "
-        "Scientific Data 9:475 (2022)."
-    )
-    homepage = "https://doi.org/10.6084/m9.figshare.19688169"
     layout = (
         "ROOT/{train,test}/{Original/<n>_<A|D|G|N>.png, Ground truth/<n>_<X>.png} (ROOT may be the folder the RAR "
         f"creates, '{OUTER}/', or its parent)"
@@ -49,6 +43,7 @@ class FivesSource(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts()
         for split, images, truth in self.parts:
             for path in self.files.files_under(images):
                 yield self._record(split, path, truth)
@@ -58,12 +53,12 @@ class FivesSource(Source):
             return self.reject(path, "source", "not_an_image_file")
         name = NAME.match(path.stem)
         if name is None:
-            return self.reject(path, "label", "unmapped_label", "file name is not <number>_<category>")
+            return self.unmapped_label(path, "", ("file name (not <number>_<category>)", path.stem))
         labels = LabelSet()
         try:
             labels.add("fives", name.group(2).upper())
         except UnmappedLabel:
-            return self.reject(path, "label", "unmapped_label", f"category {name.group(2)!r}")
+            return self.unmapped_label(path, "", ("category", name.group(2)))
         mask = self.files.find(path.name, under=truth) if truth is not None else None
         native_id = f"{split}_{path.stem}"
         return self.check_image_file(path) or self.record(

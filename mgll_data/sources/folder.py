@@ -18,8 +18,6 @@ salted hash in ids, provenance and rejects unless option `deidentified` says the
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -29,8 +27,8 @@ import pydicom
 from pydantic import Field
 
 from mgll_data.errors import LayoutError, RecipeError
+from mgll_data.published import hash_identifiers, identifier_rules, identifier_tokens, printable, pseudonym
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
-from mgll_data.sources.files import printable
 from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
@@ -42,7 +40,10 @@ DICOM_MAGIC_OFFSET = 128
 
 
 def has_dicom_magic(path: Path) -> bool:
-    """The Part 10 'DICM' marker after the preamble: a DICOM file whatever its name (no pixels are read)."""
+    """The Part 10 'DICM' marker after the preamble: a DICOM file whatever its name (no pixels are read). Only a
+    regular file is opened: opening a FIFO waits for a writer forever, a device may act on being opened."""
+    if not path.is_file():
+        return False
     try:
         with path.open("rb") as handle:
             handle.seek(DICOM_MAGIC_OFFSET)
@@ -52,19 +53,14 @@ def has_dicom_magic(path: Path) -> bool:
 
 
 def dicom_identity(path: Path) -> dict[str, str]:
-    """The identity elements of a DICOM header (PatientID, AccessionNumber, StudyID), read without pixel data."""
-    keywords = layout_spec("folder")["dicom_identity"]
+    """The identity elements of a DICOM header (PatientID, PatientName, AccessionNumber, dates, ...; the list is in
+    mgll_data/data/identifiers.yaml), read without pixel data."""
+    keywords = identifier_rules()["dicom_elements"]
     try:
         ds = pydicom.dcmread(path, force=True, stop_before_pixels=True, specific_tags=list(keywords))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
         return {}
     return {k: str(ds.get(k)).strip() for k in keywords if ds.get(k) is not None and str(ds.get(k)).strip()}
-
-
-def pseudonym(value: str, salt: str, prefix: str) -> str:
-    """A stable, salted stand-in for an identifier: without the salt it cannot be recomputed from a guess."""
-    digest = hashlib.sha256(f"{salt}\x00{prefix}\x00{value}".encode("utf-8", "surrogateescape")).hexdigest()
-    return f"{prefix}{digest[:16]}"
 
 
 def resolve_label(label: str, modality: str, ontology: Any) -> str | None:
@@ -78,8 +74,6 @@ def resolve_label(label: str, modality: str, ontology: Any) -> str | None:
 class FolderSource(Source):
     name = "folder"
     modality = "any"
-    licence_class = "open"
-    citation = "Your own images: cite their origin in the recipe description."
     layout = (
         "ROOT/**/*.{png,jpg,jpeg,tif,tiff} and DICOM files (any name); option modality (fundus or cxr) is "
         "required; optional option csv (a CSV with a 'path' column relative to ROOT and optional labels (ids or "
@@ -103,6 +97,7 @@ class FolderSource(Source):
 
     def find_layout(self) -> None:
         self.modality = self.options.modality  # the instance's modality replaces the class's "any"
+        self._tree_identifiers: set[str] = set()  # identity tokens of every DICOM of a walked tree (see _walk)
         self.csv = None
         if self.options.csv:
             self.csv = self.option_path(self.options.csv)
@@ -130,17 +125,10 @@ class FolderSource(Source):
 
     def _published(self, relative: str, identity: dict[str, str]) -> str:
         """`relative` with identifier-like parts replaced by salted hashes (unless the tree is de-identified)."""
-        relative = printable(relative)
         if self.options.deidentified:
-            return relative
-        pattern = re.compile(layout_spec("folder")["identifier_pattern"])
-        known = {value.casefold() for value in identity.values()}
-        parts = list(PurePosixPath(relative).parts)
-        for i, part in enumerate(parts):
-            stem, suffix = (Path(part).stem, Path(part).suffix) if i == len(parts) - 1 else (part, "")
-            if stem.casefold() in known or pattern.search(stem):
-                parts[i] = pseudonym(stem, self.options.patient_salt or "", "h")[:11] + suffix
-        return "/".join(parts)
+            return printable(relative)
+        known = identifier_tokens(identity) | self._tree_identifiers
+        return hash_identifiers(relative, known, self.options.patient_salt or "")
 
     def _patient(self, listed: str, identity: dict[str, str], published: str) -> str:
         if listed:
@@ -160,13 +148,17 @@ class FolderSource(Source):
         return None
 
     def _walk(self, ontology: Any) -> Iterator[RawRecord | Reject]:
-        for folder, reason in self.files.unreadable:
-            yield self.reject(self._published(folder.relative_to(self.root).as_posix(), {}), "source", reason)
+        # First every DICOM header's identity: a folder named by a patient (`JD-0017/`) is hashed in the names of
+        # all the files in it, a report or a thumbnail included, not only in the DICOM's own.
+        found = []
         for path in self.files.files_under(self.root):
-            relative = path.relative_to(self.root).as_posix()
             problem = self.check_image_file(path)
             kind = None if problem else self._kind(path)
-            identity = dicom_identity(path) if kind == "dicom" else {}
+            found.append((path, problem, kind, dicom_identity(path) if kind == "dicom" else {}))
+        self._tree_identifiers = set().union(*(identifier_tokens(identity) for *_, identity in found))
+        yield from self.walk_rejects(name=lambda path: self._published(path.relative_to(self.root).as_posix(), {}))
+        for path, problem, kind, identity in found:
+            relative = path.relative_to(self.root).as_posix()
             published = self._published(relative, identity)
             if problem:
                 yield self.reject(published, problem.stage, problem.reason)

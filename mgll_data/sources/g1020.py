@@ -21,12 +21,6 @@ from mgll_data.sources.tables import read_table
 class G1020Source(Source):
     name = "g1020"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = (
-        "Bajwa M.N. et al., G1020: a benchmark retinal fundus image dataset for computer-aided glaucoma detection, "
-        "IJCNN 2020."
-    )
-    homepage = "https://www.kaggle.com/datasets/arnavjain1/glaucoma-datasets"
     layout = "ROOT (G1020/ or its parent)/{G1020.csv, Images/image_<n>.jpg, optional Masks/image_<n>.png}"
     version = "Kaggle bundle"
 
@@ -49,7 +43,7 @@ class G1020Source(Source):
             try:
                 labels = glaucoma_labels(row["binaryLabels"])
             except UnmappedLabel:
-                yield self.reject(image, "label", "unmapped_label", f"{entry}: binaryLabels {row['binaryLabels']!r}")
+                yield self.unmapped_label(image, entry, ("binaryLabels", row["binaryLabels"]))
                 continue
             measured = mask_attributes(self, self.masks, image.stem)
             if isinstance(measured, Reject):

@@ -27,12 +27,6 @@ Point = list[float]
 class IdridSource(Source):
     name = "idrid"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Porwal P. et al., Indian Diabetic Retinopathy Image Dataset (IDRiD): a database for diabetic retinopathy "
-        "screening research, Data 3(3), 25 (2018)."
-    )
-    homepage = "https://ieee-dataport.org/open-access/indian-diabetic-retinopathy-image-dataset-idrid"
     layout = (
         "any of ROOT/B. Disease Grading/{1. Original Images/{a. Training Set,b. Testing Set}/IDRiD_NNN.jpg, "
         "2. Groundtruths/{a. IDRiD_Disease Grading_Training Labels.csv, b. ..._Testing Labels.csv}}; "
@@ -80,10 +74,7 @@ class IdridSource(Source):
     def _image(self, spec: dict, part: str, split: str, image: str) -> Path | Reject:
         folder_name = next(name for name, s in spec["splits"].items() if s == split)
         under = f"{spec[part]['images']}/{folder_name}"
-        found = self.files.find_stem(image, tuple(spec["image_suffixes"]), under=under)
-        if found is None:
-            return self.reject(f"{under}/{image}.jpg", "source", "missing_file")
-        return self.check_image_file(found) or found
+        return self.locate_image(image, under=under, suffixes=tuple(spec["image_suffixes"]))
 
     def _graded(
         self, spec: dict, split: str, row: dict[str, str], entry: str, table_file: Path, points: dict[str, Any]
@@ -97,7 +88,7 @@ class IdridSource(Source):
                 if row[column]:
                     labels.add(vocab, row[column])
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         native_id = f"grading/{split}/{row['image']}"
         return self.record(
             native_id,

@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
-from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
+from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, leaves_root
 from mgll_data.sources.spec import layout_spec
 from mgll_data.text.sections import ReportFormatError
 
@@ -110,12 +110,6 @@ def read_views(metadata_csv: Path) -> dict[str, str]:
 class IuXraySource(Source):
     name = "iu_xray"
     modality = "cxr"
-    licence_class = "open"
-    citation = (
-        "Demner-Fushman D, Kohli MD, Rosenman MB, et al. Preparing a collection of radiology examinations for "
-        "distribution and retrieval. J Am Med Inform Assoc. 2016;23(2):304-310. (CC BY-NC-ND 4.0)"
-    )
-    homepage = "https://openi.nlm.nih.gov/faq"
     layout = (
         "ROOT/NLMCXR_reports.tgz (or its extracted ROOT/ecgen-radiology/<N>.xml) + "
         "ROOT/NLMCXR_png/<parentImage id>.png; "
@@ -174,7 +168,10 @@ class IuXraySource(Source):
             if not (report.sections.get("findings") or report.sections.get("impression")):
                 yield from (self.reject(path, "source", "empty_report", file) for _, path in checked)
                 continue
-            problems = {i: self.check_image_file(path) for i, path in checked}
+            problems = {
+                i: self.reject(i, "source", "outside_root", file) if leaves_root(i) else self.check_image_file(path)
+                for i, path in checked
+            }
             keywords = [t for t in report.mesh_major if t not in spec["mesh_placeholders"] + spec["mesh_quality"]]
             quality = [t for t in report.mesh_major if t in spec["mesh_quality"]]
             for image_id, path in checked:

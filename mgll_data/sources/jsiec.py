@@ -27,12 +27,6 @@ def image_stem(path: Path) -> str:
 class JsiecSource(Source):
     name = "jsiec"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = (
-        "Cen L.-P. et al., Automatic detection of 39 fundus diseases and conditions in retinal photographs using "
-        "deep neural networks, Nature Communications 12:4828 (2021)."
-    )
-    homepage = "https://www.kaggle.com/datasets/linchundan/fundusimage1000"
     layout = "ROOT/1000images/<class folder, e.g. 0.0.Normal>/<uuid>..JPG (ROOT may also be 1000images itself)"
     version = "Kaggle v4"
 
@@ -54,12 +48,13 @@ class JsiecSource(Source):
                 labels = None
             for path in self.files.files_under(folder):
                 yield self._record(path, folder.name, labels, seen)
+            yield from self.walk_rejects(under=folder)
 
     def _record(self, path: Path, label: str, labels: LabelSet | None, seen: dict[str, str]) -> RawRecord | Reject:
         if path.suffix.casefold() not in IMAGE_SUFFIXES:
             return self.reject(path, "source", "not_an_image_file")
         if labels is None:
-            return self.reject(path, "label", "unmapped_label", f"class folder {label!r} is not in the jsiec map")
+            return self.unmapped_label(path, "", ("class folder", label))
         stem = image_stem(path)
         if stem in seen:
             return self.reject(path, "source", "conflicting_annotation", f"also in {seen[stem]!r}")

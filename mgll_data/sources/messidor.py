@@ -30,12 +30,6 @@ COLUMNS = {
 class MessidorSource(Source):
     name = "messidor"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Decencière E. et al., Feedback on a publicly distributed image database: the Messidor database, "
-        "Image Anal Stereol 33(3), 231-234 (2014)."
-    )
-    homepage = "https://www.adcis.net/en/third-party/messidor/"
     layout = (
         "ROOT/Base11 ... Base34/<name>.tif with ROOT/Annotation_Base11.xls ... Annotation_Base34.xls (or inside each "
         "Base folder; .csv/.xlsx conversions accepted); Annotation_Base11/13_update20161024.xls replace their base"
@@ -81,7 +75,7 @@ class MessidorSource(Source):
                 if row[column]:
                     labels.add(vocab, row[column])
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         stem = Path(row["image"]).stem
         return self.record(
             stem,

@@ -32,12 +32,6 @@ COLUMNS = {
 class Messidor2Source(Source):
     name = "messidor2"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Decencière E. et al., Feedback on a publicly distributed image database: the Messidor database, "
-        "Image Anal Stereol 33(3) (2014); grades: Krause J. et al., Ophthalmology 125(8) (2018)."
-    )
-    homepage = "https://www.adcis.net/en/third-party/messidor2/"
     layout = (
         "ROOT/messidor_data.csv (image_id,adjudicated_dr_grade,adjudicated_dme,adjudicated_gradable) + "
         "ROOT/IMAGES/{*.png, IM*.JPG}; optional ROOT/messidor-2.csv (left;right exam pairs)"
@@ -51,6 +45,7 @@ class Messidor2Source(Source):
             raise LayoutError(self.name, self.root, self.layout)
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts()
         exams = self._exams()
         table = read_table(self.grades, source=self.name, required=COLUMNS)
         for entry, row in table.rows():
@@ -69,7 +64,7 @@ class Messidor2Source(Source):
                     if value:
                         labels.add(vocab, value)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error.vocab} {error.label!r}")
+                yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
             exam, laterality = exams.get(Path(row["image"]).stem.casefold(), (Path(row["image"]).stem, None))
             yield self.record(

@@ -26,20 +26,10 @@ from mgll_data.sources.mimic_files import (
 )
 from mgll_data.sources.tables import read_table
 
-CITATION = (
-    "Johnson AEW, Pollard TJ, Berkowitz SJ, et al. MIMIC-CXR, a de-identified publicly available database of chest "
-    "radiographs with free-text reports. Sci Data. 2019;6:317. Johnson A, Pollard T, Mark R, Berkowitz S, Horng S. "
-    "MIMIC-CXR Database (version 2.0.0 / 2.1.0). PhysioNet. Goldberger AL, et al. PhysioBank, PhysioToolkit, and "
-    "PhysioNet. Circulation. 2000;101(23):e215-e220."
-)
-
 
 class MimicCxrSource(Source):
     name = "mimic_cxr"
     modality = "cxr"
-    licence_class = "credentialed"
-    citation = CITATION
-    homepage = "https://physionet.org/content/mimic-cxr/"
     layout = (
         "ROOT (mimic-cxr/2.x.0/)/cxr-record-list.csv.gz (subject_id,study_id,dicom_id,path) + "
         "cxr-study-list.csv.gz (subject_id,study_id,path) + files/pXX/pSUBJECT/sSTUDY/<dicom_id>.dcm + reports "
@@ -95,17 +85,17 @@ class MimicCxrSource(Source):
             subject, study, dicom = row["subject_id"], row["study_id"], row["dicom_id"]
             path = self.root / row["path"]
             if not path.is_file() and path.with_name(path.name + fallback).is_file():
-                yield self.reject(
-                    row["path"], "source", "missing_file", f"{entry}: only {path.name}{fallback}; gunzip it"
-                )
+                yield self.image_at(None, row["path"], f"{entry}: only {path.name}{fallback}; gunzip it")
                 continue
-            problem = self.check_image_file(path)
-            if problem:
+            problem = self.image_at(path, row["path"], entry)
+            if isinstance(problem, Reject):
                 yield self.reject(row["path"], "source", problem.reason, entry)
                 continue
             fields = studies.fields(study, report_paths.get(study) or f"{row['path'].rsplit('/', 1)[0]}.txt")
             if isinstance(fields, tuple):
-                stage, reason, detail = fields
+                stage, reason, detail, unmapped = fields
+                for pair in unmapped:
+                    self.note_unmapped(*pair)
                 yield self.reject(row["path"], stage, reason, f"{entry}: {detail}")
                 continue
             label_entry = fields.pop("label_entry", None)

@@ -18,7 +18,6 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
-from mgll_data.sources.mimic_cxr import CITATION
 from mgll_data.sources.mimic_files import (
     JpgTables,
     ReportTree,
@@ -42,13 +41,6 @@ OPTIONAL_METADATA = {"ViewCodeSequence_CodeMeaning": []}
 class MimicCxrJpgSource(Source):
     name = "mimic_cxr_jpg"
     modality = "cxr"
-    licence_class = "credentialed"
-    citation = (
-        "Johnson AEW, Pollard TJ, Greenbaum NR, et al. MIMIC-CXR-JPG, a large publicly available database of "
-        "labeled chest radiographs. arXiv:1901.07042 (2019). MIMIC-CXR-JPG (version 2.0.0 / 2.1.0), PhysioNet. "
-        + CITATION
-    )
-    homepage = "https://physionet.org/content/mimic-cxr-jpg/"
     layout = (
         "ROOT (mimic-cxr-jpg/2.x.0/)/mimic-cxr-2.0.0-metadata.csv.gz + mimic-cxr-2.0.0-split.csv.gz + "
         "mimic-cxr-2.0.0-chexpert.csv.gz / -negbio.csv.gz + files/pXX/pSUBJECT/sSTUDY/<dicom_id>.jpg; 2.1.0 adds "
@@ -105,7 +97,9 @@ class MimicCxrJpgSource(Source):
                 continue
             fields = studies.fields(study, f"{folder}.txt")
             if isinstance(fields, tuple):
-                stage, reason, detail = fields
+                stage, reason, detail, unmapped = fields
+                for pair in unmapped:
+                    self.note_unmapped(*pair)
                 yield self.reject(listed, stage, reason, f"{entry}: {detail}")
                 continue
             label_entry = fields.pop("label_entry", None)

@@ -10,7 +10,9 @@ Large tables are held as compact tuples of shared strings (a state per labelled 
 
 from __future__ import annotations
 
+import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +21,7 @@ from typing import Any
 
 from mgll_data.errors import LayoutError
 from mgll_data.sources import spec
+from mgll_data.sources.base import inside_roots, leaves_root
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.tables import read_table
 
@@ -82,13 +85,31 @@ class ReportTree:
         """True when any report can be found here (an extracted .txt or the zip)."""
         return bool(self.members) or any(self.folder.glob("p*/p*/s*.txt"))
 
-    def read(self, relative: str) -> str | None:
-        """The report at `files/...sSTUDY.txt`, or None when neither the folder nor the zip holds it."""
+    def read(self, relative: str) -> str | tuple[str, str] | None:
+        """The report at `files/...sSTUDY.txt`; None when neither the folder nor the zip holds it; (reason, detail)
+        of a reject when the listed path leaves the root, the report is over `max_report_bytes` (by its declared
+        and its counted size, so a zip bomb is never inflated) or a zip member fails its CRC."""
+        limit = int(layout_spec()["max_report_bytes"])
+        if leaves_root(relative) or not inside_roots(self.root / relative, [os.path.realpath(self.root)]):
+            return "outside_root", f"{relative}: the report path leaves the source root"
         path = self.root / relative
         if path.is_file():
+            if path.stat().st_size > limit:
+                return "too_large", f"{relative}: {path.stat().st_size:,} bytes, over max_report_bytes {limit:,}"
             return path.read_text(encoding="utf-8", errors="replace")
         if self.zip is not None and relative in self.members:
-            return self.zip.read(self.members[relative]).decode("utf-8", errors="replace")
+            member = self.zip.getinfo(self.members[relative])
+            if member.file_size > limit:
+                return "too_large", f"{relative}: declares {member.file_size:,} bytes, over max_report_bytes {limit:,}"
+            try:
+                with self.zip.open(member) as handle:
+                    data = handle.read(limit + 1)
+                    if len(data) > limit:
+                        return "too_large", f"{relative}: inflates past max_report_bytes {limit:,}"
+                    handle.read(1)  # reaching the end checks the CRC
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+                return "unreadable_report", f"{relative} in {self.zip.filename}: {error}"
+            return data.decode("utf-8", errors="replace")
         return None
 
     def describe(self) -> str:
@@ -103,9 +124,9 @@ def report_sections(text: str) -> dict[str, str]:
     return {name: sections[name] for name in layout_spec()["report_sections"] if sections.get(name)}
 
 
-def label_cells(row: Mapping[str, Any]) -> tuple[LabelCells, list[str]]:
+def label_cells(row: Mapping[str, Any]) -> tuple[LabelCells, list[tuple[str, str]]]:
     """Stated CheXpert-convention cells of a row keyed by canonical column (blank / None = not mentioned), and
-    the cells holding a value outside 1 / 0 / -1 (as `column=value`), which the caller rejects."""
+    the cells holding a value outside 1 / 0 / -1 (as (column, value)), which the caller rejects."""
     states = layout_spec()["label_states"]
     cells, bad = [], []
     for column in layout_spec()["label_columns"]:
@@ -116,7 +137,7 @@ def label_cells(row: Mapping[str, Any]) -> tuple[LabelCells, list[str]]:
         if text in states:
             cells.append((column, states[text]))
         else:
-            bad.append(f"{column}={text!r}")
+            bad.append((column, text))
     return tuple(cells), bad
 
 
@@ -139,7 +160,7 @@ class StudyLabels:
     cells: LabelCells
     file: str
     entry: str
-    bad: tuple[str, ...] = ()
+    bad: tuple[tuple[str, str], ...] = ()
 
 
 class JpgTables:
@@ -182,7 +203,7 @@ def study_fields(
     labels: StudyLabels | None, sections: dict[str, str] | None, report_file: str | None
 ) -> dict[str, Any] | tuple:
     """RawRecord fields of an image from its study's dataset labels and report sections (None: no report found),
-    or (stage, reason, detail) of a reject.
+    or (stage, reason, detail, unmapped (field, value) pairs) of a reject.
 
     Dataset labels win when the study has any stated cell (`label_origin` "dataset"); otherwise the report is
     the label source (`label_origin` "report", labelled by the build's workers). A `label_entry` key names the
@@ -191,7 +212,8 @@ def study_fields(
     usable report becomes a `missing_report` / `empty_report` reject instead of an image without text.
     """
     if labels is not None and labels.bad:
-        return "label", "unmapped_label", f"{labels.entry}: {', '.join(labels.bad)}"
+        named = ", ".join(f"{column}={value!r}" for column, value in labels.bad)
+        return "label", "unmapped_label", f"{labels.entry}: {named}", labels.bad
     if labels is not None and labels.cells:
         fields = label_set(labels.cells).as_fields()
         entry = f"labels {labels.entry}"
@@ -199,9 +221,9 @@ def study_fields(
     if report_file is None:
         return {}
     if sections is None:
-        return "source", "missing_report", report_file
+        return "source", "missing_report", report_file, ()
     if not (sections.get("findings") or sections.get("impression")):
-        return "source", "empty_report", report_file
+        return "source", "empty_report", report_file, ()
     return {"report": sections, "attributes": {"label_origin": "report"}}
 
 
@@ -215,6 +237,8 @@ class StudyRows:
 
     def _compute(self, study_id: str, report_file: str) -> dict[str, Any] | tuple:
         report = self.reports.read(report_file) if self.reports is not None else None
+        if isinstance(report, tuple):
+            return ("source", *report)
         sections = report_sections(report) if report is not None else None
         return study_fields(self.labels.get(study_id), sections, report_file if self.reports is not None else None)
 

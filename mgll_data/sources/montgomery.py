@@ -11,10 +11,6 @@ class MontgomerySource(NlmTbSource):
     modality = "cxr"
     prefix = "MCUCXR"
     metadata = "montgomery_metadata.csv"
-    citation = (
-        "Jaeger S, Candemir S, Antani S, Wang YX, Lu PX, Thoma G. Two public chest X-ray datasets for computer-aided "
-        "screening of pulmonary diseases. Quant Imaging Med Surg. 2014;4(6):475-477."
-    )
     layout = (
         "ROOT/CXR_png/MCUCXR_####_{0|1}.png + ROOT/ClinicalReadings/MCUCXR_####_{0|1}.txt (+ ManualMask/leftMask, "
         "rightMask); or the Kaggle mirror ROOT/images/images/*.png + montgomery_metadata.csv"

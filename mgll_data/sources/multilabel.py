@@ -76,15 +76,15 @@ def condition_columns(source: str, table: Table, vocab: str, skip: tuple[str, ..
     return Conditions(vocab, known, unknown)
 
 
-def flag_labels(row: dict[str, str], conditions: Conditions) -> LabelSet | str:
-    """The label states a row's 1-cells state, or a reject detail: a cell that is not 0/1, or a 1 in a column the
-    vocabulary does not know (never dropped silently)."""
-    odd = {c: row[c] for c in [*conditions.known, *conditions.unknown] if row[c] not in FLAGS}
+def flag_labels(row: dict[str, str], conditions: Conditions) -> LabelSet | list[tuple[str, str]]:
+    """The label states a row's 1-cells state, or the (column, value) pairs that map to nothing: a cell that is
+    not 0/1, or a 1 in a column the vocabulary does not know (never dropped silently)."""
+    odd = [(c, row[c]) for c in [*conditions.known, *conditions.unknown] if row[c] not in FLAGS]
     if odd:
-        return f"cells that are not 0/1: {odd}"
-    unknown = [c for c in conditions.unknown if FLAGS[row[c]]]
+        return odd
+    unknown = [(c, row[c]) for c in conditions.unknown if FLAGS[row[c]]]
     if unknown:
-        return f"set columns missing from the {conditions.vocab!r} map: {', '.join(unknown)}"
+        return unknown
     labels = LabelSet()
     for column in conditions.known:
         if FLAGS[row[column]]:

@@ -30,12 +30,6 @@ def dataset_origin(stem: str) -> str | None:
 class MuredSource(Source):
     name = "mured"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Rodriguez M.A., AlMarzouqi H., Liatsis P., Multi-label retinal disease classification using transformers, "
-        "IEEE Journal of Biomedical and Health Informatics 27(6):2739-2750 (2023)."
-    )
-    homepage = "https://data.mendeley.com/datasets/pc4mb3h8hz/1"
     layout = "ROOT/{train_data.csv, test_data.csv or val_data.csv, images/<ID>.{tif,png}}"
     version = "Mendeley v1"
     has_official_split = True
@@ -51,13 +45,13 @@ class MuredSource(Source):
             table = read_table(table_file, source=self.name, required=["ID"], keep_other_columns=True)
             conditions = condition_columns(self.name, table, "mured", ("ID",), strict=True)
             for entry, row in table.rows():
-                path = self.files.find_stem(row["ID"], suffixes, under=images)
-                if path is None:
-                    yield self.reject(f"{images.name}/{row['ID']}", "source", "missing_file", entry)
+                path = self.locate_image(row["ID"], under=images, suffixes=suffixes, entry=entry)
+                if isinstance(path, Reject):
+                    yield path
                     continue
                 labels = flag_labels(row, conditions)
-                if isinstance(labels, str):
-                    yield self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
+                if isinstance(labels, list):
+                    yield self.unmapped_label(path, entry, *labels)
                     continue
                 origin = dataset_origin(path.stem)
                 yield self.check_image_file(path) or self.record(

@@ -50,12 +50,6 @@ def read_positional(path: Path, source: str, positions: list[str], header_first:
 class NihCxr14Source(Source):
     name = "nih_cxr14"
     modality = "cxr"
-    licence_class = "open"
-    citation = (
-        "Wang X, Peng Y, Lu L, Lu Z, Bagheri M, Summers RM. ChestX-ray8: Hospital-scale chest X-ray database and "
-        "benchmarks on weakly-supervised classification and localization of common thorax diseases. CVPR 2017."
-    )
-    homepage = "https://nihcc.app.box.com/v/ChestXray-NIHCC"
     layout = (
         "ROOT/Data_Entry_2017_v2020.csv (or Data_Entry_2017.csv) + ROOT/images/*.png (Box) or "
         "ROOT/images_001/images/*.png ... images_012/images/ (Kaggle); optional BBox_List_2017.csv, "
@@ -120,19 +114,16 @@ class NihCxr14Source(Source):
         table, rows = read_positional(self.label_table, self.name, positions, first)
         splits, boxes, relabels = self.official_splits(), self.boxes(), self.relabels()
         for entry, row in rows:
-            path = self.files.find_name(row["image"])
-            if path is None:
-                yield self.reject(f"images/{row['image']}", "source", "missing_file", entry)
-                continue
-            if problem := self.check_image_file(path):
-                yield problem
+            path = self.image_at(self.files.find_name(row["image"]), f"images/{row['image']}", entry)
+            if isinstance(path, Reject):
+                yield path
                 continue
             labels = LabelSet()
             try:
                 for token in filter(None, (t.strip() for t in row["labels"].split(spec()["label_separator"]))):
                     labels.add("chestxray14", token)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
+                yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
             attributes: dict = {"age": parse_age(row["age"]), "sex": spec()["sexes"].get(row["sex"].upper())}
             if row["image"] in relabels:

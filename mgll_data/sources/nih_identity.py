@@ -37,7 +37,11 @@ def read_split_lists(paths: Sequence[Path]) -> dict[str, str]:
         split = NIH_SPLIT_LISTS.get(path.name.casefold())
         if split is None:
             raise LayoutError("nih_cxr14", path, f"an NIH split list named {' or '.join(NIH_SPLIT_LISTS)}")
-        splits.update((name, split) for name in path.read_text(encoding="utf-8-sig").split())
+        try:
+            names = path.read_text(encoding="utf-8-sig").split()
+        except (OSError, UnicodeDecodeError) as error:
+            raise LayoutError("nih_cxr14", path, f"a UTF-8 list of image names, one per line ({error})") from None
+        splits.update((name, split) for name in names)
     return splits
 
 

@@ -45,8 +45,6 @@ class NlmTbSource(Source):
 
     prefix: ClassVar[str]
     metadata: ClassVar[str]
-    licence_class = "open"
-    homepage = "https://lhncbc.nlm.nih.gov/LHC-downloads/downloads.html#tuberculosis-image-data-sets"
 
     @staticmethod
     @abstractmethod
@@ -85,7 +83,7 @@ class NlmTbSource(Source):
                 continue
             label = spec()["label_digit"].get(path.stem[-1])
             if label is None:
-                yield self.reject(path, "label", "unmapped_label", f"{path.name}: no _0 / _1 class at the end")
+                yield self.unmapped_label(path, path.name, ("class digit (expected _0 or _1)", path.stem[-1:]))
                 continue
             if problem := self.check_image_file(path):
                 yield problem

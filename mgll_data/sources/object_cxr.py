@@ -39,9 +39,6 @@ def object_boxes(annotation: str) -> list[dict]:
 class ObjectCxrSource(Source):
     name = "object_cxr"
     modality = "cxr"
-    licence_class = "open"
-    citation = "Object-CXR: automatic detection of foreign objects on chest X-rays. JF Healthcare, MIDL 2020 challenge."
-    homepage = "https://academictorrents.com/details/fdc91f11d7010f7259a05403fc9d00079a09f5d5"
     layout = "ROOT/train.csv, dev.csv (image_name,annotation) + ROOT/train/#####.jpg, dev/#####.jpg"
     version = "MIDL 2020"
     has_official_split = True

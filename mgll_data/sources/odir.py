@@ -11,9 +11,7 @@ quality, ...) go to `attributes.quality`.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +21,11 @@ import pandas as pd
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
-from mgll_data.ontology import UnmappedLabel
+from mgll_data.ontology import UnmappedLabel, load_ontology
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
-
-log = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
 EYES = (("L", "left_image", "left_keywords"), ("R", "right_image", "right_keywords"))
@@ -68,8 +64,11 @@ def label_eye(keywords: list[str]) -> EyeLabels:
     """Map one eye's keywords (pure: keywords in, labels out).
 
     A keyword that is not in the `odir_keyword` map stays a description and is reported in `unmapped`,
-    so it never vanishes; a no-finding keyword becomes a quality note instead of a description.
+    so it never vanishes. A keyword about the photograph ("lens dust", "low image quality") maps to quality
+    findings and becomes a quality note instead of a description, so an eye with only such keywords is a
+    labelled row (its texts say what is wrong with the image), never an unlabelled one.
     """
+    ontology = load_ontology()
     labels = LabelSet()
     descriptions, quality, unmapped = [], [], []
     for keyword in keywords:
@@ -79,7 +78,8 @@ def label_eye(keywords: list[str]) -> EyeLabels:
             descriptions.append(keyword)
             unmapped.append(keyword)
             continue
-        (quality if meaning.no_finding else descriptions).append(keyword)
+        about_image = all(ontology[i].kind == "quality" for i in meaning.targets()) and bool(meaning.targets())
+        (quality if meaning.no_finding or about_image else descriptions).append(keyword)
     return EyeLabels(labels, descriptions=descriptions, quality=quality, unmapped=unmapped)
 
 
@@ -97,12 +97,6 @@ def _age(value: str) -> float | None:
 class OdirSource(Source):
     name = "odir"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Peking University International Competition on Ocular Disease Intelligent Recognition (ODIR-2019), "
-        "ODIR-5K dataset."
-    )
-    homepage = "https://odir2019.grand-challenge.org/"
     layout = (
         "Kaggle copy: ROOT/full_df.csv + ROOT/preprocessed_images/<ID>_<left|right>.jpg, or the challenge "
         "download: ROOT/ODIR-5K_Training_Annotations(Updated)_V2.xlsx + ROOT/ODIR-5K_Training_Dataset/"
@@ -115,7 +109,6 @@ class OdirSource(Source):
         images_dir: str | None = Field(None, description="image folder relative to the root (default: the layout's)")
 
     def find_layout(self) -> None:
-        self.unmapped_keywords: Counter[str] = Counter()
         for layout in layout_spec("odir")["layouts"].values():
             annotations = self.files.find(layout["annotations"])
             if annotations is not None:
@@ -166,9 +159,7 @@ class OdirSource(Source):
             return self.reject(path, "source", "not_a_fundus_image", ", ".join(blocking))
         eye = label_eye(keywords)
         for keyword in eye.unmapped:
-            if not self.unmapped_keywords[keyword]:
-                log.warning("odir: keyword %r is not in the ontology's odir_keyword map; kept as text only", keyword)
-            self.unmapped_keywords[keyword] += 1
+            self.note_unmapped("keyword", keyword)  # kept as text only; counted in the manifest
         attributes: dict[str, Any] = {"age": _age(row.age), "sex": _sex(row.sex)}
         if eye.quality:
             attributes["quality"] = "; ".join(eye.quality)

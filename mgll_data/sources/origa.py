@@ -2,9 +2,10 @@
 glaucoma bundles ship it.
 
 `OrigaList.csv` (`Eye, Filename, ExpCDR, Set, Glaucoma`) lists `Images/<Filename>`; `Eye` OD/OS gives the
-laterality, `ExpCDR` the expert's cup-to-disc ratio. `Masks/<stem>.png` (0 background, 1 disc, 2 cup) gives the
-disc centre, and the ratio when the list has none. The bundle's derived folders (`Images_Cropped/`, `_Square/`)
-are not read. No patient key exists (the eye pairing is unknown): each image is its own patient.
+laterality, `ExpCDR` the expert's cup-to-disc ratio, `Set` the official split (A train, B test; origa.yaml).
+`Masks/<stem>.png` (0 background, 1 disc, 2 cup) gives the disc centre, and the ratio when the list has none.
+The bundle's derived folders (`Images_Cropped/`, `_Square/`) are not read. No patient key exists (the eye
+pairing is unknown): each image is its own patient.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mgll_data.images.masks import MaskError, disc_cup_attributes, read_mask
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
 
 LATERALITY = {"OD": "R", "OS": "L"}
@@ -45,14 +47,9 @@ def glaucoma_labels(value: str) -> LabelSet:
 class OrigaSource(Source):
     name = "origa"
     modality = "fundus"
-    licence_class = "kaggle"
-    citation = (
-        "Zhang Z. et al., ORIGA-light: an online retinal fundus image database for glaucoma analysis and research, "
-        "IEEE EMBC 2010:3065-3068."
-    )
-    homepage = "https://www.kaggle.com/datasets/arnavjain1/glaucoma-datasets"
     layout = "ROOT (ORIGA/ or its parent)/{OrigaList.csv, Images/<nnn>.jpg, optional Masks/<nnn>.png (0/1 disc/2 cup)}"
     version = "ORIGA-light (Kaggle bundle)"
+    has_official_split = True
 
     def find_layout(self) -> None:
         self.table = self.files.find_name("OrigaList.csv")
@@ -78,7 +75,12 @@ class OrigaSource(Source):
         try:
             labels = glaucoma_labels(row["Glaucoma"])
         except UnmappedLabel:
-            return self.reject(image, "label", "unmapped_label", f"{entry}: Glaucoma {row['Glaucoma']!r}")
+            return self.unmapped_label(image, "Glaucoma", row["Glaucoma"], entry)
+        split = None
+        if row["Set"]:
+            split = layout_spec("origa")["sets"].get(row["Set"].strip().upper())
+            if split is None:
+                return self.reject(image, "source", "unknown_split", f"{entry}: Set {row['Set']!r}; expected A or B")
         measured = mask_attributes(self, self.masks, image.stem)
         if isinstance(measured, Reject):
             return measured
@@ -92,6 +94,7 @@ class OrigaSource(Source):
             image.stem,
             image,
             image.stem,
+            split=split,
             laterality=LATERALITY.get(row["Eye"].upper()),
             **labels.as_fields(),
             attributes=attributes,

@@ -3,8 +3,9 @@
 
 The CSV's `Labels` cell is a Python-list string (`['pleural effusion', ' cardiomegaly']`, entries may carry
 spaces or be empty, the cell may be blank); each term maps through `maps/padchest.tsv`, and terms the map lacks
-are kept as keywords and counted in `unmapped_terms` (never dropped). `exclude` rejects the image, `unchanged`
-is a keyword, `suboptimal study` a quality note. Labels are per report, repeated on each image row of the
+are kept as keywords and counted as unmapped `Labels` values (never dropped). `exclude` rejects the image, `unchanged`
+is a keyword, `suboptimal study` a quality note and the `suboptimal_radiograph` quality finding (so a study
+labelled with it alone is a row, not `unlabelled`). Labels are per report, repeated on each image row of the
 study. Images are `<ImageDir>/<ImageID>` (some names hold spaces); the intensity policy of the image stage
 handles their 16 bits. The Spanish report goes to `report` only with `spanish_report: true`.
 """
@@ -12,7 +13,6 @@ handles their 16 bits. The Spanish report goes to `report` only with `spanish_re
 from __future__ import annotations
 
 import ast
-from collections import Counter
 from collections.abc import Iterator
 
 from pydantic import Field
@@ -53,12 +53,6 @@ def age_at_study(study_date: str, birth: str) -> float | None:
 class PadchestSource(Source):
     name = "padchest"
     modality = "cxr"
-    licence_class = "registration"
-    citation = (
-        "Bustos A, Pertusa A, Salinas JM, de la Iglesia-Vaya M. PadChest: A large chest x-ray image dataset with "
-        "multi-label annotated reports. Med Image Anal. 2020;66:101797."
-    )
-    homepage = "https://bimcv.cipf.es/bimcv-projects/padchest/"
     layout = (
         "ROOT/PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv(.gz) + ROOT/<ImageDir>/<ImageID>.png "
         "(folders 0/ ... 54/ from 0.zip ... 54.zip)"
@@ -74,7 +68,6 @@ class PadchestSource(Source):
         self.table_file = next((p for name in spec()["tables"] if (p := self.files.find_name(name))), None)
         if self.table_file is None:
             raise LayoutError(self.name, self.root, self.layout)
-        self.unmapped_terms: Counter[str] = Counter()
 
     def records(self) -> Iterator[RawRecord | Reject]:
         table = read_table(self.table_file, source=self.name, required=spec()["columns"], sep=",")
@@ -117,12 +110,13 @@ class PadchestSource(Source):
             role = spec()["study_terms"].get(term.casefold())
             if role == "quality":
                 attributes["quality"] = "suboptimal"
+                labels.add_ids([spec()["quality_finding"]])
             elif role == "keyword":
                 keywords.append(term)
             else:
                 try:
                     labels.add("padchest", term)
                 except UnmappedLabel:
-                    self.unmapped_terms[term] += 1
+                    self.note_unmapped("Labels", term)
                     keywords.append(term)
         return labels, keywords, attributes

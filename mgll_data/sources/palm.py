@@ -16,12 +16,6 @@ from mgll_data.sources.challenge import ChallengeReader
 class PalmSource(ChallengeReader, Source):
     name = "palm"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Fang H. et al., Open fundus photograph dataset with pathologic myopia recognition and anatomical structure "
-        "annotation, Scientific Data 11:99 (2024)."
-    )
-    homepage = "https://palm.grand-challenge.org/"
     layout = (
         "Baidu: ROOT/PALM-Training400/{P,H,N}NNNN.jpg, PALM-Validation400/VNNNN.jpg + "
         "PALM-Validation-GT/PM_Label_and_Fovea_Location.xlsx; re-release: Train/{fundus_image/,"

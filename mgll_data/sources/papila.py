@@ -32,12 +32,6 @@ PATIENT = re.compile(r"^#?(\d+)$")
 class PapilaSource(Source):
     name = "papila"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Kovalyk O. et al., PAPILA: dataset with fundus images and clinical data of both eyes of the same patient "
-        "for glaucoma assessment, Scientific Data 9:291 (2022)."
-    )
-    homepage = "https://doi.org/10.6084/m9.figshare.14798004"
     layout = (
         "ROOT (PapilaDB-PAPILA-<hash>/ or its parent)/{FundusImages/RET<nnn><OD|OS>.jpg, ClinicalData/"
         "patient_data_od.xlsx + patient_data_os.xlsx, ExpertsSegmentations/Contours/RET<nnn><OD|OS>_{disc,cup}_"
@@ -55,6 +49,7 @@ class PapilaSource(Source):
             raise LayoutError(self.name, self.root, f"FundusImages/ beside {clinical.parent}")
 
     def records(self) -> Iterator[RawRecord | Reject]:
+        yield from self.unread_parts(under=self.base)
         for workbook, eye, laterality in EYES:
             path = self.base / "ClinicalData" / workbook
             if not path.is_file():
@@ -75,7 +70,7 @@ class PapilaSource(Source):
         try:
             labels.add("papila", row["diagnosis"].removesuffix(".0"))
         except UnmappedLabel:
-            return self.reject(image, "label", "unmapped_label", f"{entry}: Diagnosis {row['diagnosis']!r}")
+            return self.unmapped_label(image, entry, ("Diagnosis", row["diagnosis"]))
         attributes: dict[str, Any] = {}
         with contextlib.suppress(ValueError):  # age is optional clinical data; a blank cell states nothing
             attributes["age"] = float(row["age"])

@@ -16,12 +16,6 @@ from mgll_data.sources.challenge import ChallengeReader
 class RefugeSource(ChallengeReader, Source):
     name = "refuge"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Orlando J.I. et al., REFUGE Challenge: a unified framework for evaluating automated methods for glaucoma "
-        "assessment from fundus photographs, Medical Image Analysis 59:101570 (2020)."
-    )
-    homepage = "https://refuge.grand-challenge.org/"
     layout = (
         "ROOT/Training400/{Glaucoma,Non-Glaucoma}/*.jpg + "
         "Annotation-Training400/{Disc_Cup_Masks/,Fovea_location.xlsx}; "

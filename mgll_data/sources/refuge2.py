@@ -15,12 +15,6 @@ from mgll_data.sources.challenge import ChallengeReader
 class Refuge2Source(ChallengeReader, Source):
     name = "refuge2"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Fang H. et al., REFUGE2 Challenge: a treasure trove for multi-dimension analysis and evaluation in glaucoma "
-        "screening, arXiv:2202.08994 (2022)."
-    )
-    homepage = "https://refuge.grand-challenge.org/"
     layout = (
         "ROOT (REFUGE2/ or its parent)/Train/{REFUGE1-train/{Training400/{Glaucoma,Non-Glaucoma}/,Fovea_location.xlsx},"
         " REFUGE1-val/{REFUGE-Validation400/,Fovea_locations.xlsx}, REFUGE1-test/{Test400/,"

@@ -22,12 +22,6 @@ from mgll_data.sources.tables import read_table
 class RfmidSource(Source):
     name = "rfmid"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Pachade S. et al., Retinal Fundus Multi-Disease Image Dataset (RFMiD): a dataset for multi-disease "
-        "detection research, Data 6(2):14 (2021)."
-    )
-    homepage = "https://ieee-dataport.org/open-access/retinal-fundus-multi-disease-image-dataset-rfmid"
     layout = (
         "IEEE DataPort: ROOT/A. RFMiD_All_Classes_Dataset/1. Original Images/{a. Training Set,b. Validation Set,"
         "c. Testing Set}/<ID>.png + 2. Groundtruths/{a. RFMiD_Training_Labels.csv,b. RFMiD_Validation_Labels.csv,"
@@ -55,17 +49,14 @@ class RfmidSource(Source):
         self, split: str, images: Path, table_name: str, entry: str, row: dict, risk: str, conditions: Conditions
     ) -> RawRecord | Reject:
         image_id = row["ID"]
-        path = self.files.find_stem(image_id, (".png",), under=images)
-        if path is None:
-            return self.reject(f"{images.name}/{image_id}.png", "source", "missing_file", entry)
-        problem = self.check_image_file(path)
-        if problem:
-            return problem
+        path = self.locate_image(image_id, under=images, suffixes=(".png",), entry=entry)
+        if isinstance(path, Reject):
+            return path
         labels = flag_labels(row, conditions)
         if row[risk] not in FLAGS:
-            labels = f"{risk} is {row[risk]!r}, not 0/1"
-        if isinstance(labels, str):
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
+            labels = [(risk, row[risk])]
+        if isinstance(labels, list):
+            return self.unmapped_label(path, entry, *labels)
         if not labels:
             labels.add_ids(["other_abnormality" if FLAGS[row[risk]] else "normal"])
         native_id = f"{split}_{image_id}"

@@ -20,12 +20,6 @@ from mgll_data.sources.tables import read_table
 class Rfmid2Source(Source):
     name = "rfmid2"
     modality = "fundus"
-    licence_class = "open"
-    citation = (
-        "Panchal S. et al., Retinal Fundus Multi-Disease Image Dataset (RFMiD) 2.0: a dataset of frequently and "
-        "rarely identified diseases, Data 8(2):29 (2023)."
-    )
-    homepage = "https://zenodo.org/records/7505822"
     layout = (
         "ROOT/<Training_set|Training|Train>/{<ID>.jpg, RFMiD_2_Training_labels.csv}, "
         "<Validation_set|Validation>/{<ID>.jpg, RFMiD_2_Validation_labels.csv}, "
@@ -49,14 +43,13 @@ class Rfmid2Source(Source):
             tidy_columns(table, spec["aliases"])
             conditions = condition_columns(self.name, table, "rfmid2", ("ID",), strict=False)
             for entry, row in table.rows():
-                path = self.files.find_stem(row["ID"], suffixes, under=images)
-                if path is None:
-                    yield self.reject(f"{images.name}/{row['ID']}{suffixes[0]}", "source", "missing_file", entry)
+                path = self.locate_image(row["ID"], under=images, suffixes=suffixes, entry=entry)
+                if isinstance(path, Reject):
+                    yield path
                     continue
-                problem = self.check_image_file(path)
                 labels = flag_labels(row, conditions)
-                if problem or isinstance(labels, str):
-                    yield problem or self.reject(path, "label", "unmapped_label", f"{entry}: {labels}")
+                if isinstance(labels, list):
+                    yield self.unmapped_label(path, entry, *labels)
                     continue
                 native_id = f"{split}_{row['ID']}"
                 yield self.record(

@@ -30,12 +30,6 @@ ORIGINS = {"r1": "RIM-ONE v1", "r2": "RIM-ONE v2", "r3": "RIM-ONE v3"}
 class RimOneDlSource(Source):
     name = "rimone_dl"
     modality = "fundus"
-    licence_class = "registration"
-    citation = (
-        "Batista F.J.F. et al., RIM-ONE DL: a unified retinal image database for assessing glaucoma using deep "
-        "learning, Image Analysis & Stereology 39(3):161-167 (2020)."
-    )
-    homepage = "https://github.com/miag-ull/rim-one-dl"
     layout = (
         "ROOT/RIM-ONE_DL_images/{partitioned_by_hospital,partitioned_randomly}/{training_set,test_set}/"
         "{glaucoma,normal}/r{1,2,3}_ImNNN.png, optional ROOT/RIM-ONE_DL_reference_segmentations/{glaucoma,normal}/"
@@ -63,7 +57,8 @@ class RimOneDlSource(Source):
                 yield self.reject(path, "source", "not_an_image_file")
                 continue
             if len(relative) != 3 or relative[0] not in SPLITS or relative[1] not in CLASSES:
-                yield self.reject(path, "label", "unmapped_label", f"expected <split>/<glaucoma|normal>/: {relative}")
+                folder = "/".join(relative[:-1])
+                yield self.unmapped_label(path, "expected <split>/<glaucoma|normal>/", ("folder", folder))
                 continue
             yield self._record(path, SPLITS[relative[0]], relative[1])
 

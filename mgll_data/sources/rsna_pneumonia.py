@@ -33,12 +33,6 @@ def box(row: dict[str, str]) -> dict[str, float | str]:
 class RsnaPneumoniaSource(Source):
     name = "rsna_pneumonia"
     modality = "cxr"
-    licence_class = "kaggle"
-    citation = (
-        "Shih G, Wu CC, Halabi SS, et al. Augmenting the National Institutes of Health chest radiograph dataset "
-        "with expert annotations of possible pneumonia. Radiol Artif Intell. 2019;1(1):e180041."
-    )
-    homepage = "https://www.kaggle.com/competitions/rsna-pneumonia-detection-challenge"
     layout = (
         "ROOT/stage_2_train_labels.csv (patientId,x,y,width,height,Target) + stage_2_detailed_class_info.csv + "
         "stage_2_train_images/<patientId>.dcm, optional stage_2_test_images/ (stage_1_* names for stage 1)"
@@ -86,7 +80,7 @@ class RsnaPneumoniaSource(Source):
             try:
                 labels.add("rsna_pneumonia", label)
             except UnmappedLabel as error:
-                yield self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
+                yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
             fields = {"patient_id": patient, "attributes": {"boxes": boxes} if boxes else {}}
             yield self.record(

@@ -16,10 +16,6 @@ class ShenzhenSource(NlmTbSource):
     modality = "cxr"
     prefix = "CHNCXR"
     metadata = "shenzhen_metadata.csv"
-    citation = (
-        "Jaeger S, Candemir S, Antani S, Wang YX, Lu PX, Thoma G. Two public chest X-ray datasets for computer-aided "
-        "screening of pulmonary diseases. Quant Imaging Med Surg. 2014;4(6):475-477."
-    )
     layout = (
         "ROOT/CXR_png/CHNCXR_####_{0|1}.png + ROOT/ClinicalReadings/CHNCXR_####_{0|1}.txt; or the Kaggle mirror "
         "ROOT/images/images/*.png + shenzhen_metadata.csv"

@@ -45,12 +45,6 @@ def mask_area_fraction(encodings: list[str], size: tuple[int, int]) -> float:
 class SiimPneumothoraxSource(Source):
     name = "siim_pneumothorax"
     modality = "cxr"
-    licence_class = "kaggle"
-    citation = (
-        "Zawacki A, Wu C, Shih G, et al. SIIM-ACR Pneumothorax Segmentation. Kaggle competition, Society for Imaging "
-        "Informatics in Medicine (2019)."
-    )
-    homepage = "https://www.kaggle.com/competitions/siim-acr-pneumothorax-segmentation"
     layout = (
         "ROOT/train-rle.csv (stage 1, 'ImageId, EncodedPixels') or stage_2_train.csv + "
         "ROOT/dicom-images-train/<study>/<series>/<ImageId>.dcm (and dicom-images-test/)"
@@ -71,12 +65,9 @@ class SiimPneumothoraxSource(Source):
             grouped.setdefault(row["id"], []).append((entry, row["rle"]))
         for image_id, rows in grouped.items():
             entry = rows[0][0]
-            path = self.files.find_name(f"{image_id}{spec()['image_suffix']}")
-            if path is None:
-                yield self.reject(f"{image_id}{spec()['image_suffix']}", "source", "missing_file", entry)
-                continue
-            if problem := self.check_image_file(path):
-                yield problem
+            path = self.locate_image(f"{image_id}{spec()['image_suffix']}", entry=entry, anywhere=True)
+            if isinstance(path, Reject):
+                yield path
                 continue
             encodings = [rle for _, rle in rows if rle and rle != spec()["negative"]]
             try:

@@ -101,8 +101,8 @@ def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: S
             )
         except ImportError as error:
             raise LayoutError(source, path, f"an Excel file; install the reader it needs ({error})") from None
-        except (OSError, ValueError, KeyError) as error:
-            raise LayoutError(source, path, f"a readable Excel workbook ({error})") from None
+        except Exception as error:  # noqa: BLE001 - a damaged workbook raises zipfile, xlrd, openpyxl or IndexError
+            raise LayoutError(source, path, f"a readable Excel workbook ({type(error).__name__}: {error})") from None
         return frame, None
     text, encoding = _read_text(path, source)
     separator = _separator(path, sep) or _sniff(text)
@@ -133,6 +133,7 @@ def read_table(
     names: Sequence[str] | None = None,
     sheet: int | str = 0,
     keep_other_columns: bool = False,
+    allow_empty: bool = False,
 ) -> Table:
     """Read a label table and rename its columns to canonical names.
 
@@ -142,9 +143,12 @@ def read_table(
     a missing optional column is filled with "". With `header=False`, `names` gives the columns by position
     (files without a header line, such as the COVIDx label lists); rows shorter than `names` are padded.
     Only the named columns are kept unless `keep_other_columns` (tables whose label columns are the data, such
-    as RFMiD's 46 condition columns).
+    as RFMiD's 46 condition columns). A table without a data row is a `LayoutError` naming it (a truncated
+    download would otherwise vanish without a row or a reject) unless `allow_empty` (an optional extra table).
     """
     path = Path(path)
+    if not path.is_file():  # a FIFO would block the read forever; a folder or device is no table
+        raise LayoutError(source, path, "a label table that is a regular file")
     frame, encoding = _read_frame(path, source, sep, header, names, sheet)
     frame = frame.fillna("").astype(str)
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
@@ -168,6 +172,8 @@ def read_table(
     if not keep_other_columns:
         frame = frame[list(spellings)]
     frame = frame.apply(lambda column: column.str.strip())
+    if frame.empty and not allow_empty:
+        raise LayoutError(source, path, "a label table with at least one row; this one lists nothing")
     return Table(frame.reset_index(drop=True), path, encoding, header_row=1 if header else 0)
 
 

@@ -36,9 +36,6 @@ def read_coco(path: Path, source: str) -> dict:
 class Tbx11kSource(Source):
     name = "tbx11k"
     modality = "cxr"
-    licence_class = "open"
-    citation = "Liu Y, Wu YH, Ban Y, Wang H, Cheng MM. Rethinking computer-aided tuberculosis diagnosis. CVPR 2020."
-    homepage = "https://github.com/yun-liu/Tuberculosis"
     layout = (
         "ROOT/imgs/{health,sick,tb,test}/*.png + ROOT/annotations/json/TBX11K_train.json, TBX11K_val.json "
         "(or TBX11K_trainval.json / all_trainval.json), optional all_test.json"
@@ -89,7 +86,7 @@ class Tbx11kSource(Source):
             for category, _ in boxes:
                 labels.add("tbx11k", category)
         except UnmappedLabel as error:
-            return self.reject(path, "label", "unmapped_label", f"{entry}: {error}")
+            return self.unmapped_label(path, entry, (error.vocab, error.label))
         corners = [
             {"label": label, "x0": x, "y0": y, "x1": x + w, "y1": y + h}
             for category, (x, y, w, h) in boxes

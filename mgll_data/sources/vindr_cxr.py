@@ -69,12 +69,6 @@ def fuse(reads: Reads, rule: str) -> tuple[LabelSet, list[str], list[dict]]:
 class VindrCxrSource(Source):
     name = "vindr_cxr"
     modality = "cxr"
-    licence_class = "credentialed"
-    citation = (
-        "Nguyen HQ, Lam K, Le LT, et al. VinDr-CXR: An open dataset of chest X-rays with radiologist's annotations. "
-        "Sci Data. 2022;9:429."
-    )
-    homepage = "https://physionet.org/content/vindr-cxr/1.0.0/"
     layout = (
         "PhysioNet: ROOT/annotations/image_labels_{train,test}.csv (+ annotations_{train,test}.csv boxes) + "
         "ROOT/train/<image_id>.dicom, test/; or Kaggle VinBigData: ROOT/train.csv "
@@ -160,7 +154,7 @@ class VindrCxrSource(Source):
                 try:
                     labels, keywords, boxes = fuse(reads, self.options.fusion)
                 except UnmappedLabel as error:
-                    yield self.reject(path, "label", "unmapped_label", f"{reads.entry}: {error}")
+                    yield self.unmapped_label(path, reads.entry, (error.vocab, error.label))
                     continue
                 attributes = {"reader_count": len(reads.readers), "label_origin": f"{self.options.fusion} of readers"}
                 yield self.record(

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import socket
 import struct
@@ -202,6 +203,40 @@ def test_break_lock_takes_over_from_a_holder_that_never_lets_go(tmp_path, fundus
         holder.wait()
 
 
+def test_break_lock_is_refused_while_the_holder_is_alive_on_this_host(tmp_path, fundus_tree):
+    out = tmp_path / "out"
+    (out / ".mgll-build").mkdir(parents=True)
+    code = (
+        "import fcntl,json,os,socket,sys,time; fd=os.open(sys.argv[1], os.O_RDWR|os.O_CREAT); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); "
+        "os.write(fd, json.dumps({'pid': os.getpid(), 'host': socket.gethostname(), 'started': 'now'}).encode()); "
+        "print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(out / ".mgll-build/lock")], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(MgllError, match=rf"--break-lock refused: .* alive on this host \(pid {holder.pid} on"):
+            build(tmp_path, break_lock=True)
+        assert holder.poll() is None and (out / ".mgll-build/lock").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert build(tmp_path, break_lock=True).manifest.sources["csv_fundus"].rows == 20
+
+
+@pytest.mark.parametrize("name", ["mine.parquet", "notes.txt", "train-00000-of-00001.parquet.bak"])
+def test_a_rebuild_never_deletes_a_file_it_did_not_write(tmp_path, fundus_tree, name):
+    first = build(tmp_path)
+    own = first.out_dir / "data" / name
+    own.write_bytes(b"the user's own file")
+    with pytest.raises(MgllError, match=rf"holds {re.escape(name)}, which mgll-data did not write"):
+        build(tmp_path, out="out")
+    assert own.read_bytes() == b"the user's own file"
+    own.unlink()
+    assert build(tmp_path).tasks_reused == len(first.manifest.shards)
+
+
 def test_two_processes_racing_on_one_folder(tmp_path, fundus_tree, registered):
     reference = row_hashes(build(tmp_path, out="reference").out_dir)
     recipe = write_recipe_file(tmp_path)
@@ -334,6 +369,20 @@ def test_ctrl_c_on_the_command_line_is_one_line_and_exit_130(tmp_path, fundus_tr
     code, err = child.wait(timeout=60), child.stderr.read()
     assert code == 130, err
     assert "interrupted; rerun the same command to resume (" in err and " shards done)" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["main-only", "process-group"])
+def test_sigterm_ends_like_ctrl_c_with_its_message_and_exit_143(tmp_path, fundus_tree, group):
+    recipe = write_recipe_file(tmp_path)
+    child = driver(tmp_path, "build", str(recipe), "--quiet", "--workers", "2", delay=0.2)
+    assert wait_for(lambda: any((tmp_path / "out" / "data").glob("*.parquet")), timeout=60)
+    workers = children(child.pid)
+    (os.killpg if group else os.kill)(child.pid, signal.SIGTERM)  # a scheduler's preemption
+    code, err = child.wait(timeout=60), child.stderr.read()
+    assert code == 143, err
+    assert "terminated (SIGTERM); rerun the same command to resume (" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
 
@@ -528,7 +577,7 @@ def test_no_absolute_input_path_reaches_rejects_manifest_or_card(tmp_path, regis
                     for r in pq.read_table(s, columns=["provenance"]).to_pylist()]),
     ]
     assert not [text for text in published if str(tmp_path) in text]
-    assert json.loads(published[0])["sources"]["csv_fundus"]["root"] == "<local>/fundus"
+    assert json.loads(published[0])["sources"]["csv_fundus"]["root"] == "<local>/csv_fundus"
     assert "images/junk.png" in published[2]
     assert violations(result.out_dir) == []
 

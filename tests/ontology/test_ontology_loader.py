@@ -128,8 +128,10 @@ def test_polarity_and_deliberate_no_finding(onto):
     assert onto.map_label("idrid_dme", "0").negative == ["diabetic_macular_edema"]
     assert onto.map_label("odir_keyword", "suspected glaucoma").uncertain == ["glaucoma"]
     assert onto.map_label("odir_keyword", "suspected glaucoma").positive == []
-    dust = onto.map_label("odir_keyword", "lens dust")
-    assert dust.no_finding and dust.targets() == [] and dust.note
+    not_fundus = onto.map_label("odir_keyword", "anterior segment image")
+    assert not_fundus.no_finding and not_fundus.targets() == [] and not_fundus.note
+    dust = onto.map_label("odir_keyword", "lens dust")  # a remark about the photograph: a quality finding
+    assert dust.positive == ["lens_artefact"] and onto["lens_artefact"].kind == "quality"
 
 
 def test_icdr_grades_map_in_order_to_the_grade_children(onto):

@@ -34,3 +34,30 @@ def test_missing_train_csv_is_a_layout_error(tmp_path: Path) -> None:
     (tmp_path / "train_images").mkdir()
     with pytest.raises(LayoutError, match="train.csv"):
         AptosSource(tmp_path)
+
+
+def test_absent_image_folder_is_one_missing_part_reject(tmp_path: Path) -> None:
+    """test.csv without test_images/ (a partial download): one reject naming the folder and the count."""
+    root, options = tree.make_tree(tmp_path / "aptos")
+    for image in (root / "test_images").iterdir():
+        image.unlink()
+    (root / "test_images").rmdir()
+    rejects = [r for r in AptosSource(root, **options).records() if isinstance(r, Reject)]
+    part = [r for r in rejects if r.reason == "missing_part"]
+    assert [(r.item, r.detail) for r in part] == [
+        ("test_images/", f"test.csv lists {len(tree.TEST)} image(s); test_images/ is absent")
+    ]
+
+
+def test_empty_or_broken_listed_file_is_named_as_such(tmp_path: Path) -> None:
+    """Through `locate_image`: an empty file is `empty_file` and a dangling link `broken_link`, not `missing_file`."""
+    root, options = tree.make_tree(tmp_path / "aptos")
+    (root / "train_images" / "000c1434d8d7.png").write_bytes(b"")
+    (root / "train_images" / "001639a390f0.png").unlink()
+    (root / "train_images" / "001639a390f0.png").symlink_to(root / "nowhere.png")
+    rejects = {
+        Path(r.item).name: (r.reason, r.detail) for r in AptosSource(root, **options).records() if isinstance(r, Reject)
+    }
+    assert rejects["000c1434d8d7.png"] == ("empty_file", "train.csv: line 2")
+    assert rejects["001639a390f0.png"] == ("broken_link", "train.csv: line 3")
+    assert rejects["0024cdab0c1e.png"] == ("missing_file", "train.csv: line 4")

@@ -143,8 +143,8 @@ def test_a_cell_outside_the_label_values_is_a_reject(tmp_path):
     row = tree.TRAIN[0].replace(",0.0,", ",2.0,")
     write_text(root / "train.csv", "\n".join([tree.HEADER, row]) + "\n")
     placeholders([root / "train" / "patient00001" / "study1" / "view1_frontal.jpg"])
-    records, rejects = split_items(ChexpertSource(root))
+    source = ChexpertSource(root)
+    records, rejects = split_items(source)
     assert not records
-    assert [(r.reason, r.detail) for r in rejects] == [
-        ("unmapped_label", "train.csv: line 2: Pneumothorax = '2.0'; expected 1, 0, -1 or blank")
-    ]
+    assert [(r.reason, r.detail) for r in rejects] == [("unmapped_label", "train.csv: line 2: Pneumothorax '2.0'")]
+    assert source.unmapped == {"Pneumothorax": {"2.0": 1}}

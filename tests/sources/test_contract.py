@@ -71,3 +71,25 @@ def test_sources_command_lists_every_adapter() -> None:
     assert result.exit_code == 0
     missing = [name for name in ADAPTERS if name not in result.output]
     assert not missing, f"`mgll-data sources` does not list {missing}"
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_a_listed_image_leading_outside_the_root_is_an_outside_root_reject(name: str, tmp_path: Path) -> None:
+    """A generated hostile entry per adapter: the first row's image file is replaced by a link to a file outside the
+    root (what a crafted label path or a linked file amounts to once resolved); it must come back as `outside_root`
+    and never as a row, while every other item keeps its fate."""
+    cls = available_sources()[name]
+    module, root, options = _tree(name, tmp_path)
+    before = list(cls(root, **options).records())
+    victim = next(item for item in before if isinstance(item, RawRecord))
+    outside = tmp_path / "outside" / victim.image_path.name
+    outside.parent.mkdir()
+    victim.image_path.rename(outside)
+    victim.image_path.symlink_to(outside)
+    after = list(cls(root, **options).records())
+    rows = [item for item in after if isinstance(item, RawRecord)]
+    assert victim.id not in {row.id for row in rows}
+    assert all(outside.parent not in row.image_path.resolve().parents for row in rows)
+    assert any(isinstance(item, Reject) and item.reason == "outside_root" for item in after)
+    assert str(tmp_path / "outside") not in " ".join(str(item) for item in after if isinstance(item, Reject))
+    assert len(after) == len(before) == module.LISTED

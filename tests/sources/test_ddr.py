@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from trees import ddr as tree
 
@@ -48,3 +50,17 @@ def test_wrong_root_is_a_layout_error(tmp_path):
     (tmp_path / "DR_grading").mkdir()
     with pytest.raises(LayoutError, match="train,valid,test"):
         DdrSource(tmp_path)
+
+
+def test_partial_grading_download_is_named_part_by_part(tmp_path):
+    """test.txt without test/ and valid/ without valid.txt: one `missing_part` reject each, with the count."""
+    root, _ = tree.make_tree(tmp_path)
+    shutil.rmtree(root / "DR_grading" / "test")
+    (root / "DR_grading" / "valid.txt").unlink()
+    rows = list(DdrSource(root).records())
+    parts = sorted((r.item, r.detail) for r in rows if isinstance(r, Reject) and r.reason == "missing_part")
+    assert parts == [
+        ("DR_grading/test/", "DR_grading/test.txt lists 1 image(s); DR_grading/test/ is absent"),
+        ("DR_grading/valid.txt", "DR_grading/valid lists 1 image(s); DR_grading/valid.txt is absent"),
+    ]
+    assert not any(isinstance(r, RawRecord) and r.native_id.startswith("grading/validation") for r in rows)

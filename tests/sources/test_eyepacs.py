@@ -36,7 +36,26 @@ def test_kaggle_layout_with_solution(tmp_path, header):
     assert len(rows) == tree.LISTED
     assert _summary(rows) == EXPECTED
     [missing] = [r for r in rows if isinstance(r, Reject)]
-    assert (missing.reason, missing.item) == ("missing_file", "train/13_right.jpeg")
+    assert (missing.reason, missing.item) == ("missing_file", str(root / "train/13_right.jpeg"))
+
+
+def test_test_part_not_unpacked_is_one_missing_part_reject(tmp_path):
+    """The solution lists the test images but test/ is absent: one reject naming the folder and the count."""
+    root, _ = tree.make_tree(tmp_path)
+    for image in (root / "test").iterdir():
+        image.unlink()
+    (root / "test").rmdir()
+    rows = list(EyepacsSource(root).records())
+    part = [(r.item, r.detail) for r in rows if isinstance(r, Reject) and r.reason == "missing_part"]
+    assert part == [("test/", f"retinopathy_solution.csv lists {len(tree.SOLUTION)} image(s); test/ is absent")]
+    assert {r.split for r in rows if isinstance(r, RawRecord)} == {"train"}
+
+
+def test_sample_folder_is_named_as_not_read(tmp_path):
+    root, _ = tree.make_tree(tmp_path)
+    tree.write_named_image(root / "sample" / "10_left.jpeg")
+    [unread] = [r for r in EyepacsSource(root).records() if isinstance(r, Reject) and r.reason == "unread_file"]
+    assert unread.item == str(root / "sample") and "no label table" in unread.detail
 
 
 def test_without_solution_the_test_images_are_listed_unlabelled(tmp_path):

@@ -47,6 +47,7 @@ def test_walk_without_csv(tmp_path: Path, realdata: Path) -> None:
         ("scans/d.dcm", [], ["scans"], pseudonym(patient, SALT, "p")),  # the DICOM PatientID, hashed
     ]
     assert [(r.item, r.stage, r.reason) for r in rejects] == [
+        (".thumbs", "source", "hidden_file"),  # listed, never read: nothing vanishes
         ("normal/zero.png", "source", "empty_file"),
         ("notes.txt", "source", "not_an_image"),
     ]
@@ -124,3 +125,16 @@ def test_option_and_root_errors(tmp_path: Path) -> None:
 
 def test_registry_finds_folder() -> None:
     assert get_source("folder") is FolderSource
+
+
+def test_quality_keyword_folders_are_quality_findings(tmp_path: Path) -> None:
+    """A folder named with an image-quality remark labels its images with the quality finding, never unlabelled."""
+    for folder, expected in (("lens dust", "lens_artefact"), ("low image quality", "poor_image_quality")):
+        (tmp_path / folder).mkdir()
+        Image.new("RGB", (8, 8), (200, 80, 30)).save(tmp_path / folder / f"{expected}.png")
+    records, rejects = _split(list(FolderSource(tmp_path, modality="fundus").records()))
+    assert rejects == []
+    assert sorted((r.keywords[0], r.labels) for r in records) == [
+        ("lens dust", ["lens_artefact"]),
+        ("low image quality", ["poor_image_quality"]),
+    ]

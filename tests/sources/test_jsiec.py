@@ -23,7 +23,7 @@ def test_records(tmp_path: Path, inner: bool) -> None:
         ("a1", ["normal"], [], "a1"),
         ("b1", ["branch_retinal_vein_occlusion"], [], "b1"),
         ("c1", [], ["glaucoma"], "c1"),
-        ("d1", ["media_haze"], ["proliferative_dr"], "d1"),
+        ("d1", ["media_haze", "poor_image_quality"], ["proliferative_dr"], "d1"),
     ]
     assert [(Path(r.item).name, r.reason) for r in rejects] == [
         ("a2..JPG", "empty_file"),

@@ -26,7 +26,7 @@ def test_records(tmp_path: Path, second: str, split: str) -> None:
         ("aria_d_2_4", split, ["diabetic_retinopathy", "hypertensive_retinopathy"], "ARIA"),
     ]
     assert records[2].image_path.suffix == ".tif"
-    assert [(Path(r.item).name, r.reason) for r in rejects] == [("missing_9", "missing_file")]
+    assert [(Path(r.item).name, r.reason) for r in rejects] == [("missing_9.png", "missing_file")]
 
 
 def test_unknown_column_and_wrong_root(tmp_path: Path) -> None:
@@ -34,6 +34,7 @@ def test_unknown_column_and_wrong_root(tmp_path: Path) -> None:
     with pytest.raises(LayoutError, match="train_data.csv"):
         MuredSource(tmp_path)
     root = write_tree(tmp_path / "m")
-    (root / "train_data.csv").write_text(HEADER + ",XYZ\n", encoding="utf-8")
+    row = ",".join(["17"] + ["0"] * (HEADER.count(",") + 1))  # one data row: an empty table is its own error
+    (root / "train_data.csv").write_text(HEADER + ",XYZ\n" + row + "\n", encoding="utf-8")
     with pytest.raises(LayoutError, match="unknown: XYZ"):
         list(MuredSource(root).records())

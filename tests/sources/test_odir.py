@@ -79,7 +79,7 @@ EXPECTED_RECORDS = [
     ),
     ("2_right", "R", ["moderate_npdr"], [], ["moderate non proliferative retinopathy"], None),
     ("7_left", "L", ["drusen"], [], ["drusen"], None),
-    ("11_left", "L", ["normal"], [], ["normal fundus"], "lens dust"),
+    ("11_left", "L", ["lens_artefact", "normal"], [], ["normal fundus"], "lens dust"),
     ("11_right", "R", [], ["glaucoma"], ["suspected glaucoma"], None),
     (
         "25_left",
@@ -170,7 +170,7 @@ def _check_fixture(source: OdirSource, image_folder: str) -> None:
     assert (first.patient_id, first.study_id, first.modality, first.split) == ("0", "0", "fundus", None)
     assert first.attributes["age"] == 69.0 and first.attributes["sex"] == "F"
     assert first.image_path == source.root / image_folder / "0_left.jpg"
-    assert dict(source.unmapped_keywords) == {"fundus sparkle": 1}
+    assert source.unmapped == {"keyword": {"fundus sparkle": 1}}
 
 
 @pytest.mark.parametrize(
@@ -254,3 +254,79 @@ def test_real_eye_labels_reproduce_patient_columns(realdata: Path) -> None:
     result = agreement(realdata / "fundus" / "odir", count_uncertain=True, exclusive_normal=True)
     assert result["patients"] == 3358
     assert result["exact"] == 3358
+
+
+# The challenge workbook's own odd eyes: keywords only about the photograph, and the eight keywords the Kaggle
+# copy never uses. (id, left keywords, right keywords, N..O), written as the workbook writes them.
+WORKBOOK_PATIENTS = [
+    ("3", "low image quality", "lens dust", "10000000"),
+    ("4", "optic disk photographically invisible", f"image offset{FW}low image quality", "10000000"),
+    ("5", f"lens dust{FW}optic disk photographically invisible", "myopic retinopathy", "00000010"),
+    ("6", "rhegmatogenous retinal detachment", "punctate inner choroidopathy", "00000001"),
+    ("8", "asteroid hyalosis", "wedge-shaped change", "00000001"),
+    ("9", "retinal artery macroaneurysm", "vascular loops ", "00000001"),
+    ("10", "suspected retinitis pigmentosa", f"normal fundus{FW}lens dust", "10000001"),
+]
+# by hand from the odir_keyword map: (native_id, labels, uncertain, descriptions, quality note)
+WORKBOOK_EXPECTED = [
+    ("3_left", ["poor_image_quality"], [], [], "low image quality"),
+    ("3_right", ["lens_artefact"], [], [], "lens dust"),
+    ("4_left", ["optic_disc_not_visible"], [], [], "optic disk photographically invisible"),
+    ("4_right", ["off_centre_field", "poor_image_quality"], [], [], "image offset; low image quality"),
+    ("5_left", ["lens_artefact", "optic_disc_not_visible"], [], [], "lens dust; optic disk photographically invisible"),
+    ("5_right", ["pathologic_myopia"], [], ["myopic retinopathy"], None),
+    ("6_left", ["retinal_detachment"], [], ["rhegmatogenous retinal detachment"], None),
+    ("6_right", ["punctate_inner_choroidopathy"], [], ["punctate inner choroidopathy"], None),
+    ("8_left", ["asteroid_hyalosis"], [], ["asteroid hyalosis"], None),
+    ("8_right", ["other_abnormality"], [], ["wedge-shaped change"], None),
+    ("9_left", ["retinal_macroaneurysm"], [], ["retinal artery macroaneurysm"], None),
+    ("9_right", ["vascular_loop"], [], ["vascular loops"], None),
+    ("10_left", [], ["retinitis_pigmentosa"], ["suspected retinitis pigmentosa"], None),
+    ("10_right", ["normal", "lens_artefact"], [], ["normal fundus"], "lens dust"),
+]
+
+
+def write_workbook_tree(root: Path) -> Path:
+    """`ODIR-5K_Training_Annotations(Updated)_V2.xlsx` as the challenge ships it: one sheet, the 15 headers in
+    row 1, one row per patient with integer ID, age and class cells, keywords joined by the full-width comma."""
+    root.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(SHORT_HEADER)
+    for pid, left, right, classes in WORKBOOK_PATIENTS:
+        row = [int(pid), 50, "Male", f"{pid}_left.jpg", f"{pid}_right.jpg", left, right]
+        sheet.append(row + [int(c) for c in classes])
+    book.save(root / "ODIR-5K_Training_Annotations(Updated)_V2.xlsx")
+    images = root / "ODIR-5K_Training_Dataset"
+    images.mkdir()
+    for pid, *_ in WORKBOOK_PATIENTS:
+        for side in ("left", "right"):
+            Image.new("RGB", (8, 8), (180, 60, 20)).save(images / f"{pid}_{side}.jpg")
+    return root
+
+
+def test_workbook_quality_only_eyes_and_rare_keywords(tmp_path: Path) -> None:
+    """Quality-only eyes are labelled rows with quality findings; the eight workbook-only keywords all map."""
+    source = OdirSource(write_workbook_tree(tmp_path / "ODIR-5K"))
+    records, rejects = _split(list(source.records()))
+    assert rejects == []
+    got = [(r.native_id, r.labels, r.uncertain_labels, r.keywords, r.attributes.get("quality")) for r in records]
+    assert got == WORKBOOK_EXPECTED
+    assert all(r.is_labelled() for r in records)
+    assert source.unmapped == {}
+
+
+def test_workbook_quality_only_eyes_are_rows_in_a_build(tmp_path: Path) -> None:
+    """Through the planner: no eye of the workbook fixture becomes an `unlabelled` reject."""
+    from mgll_data.engine.plan import plan_tasks
+    from mgll_data.engine.workdir import WorkDir
+    from mgll_data.recipe import parse_recipe
+
+    root = write_workbook_tree(tmp_path / "ODIR-5K")
+    data = {"name": "odir-wb", "sources": [{"name": "odir", "root": str(root)}], "output": {"dir": "out"}}
+    recipe = parse_recipe(data, tmp_path)
+    work = WorkDir(tmp_path / "out")
+    work.tasks.mkdir(parents=True)
+    tasks = plan_tasks([(recipe.sources[0], OdirSource(root))], recipe, work, "code")
+    assert sum(task.rows for task in tasks) == 2 * len(WORKBOOK_PATIENTS)
+    assert work.plan_rejects.read_text(encoding="utf-8") == ""

@@ -22,16 +22,19 @@ def test_origa(tmp_path: Path, inner: bool) -> None:
     root = origa.write_tree(tmp_path)
     records, rejects = _split(list(OrigaSource(root / "ORIGA" if inner else root).records()))
     got = [
-        (r.native_id, r.laterality, r.labels, r.negative_labels, r.attributes.get("cup_to_disc_ratio")) for r in records
+        (r.native_id, r.split, r.laterality, r.labels, r.negative_labels, r.attributes.get("cup_to_disc_ratio"))
+        for r in records
     ]
     assert got == [
-        ("001", "R", ["glaucoma"], [], 0.71),  # the expert's ExpCDR wins over the mask's 0.7
-        ("002", "L", [], ["glaucoma"], 0.4),  # no ExpCDR: from the mask (cup 4 of disc 10 rows)
-        ("003", "R", [], ["glaucoma"], 0.5),
+        ("001", "train", "R", ["glaucoma"], [], 0.71),  # the expert's ExpCDR wins over the mask's 0.7
+        ("002", "train", "L", [], ["glaucoma"], 0.4),  # no ExpCDR: from the mask (cup 4 of disc 10 rows)
+        ("003", "test", "R", [], ["glaucoma"], 0.5),  # Set B: the official test half
     ]
     assert records[0].attributes["od_center"] == [9.5, 8.5]
     assert records[0].image_path.parent.name == "Images"
-    assert [(Path(r.item).name, r.reason) for r in rejects] == [("004.jpg", "missing_file")]
+    expected = [("004.jpg", "missing_file"), ("005.jpg", "unknown_split")]
+    assert [(Path(r.item).name, r.reason) for r in rejects] == expected
+    assert "Set 'C'" in rejects[1].detail
 
 
 def test_registered_and_wrong_root(tmp_path: Path) -> None:

@@ -35,11 +35,11 @@ def test_records(tmp_path):
     assert by_patient["pa1PA"].attributes == {"age": 84.0, "sex": "M"} and by_patient["pa1PA"].study_id == "st1"
     assert by_patient["pa2AP"].labels == ["normal"] and by_patient["pa2AP"].attributes == {"sex": "F"}
     assert by_patient["pa2AP"].image_path.name.endswith("_00 - 030 - 080.png")
-    assert by_patient["pa3PA"].labels == ["support_devices"]
+    assert by_patient["pa3PA"].labels == ["suboptimal_radiograph", "support_devices"]
     assert by_patient["pa3PA"].keywords == ["kyphosis", "unchanged"]
     assert by_patient["pa3PA"].attributes["quality"] == "suboptimal"
     assert by_patient["pa6PA"].labels == [] and by_patient["pa6PA"].report is None
-    assert source.unmapped_terms == {"kyphosis": 1}
+    assert source.unmapped == {"Labels": {"kyphosis": 1}}
     assert [(r.reason, r.item.split("/")[0]) for r in rejects] == [("unlabelled", "12"), ("missing_file", "54")]
 
 
@@ -58,3 +58,11 @@ def test_label_cells_and_wrong_root(tmp_path):
     assert parse_terms("pleural effusion") is None
     with pytest.raises(LayoutError, match="PADCHEST"):
         PadchestSource(tmp_path)
+
+
+def test_a_study_labelled_only_suboptimal_is_a_quality_row():
+    """A quality-only term is the `suboptimal_radiograph` quality finding, never an unlabelled image."""
+    source = PadchestSource.__new__(PadchestSource)  # read_terms needs no download
+    labels, keywords, attributes = source.read_terms(["suboptimal study"])
+    assert labels.as_fields()["labels"] == ["suboptimal_radiograph"]
+    assert (keywords, attributes) == ([], {"quality": "suboptimal"})

@@ -81,9 +81,11 @@ def test_odd_cell_is_a_reject(tmp_path: Path) -> None:
         False,
         "\n",
     )
-    records, rejects = _split(list(RfmidSource(root).records()))
+    source = RfmidSource(root)
+    records, rejects = _split(list(source.records()))
     assert [(r.reason, r.stage) for r in rejects] == [("unmapped_label", "label")]
-    assert "{'DR': '2'}" in rejects[0].detail
+    assert "DR '2'" in rejects[0].detail
+    assert source.unmapped == {"DR": {"2": 1}}
 
 
 def test_real_training_labels(tmp_path: Path, realdata: Path) -> None:

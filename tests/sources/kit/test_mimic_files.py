@@ -22,6 +22,6 @@ def test_label_cells_keep_stated_values_and_name_the_odd_ones():
     cells, bad = label_cells({"Cardiomegaly": "1.0", "Edema": "-1.0", "Pneumonia": "", "Atelectasis": "2"})
     assert ("Cardiomegaly", "positive") in cells and ("Edema", "uncertain") in cells
     assert all(column != "Pneumonia" for column, _ in cells)
-    assert bad == ["Atelectasis='2'"]
+    assert bad == [("Atelectasis", "2")]
     labels = label_set(cells)
     assert labels.state_of("cardiomegaly") == "positive" and labels.state_of("edema") == "uncertain"

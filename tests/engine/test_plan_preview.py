@@ -1,0 +1,114 @@
+"""`mgll-data plan`: the fundus and CXR recipes over generated trees, previewed without decoding or writing."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from mgll_data import cli
+from mgll_data.cli import app
+
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+PART_REASONS = ("missing_part", "unread_file")
+
+
+def _recipe_over_trees(base: Path, recipe_file: str, drop: tuple[str, ...] = ()) -> tuple[Path, dict[str, int]]:
+    """The shipped recipe with each entry's root pointed at that adapter's generated tree; returns the recipe file
+    and each entry's LISTED (items its tree lists: every one must come back as a row or a reject)."""
+    shipped = yaml.safe_load((RECIPES / recipe_file).read_text(encoding="utf-8"))
+    entries, listed = [], {}
+    for entry in shipped["sources"]:
+        if entry["name"] in drop:
+            continue
+        module = importlib.import_module(f"trees.{entry['name']}")
+        root, options = module.make_tree(base / entry["name"])
+        entries.append({**entry, "root": str(root), "options": {**entry.get("options", {}), **options}})
+        listed[entry["name"]] = module.LISTED
+    shipped.update(sources=entries, output={"dir": str(base / "out")})
+    path = base / "recipe.yaml"
+    path.write_text(yaml.safe_dump(shipped), encoding="utf-8")
+    return path, listed
+
+
+def _plan(recipe: Path) -> list[dict]:
+    result = CliRunner().invoke(app, ["plan", str(recipe), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["sources"]
+
+
+def _check_accounts(plan: list[dict], listed: dict[str, int]) -> None:
+    for found in plan:
+        items = found["rows"] + found["rejects"] - sum(found["rejects_by_reason"].get(r, 0) for r in PART_REASONS)
+        assert items == listed[found["adapter"]], found["entry"]
+
+
+def test_plan_fundus_recipe_over_generated_trees(tmp_path: Path) -> None:
+    recipe, listed = _recipe_over_trees(tmp_path, "mgll-fundus.yaml")
+    plan = _plan(recipe)
+    by_entry = {found["entry"]: found for found in plan}
+    assert set(by_entry) == {entry for entry in listed}
+    _check_accounts(plan, listed)
+    assert not (tmp_path / "out").exists(), "plan writes nothing"
+    assert (by_entry["origa"]["split_origin"], by_entry["origa"]["official_split_defined"]) == ("official", True)
+    assert by_entry["aptos"]["split_origin"] == "policy" and not by_entry["aptos"]["official_split_defined"]
+    assert by_entry["aptos"]["rejects_by_reason"] == {"missing_file": 1, "unlabelled": 2}  # test.csv: no grades
+    assert by_entry["aptos"]["parts_read"] == {"train.csv": 3, "test.csv": 2}
+    assert by_entry["odir"]["unmapped"] == {}
+    assert by_entry["eyepacs"]["rows_by_split"].keys() >= {"validation", "test"}
+
+
+def test_plan_names_a_partial_download_and_prints_a_table(tmp_path: Path, monkeypatch) -> None:
+    recipe, listed = _recipe_over_trees(tmp_path, "mgll-fundus.yaml", drop=("mured",))
+    shutil.rmtree(tmp_path / "aptos" / "test_images")
+    [aptos] = [found for found in _plan(recipe) if found["entry"] == "aptos"]
+    assert aptos["parts_missing"] == [
+        {"part": "test_images", "reason": "missing_part", "detail": "test.csv lists 2 image(s); test_images/ is absent"}
+    ]
+    monkeypatch.setattr(cli.console, "width", 300)  # the console may have been made narrow by an earlier test
+    result = CliRunner().invoke(app, ["plan", str(recipe)])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "│ aptos" in line)
+    assert "missing_file 1, missing_part 1" in line and "test.csv lists 2 image(s)" in line
+    assert "policy (source defines none)" in line
+
+
+def test_plan_cxr_recipe_over_generated_trees(tmp_path: Path) -> None:
+    recipe, listed = _recipe_over_trees(tmp_path, "cxr-public.yaml")
+    plan = _plan(recipe)
+    assert [found["entry"] for found in plan] == [e["name"] for e in yaml.safe_load(recipe.read_text())["sources"]]
+    _check_accounts(plan, listed)
+    by_entry = {found["entry"]: found for found in plan}
+    assert by_entry["nih_cxr14"]["split_origin"] == "official"
+    assert by_entry["nih_cxr14"]["rows_by_split"] == {"test": 1, "train": 3}
+    assert by_entry["montgomery"]["split_origin"] == "policy"
+    assert by_entry["padchest"]["unmapped"] == {"Labels": {"kyphosis": 1}}
+    assert by_entry["padchest"]["rejects_by_reason"] == {"missing_file": 1, "unlabelled": 2}
+
+
+def test_plan_recipe_error_is_reported_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("name: x\nsources: []\n", encoding="utf-8")
+    code = "import sys; from mgll_data.cli import main; sys.argv = ['mgll-data', *sys.argv[1:]]; main()"
+    command = [sys.executable, "-c", code, "plan", str(tmp_path / "r.yaml")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "r.yaml is not valid" in result.stderr + result.stdout
+
+
+def test_split_defined_when_records_carry_one_though_the_class_says_none() -> None:
+    """MIMIC-CXR states no split itself but takes the JPG release's: its records carrying splits count."""
+    from types import SimpleNamespace
+
+    from mgll_data.engine.plan import plan_notes
+
+    source = SimpleNamespace(has_official_split=False, unmapped={})
+    assert plan_notes(source, {"official": 3, "policy": 0, "carried": 3})["official_split_defined"] is True
+    notes = plan_notes(source, {"official": 0, "policy": 2, "carried": 0})
+    assert (notes["official_split_defined"], notes["split_origin"]) == (False, "policy")
+    assert plan_notes(source, {"official": 1, "policy": 2, "carried": 1})["split_origin"] == "mixed"
