@@ -29,6 +29,8 @@ COLUMNS: tuple[str, ...] = (
     "id", "source", "modality", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",
     "disease_text", "descriptions", "explanations", "report_findings", "report_impression", "hashes",
 )  # fmt: skip
+# The three MGLL texts of a row (the diversity table counts these; GRANULARITIES adds the report sections).
+THREE_TEXTS: tuple[str, ...] = ("disease_text", "descriptions", "explanations")
 GRANULARITIES: tuple[str, ...] = (
     "disease_text",
     "descriptions",
@@ -133,6 +135,35 @@ def _ordered_splits(counts: dict[str, int]) -> list[str]:
     return [s for s in SPLITS if s in counts] + sorted(set(counts) - set(SPLITS))
 
 
+class _Diversity:
+    """Text diversity of one (modality, source): distinct texts per granularity and how many rows share all
+    three texts with another row. Holds hashes, not texts, so a large build costs a few ints per row."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.distinct: dict[str, set[int]] = {g: set() for g in THREE_TEXTS}
+        self.triples: Counter = Counter()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows += 1
+        triple = []
+        for granularity in THREE_TEXTS:
+            texts = _texts(row.get(granularity))
+            self.distinct[granularity].update(hash(text) for text in texts)
+            triple.append(tuple(texts))
+        self.triples[hash(tuple(triple))] += 1
+
+    def summary(self) -> dict[str, Any]:
+        shared = sum(count for count in self.triples.values() if count > 1)
+        return {
+            "rows": self.rows,
+            "distinct_texts": {g: len(self.distinct[g]) for g in THREE_TEXTS},
+            "distinct_text_sets": len(self.triples),
+            "rows_sharing_all_three": shared,
+            "share_sharing_all_three": round(shared / self.rows, 4) if self.rows else 0.0,
+        }
+
+
 def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict[str, Any]:
     """All statistics of a built folder as a JSON-ready dict; `near_distance` = max phash Hamming distance
     for near duplicates (None: the dedup module's default)."""
@@ -148,6 +179,7 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
     text_words: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
     views: dict[str, Counter] = defaultdict(Counter)
     lateralities: dict[str, Counter] = defaultdict(Counter)
+    diversity: dict[tuple[str, str], _Diversity] = defaultdict(_Diversity)
     ids: list[str] = []
     pixel: list[str | None] = []
     phash: list[str | None] = []
@@ -168,6 +200,7 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
                         texts = _texts(row.get(granularity))
                         text_items[granularity].append(len(texts))
                         text_words[granularity].extend(word_count(text) for text in texts)
+                    diversity[(modality, source)].add(row)
                     views[source][row.get("view") or UNKNOWN] += 1
                     lateralities[source][row.get("laterality") or UNKNOWN] += 1
                     hashes = row.get("hashes") or {}
@@ -200,6 +233,10 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
         },
         "label_prevalence": prevalence,
         "text": {g: _length_summary(text_items[g], text_words[g]) for g in GRANULARITIES},
+        "text_diversity": {
+            modality: {source: diversity[(m, source)].summary() for m, source in sorted(diversity) if m == modality}
+            for modality in sorted({m for m, _ in diversity})
+        },
         "duplicates": _duplicates(ids, pixel, phash, source_of, split_of, near_distance),
         "rejects": reject_summary(out_dir),
         "view": {s: dict(c.most_common()) for s, c in sorted(views.items())},
@@ -336,6 +373,13 @@ def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
                       words.get("p95", "-"), words.get("max", "-")])  # fmt: skip
     header = ["granularity", "rows with text", "rows without", "texts", "texts/row", "mean", "median", "p95", "max"]
     lines += [*_md_table(header, table), ""]
+    lines += ["## Text diversity per modality and source", ""]
+    table = [[modality, source, block["rows"], *[block["distinct_texts"][g] for g in THREE_TEXTS],
+              block["distinct_text_sets"], f"{block['share_sharing_all_three']:.1%}"]
+             for modality, sources in stats["text_diversity"].items() for source, block in sources.items()]  # fmt: skip
+    header = ["modality", "source", "rows", *[f"distinct {g}" for g in THREE_TEXTS], "distinct text sets",
+              "rows sharing all three texts"]  # fmt: skip
+    lines += [*_md_table(header, table), ""]
     dup = stats["duplicates"]
     lines += ["## Duplicate clusters", ""]
     for kind, title in (("exact", "Exact (same pixel hash)"), ("near", "Near (perceptual hash, not exact)")):
@@ -398,6 +442,14 @@ def print_summary(stats: dict[str, Any], console: Console) -> None:
         text.add_row(granularity, str(summary["rows_with_text"]),
                      *[str(words.get(key, "-")) for key in ("mean", "p95", "max")])  # fmt: skip
     console.print(text)
+    diverse = Table(title="text diversity (distinct texts; rows whose three texts equal another row's)")
+    for column in ("modality", "source", "rows", *THREE_TEXTS, "shared"):
+        diverse.add_column(column)
+    for modality, sources in stats["text_diversity"].items():
+        for source, block in sources.items():
+            counts = [str(block["distinct_texts"][g]) for g in THREE_TEXTS]
+            diverse.add_row(modality, source, str(block["rows"]), *counts, f"{block['share_sharing_all_three']:.1%}")
+    console.print(diverse)
     dup = stats["duplicates"]
     console.print(
         f"duplicates: exact {dup['exact']['clusters']} cluster(s) ({dup['exact']['across_splits']} across splits), "

@@ -43,6 +43,7 @@ from mgll_data.output_layout import (
 )
 from mgll_data.schema import FIELDS, FLAG_ATTRIBUTES, SCHEMA_VERSION, arrow_schema, features
 from mgll_data.sources.base import LICENCE_CLASSES
+from mgll_data.text.faithful import TextProblem, text_problems
 
 SOURCE_KEYS: tuple[str, ...] = (
     "adapter",
@@ -271,6 +272,7 @@ def _scan_shard(
     unknown: dict[tuple[str, str], list[str]] = defaultdict(list)
     bad_split: dict[str, list[str]] = defaultdict(list)
     empty_text: list[str] = []
+    misfit: dict[str, list[str]] = defaultdict(list)  # text problem kind -> "id: words in 'text'"
     images: list[str] = []
     rows = 0
     for batch in iter_batches(path, columns):
@@ -302,6 +304,8 @@ def _scan_shard(
             unlabelled = (row.get("attributes") or {}).get("unlabelled") is True  # kept on purpose: texts may be empty
             if "disease_text" in row and not (row["disease_text"] or "").strip() and not unlabelled:
                 empty_text.append(record_id)
+            for problem in _row_text_problems(row):
+                misfit[problem.kind].append(f"{record_id} ({problem.words or 'text'} in {problem.text!r})")
             if check_images and "image" in row:
                 problem = _image_problem(row["image"], row.get("width"), row.get("height"))
                 if problem:
@@ -324,8 +328,33 @@ def _scan_shard(
     if empty_text:
         rows_text = _examples(empty_text)
         found.append(Violation(file, "empty-text", f"empty disease_text on a row not marked unlabelled ({rows_text})"))
+    found += [
+        Violation(file, "text", f"{_TEXT_PROBLEMS[kind]}: {_examples(rows)}") for kind, rows in sorted(misfit.items())
+    ]
     found += [Violation(file, "image", problem) for problem in images]
     return found
+
+
+_TEXT_PROBLEMS = {
+    "other_eye": "a description or explanation names the other eye",
+    "other_view": "a description or explanation names a view the row does not have",
+    "redaction": "a description or explanation carries a redaction token",
+    "communication": "a description or explanation is a communication or sign-off sentence",
+    "mesh_string": "a description or explanation is a raw MeSH string",
+    "unsupported_word": "a description or explanation uses a side / zone / acuity word its own report does not",
+}
+
+
+def _row_text_problems(row: dict[str, Any]) -> list[TextProblem]:
+    """What in a row's granularity 2-3 texts does not fit its eye, view or report (`text/faithful.py`)."""
+    report = " ".join(t for t in (row.get("report_findings"), row.get("report_impression")) if t) or None
+    return text_problems(
+        [*(row.get("descriptions") or []), *(row.get("explanations") or [])],
+        view=row.get("view"),
+        laterality=row.get("laterality"),
+        report=report,
+        modality=row.get("modality"),
+    )
 
 
 def _cross_shard(scan: _Scan) -> list[Violation]:

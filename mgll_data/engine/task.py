@@ -19,8 +19,7 @@ from mgll_data.published import path_in_source, published_item, relative_text
 from mgll_data.recipe import Recipe
 from mgll_data.records import CompletionRecord, Reject
 from mgll_data.schema import FLAG_ATTRIBUTES
-from mgll_data.text import compose_texts
-from mgll_data.text.report_labels import with_report_labels
+from mgll_data.text import record_texts
 
 
 def is_complete(task: Task, work: WorkDir) -> bool:
@@ -51,17 +50,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
                 detail = relative_text(error.detail, root).replace(real, item)
                 rejects.append(Reject(record.source, item, "image", error.reason, detail, record.id))
                 continue
-            record = with_report_labels(record, recipe.text)
-            texts = compose_texts(
-                modality=record.modality,
-                labels=record.labels,
-                uncertain_labels=record.uncertain_labels,
-                negative_labels=record.negative_labels,
-                keywords=record.keywords,
-                report=record.report,
-                policy=recipe.text,
-                attributes=record.attributes,
-            )
+            record, texts = record_texts(record, recipe.text)
             text_filters.update(texts.dropped)
             writer.write(make_row(record, task.split, image, texts, sources[record.source]))
             by_source[record.source] += 1

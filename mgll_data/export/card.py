@@ -268,6 +268,19 @@ def _configs_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     return ["## Configurations", "", card_text()["configs_note"], "", _table(["config", "rows", "splits"], rows)]
 
 
+def _texts_section(manifest: dict[str, Any]) -> list[str]:
+    """How each granularity is made for each source entry of the build."""
+    made = card_text()["texts_made"]
+    reporting = set(card_text()["report_sources"])
+    rows = []
+    for entry, info in sorted(manifest.get("sources", {}).items()):
+        modality = info.get("modality", "")
+        way = made["report"] if info.get("adapter", entry) in reporting else made.get(modality, made["cxr"])
+        rows.append([entry, modality, made["disease_text"], way["descriptions"], way["explanations"]])
+    header = ["source", "modality", "disease_text", "descriptions", "explanations"]
+    return ["## How the texts are made", "", made["note"], "", _table(header, rows)]
+
+
 def _counts_section(title: str, counts: dict[str, int], key_name: str, empty: str, note: str = "") -> list[str]:
     lines = [f"## {title}", ""]
     if note:
@@ -313,6 +326,8 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
             ["column", "granularity", "what it holds"],
             [[row["column"], row["level"], row["meaning"]] for row in text["granularities"]],
         ),
+        "",
+        *_texts_section(manifest),
         "",
         "## Label states",
         "",

@@ -9,6 +9,9 @@ both-modality ids live in `findings/common.yaml`) with at least one description 
 written in our own words, then run `mgll-data ontology lint`. Descriptions and explanations are paraphrases
 that must hold for EVERY image carrying the finding (the trainer samples one per step): no severity, size or
 side unless the finding itself is that grade ("mild cardiomegaly" would be false for most cardiomegaly rows).
+The words that make a sentence specific (side, lobe, zone, acuity, lesion age, view, sub-type) are listed in
+`specific_words.yaml`; lint fails on a free sentence using one its display name does not carry. Where such a
+detail helps, write a `templates:` entry whose slot (`{eye}`, `{view_name}`, `{dr_grade}`, `{cdr}`) the row fills.
 To add a vocabulary: create `maps/<vocab>.tsv` with the header `label positive uncertain negative note`
 (tab-separated), one row per source label in the source's own order and spelling; join several ids with
 `|`; write `-` in `positive` (and a note) for a label that deliberately carries no finding. Then lint,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mgll_data.ontology.model import MODALITIES, Ontology, OntologyError, normalise_label
+from mgll_data.ontology.specific import SpecificVocabulary, specific_words, template_slots
 
 ODIR_KEYWORD_COLUMNS = ("Left-Diagnostic Keywords", "Right-Diagnostic Keywords")
 ODIR_KEYWORD_SEPARATOR = "\uff0c"
@@ -145,10 +146,51 @@ def _coverage_problems(onto: Ontology, source_labels: Mapping[str, Iterable[str]
     return problems
 
 
-def lint(onto: Ontology, source_labels: Mapping[str, Iterable[str]] | None = None) -> list[Problem]:
-    """Every problem in the ontology; `source_labels` (vocab -> labels seen in real files) adds coverage checks."""
+def _own_groups(display_name: str, vocabulary: SpecificVocabulary) -> set[str]:
+    """Specific-word groups a finding's display name uses ("Tension Pneumothorax"): every image of the finding
+    has them. Synonyms do not count: "lobar collapse" names only some atelectasis."""
+    return vocabulary.groups(display_name)
+
+
+def _specific_problems(onto: Ontology, vocabulary: SpecificVocabulary) -> list[Problem]:
+    """Free sentences naming a side, lobe, zone, acuity, lesion age, view or sub-type their finding's own names do
+    not carry, and templates whose slots are unknown or whose fixed words are specific."""
+    problems = []
+    for finding in onto.findings():
+        where = f"finding {finding.id!r}"
+        own = _own_groups(finding.display_name, vocabulary)
+        for level in ("descriptions", "explanations"):
+            for sentence in getattr(finding, level):
+                words = [w for w in vocabulary.find(sentence) if w.group not in own]
+                if words:
+                    named = ", ".join(sorted({f"{w.text!r} ({w.category})" for w in words}))
+                    message = f"{level[:-1]} {sentence!r} names {named}: write it generic or as a template slot"
+                    problems.append(Problem("specific_free_sentence", where, message))
+        for template in finding.templates:
+            unknown = [
+                s for s in [*template_slots(template.text), *(k for k, _ in template.when)] if s not in vocabulary.slots
+            ]
+            if unknown:
+                known = ", ".join(sorted(vocabulary.slots))
+                problems.append(Problem("unknown_slot", where, f"template {template.text!r} uses {unknown} ({known})"))
+            fixed = [w for w in vocabulary.find(template.text) if w.group not in own]
+            if fixed:
+                words = ", ".join(sorted({repr(w.text) for w in fixed}))
+                message = f"template {template.text!r} names {words} outside a slot"
+                problems.append(Problem("specific_template_text", where, message))
+    return problems
+
+
+def lint(
+    onto: Ontology,
+    source_labels: Mapping[str, Iterable[str]] | None = None,
+    vocabulary: SpecificVocabulary | None = None,
+) -> list[Problem]:
+    """Every problem in the ontology; `source_labels` (vocab -> labels seen in real files) adds coverage checks;
+    `vocabulary` is the specific-word list (default: the package's `specific_words.yaml`)."""
     return [
         *_name_problems(onto),
+        *_specific_problems(onto, vocabulary or specific_words()),
         *_text_and_parent_problems(onto),
         *_map_problems(onto),
         *_coverage_problems(onto, source_labels or {}),

@@ -2,7 +2,8 @@
 
 Layout of a data directory (the package's own is `mgll_data/ontology/`):
   findings/*.yaml   a mapping with one key `findings:`, a list of entries with the keys of `Finding`; a
-                    `both` finding may give descriptions/explanations as a mapping {fundus: [...], cxr: [...]}
+                    `both` finding may give descriptions/explanations as a mapping {fundus: [...], cxr: [...]};
+                    `templates:` lists sentences with slots filled from the row (see `specific_words.yaml`)
   maps/<vocab>.tsv  header `label  positive  uncertain  negative  note` and optionally `attributes`; ids
                     joined by `|`; row order is the vocabulary's order; `-` in `positive` marks a label that
                     deliberately carries no finding (its note says why); `attributes` sets record attributes
@@ -20,7 +21,16 @@ from typing import Any
 
 import yaml
 
-from mgll_data.ontology.model import KINDS, MODALITIES, Finding, MapEntry, MappedLabel, Ontology, OntologyError
+from mgll_data.ontology.model import (
+    KINDS,
+    MODALITIES,
+    Finding,
+    MapEntry,
+    MappedLabel,
+    Ontology,
+    OntologyError,
+    Template,
+)
 
 PACKAGE_DATA = Path(__file__).resolve().parent
 MAP_COLUMNS = ("label", "positive", "uncertain", "negative", "note")
@@ -31,7 +41,7 @@ _REQUIRED_KEYS = ("id", "modality", "kind", "display_name")
 _NAME_KEYS = ("synonyms", "abbreviations")
 _TEXT_KEYS = ("descriptions", "explanations")
 _TEXT_MODALITIES = ("fundus", "cxr")
-_ALLOWED_KEYS = {*_REQUIRED_KEYS, *_NAME_KEYS, *_TEXT_KEYS, "parent"}
+_ALLOWED_KEYS = {*_REQUIRED_KEYS, *_NAME_KEYS, *_TEXT_KEYS, "parent", "templates"}
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -40,6 +50,31 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise OntologyError(f"{where} must be a list of strings, got {value!r}")
     return tuple(item.strip() for item in value if item.strip())
+
+
+def _templates(value: Any, where: str) -> tuple[Template, ...]:
+    """`templates:` entries: `{description: text}` or `{explanation: text}`, optionally `when: {slot: [values]}`."""
+    if value is None:
+        return ()
+    levels = {"description": "descriptions", "explanation": "explanations"}
+    templates = []
+    for item in value if isinstance(value, list) else [value]:
+        level = [key for key in levels if isinstance(item, dict) and key in item]
+        when = item.get("when") or {} if isinstance(item, dict) else None
+        if (
+            len(level) != 1
+            or not isinstance(item[level[0]], str)
+            or set(item) - {*level, "when"}
+            or not isinstance(when, dict)
+            or not all(isinstance(v, list) for v in when.values())
+        ):
+            raise OntologyError(
+                f"{where}: templates: each entry is {{description: text}} or {{explanation: text}}, "
+                f"optionally with when: {{slot: [values]}}; got {item!r}"
+            )
+        conditions = tuple((str(slot), tuple(str(v) for v in values)) for slot, values in when.items())
+        templates.append(Template(levels[level[0]], item[level[0]].strip(), conditions))
+    return tuple(templates)
 
 
 def _finding(entry: Any, origin: str) -> Finding:
@@ -89,6 +124,7 @@ def _finding(entry: Any, origin: str) -> Finding:
         kind=entry["kind"],
         display_name=entry["display_name"].strip(),
         parent=parent.strip() if parent else None,
+        templates=_templates(entry.get("templates"), where),
         **lists,
     )
 

@@ -55,6 +55,19 @@ def normalise_label(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A sentence with slots filled from the row (`{eye}`, `{view_name}`, ...; see `specific_words.yaml`).
+
+    `level` is `descriptions` or `explanations`; `when` maps a slot to the row values it must have (the sentence
+    is true only for those: a cardiothoracic ratio is read on a PA view). Kept only when every slot is filled.
+    """
+
+    level: str
+    text: str
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     """One canonical finding with its names and our own level-2/level-3 sentences.
 
@@ -73,6 +86,7 @@ class Finding:
     descriptions: tuple[str, ...] = ()
     explanations: tuple[str, ...] = ()
     texts_by_modality: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    templates: tuple[Template, ...] = ()
 
     def for_modality(self, modality: str | None) -> Finding:
         """This finding with only the descriptions and explanations written for `modality`."""

@@ -12,6 +12,7 @@ _EXPORTS = {
     "GranularTexts": ".compose",
     "compose_texts": ".compose",
     "disease_text": ".compose",
+    "record_texts": ".compose",
     "Mention": ".labeler",
     "ReportLabels": ".labeler",
     "label_report": ".labeler",

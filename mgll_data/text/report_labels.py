@@ -30,8 +30,9 @@ def report_text(report: dict[str, str] | None) -> str:
 
 
 @lru_cache(maxsize=256)
-def _label(text: str) -> ReportLabels:
-    """Cached per text: a study's images share one report (IU X-ray lists up to five per report)."""
+def labelled(text: str) -> ReportLabels:
+    """The labeler's output for `text`, cached per text: a study's images share one report (IU X-ray lists up
+    to five per report), and the texts of each image read its sections again."""
     from mgll_data.text.labeler import label_report
 
     return label_report(text)
@@ -46,7 +47,7 @@ def with_report_labels(record: RawRecord, policy: TextPolicy) -> RawRecord:
         return record
     if record.attributes.get("label_origin") == "dataset":
         return record
-    found = _label(text)
+    found = labelled(text)
     stated = {*record.labels, *record.uncertain_labels, *record.negative_labels}
     if "normal" in record.labels:  # the source calls the study normal: the report adds no pathology to it
         return record

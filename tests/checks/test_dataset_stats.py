@@ -126,6 +126,27 @@ def test_image_bytes_are_never_read(output_dir, monkeypatch):
     assert requested and all("image" not in columns for columns in requested)
 
 
+def test_text_diversity_per_modality_and_source(tmp_path):
+    """Distinct texts per granularity, and the rows whose three texts all equal another row's."""
+    records = [
+        make_record("odir/1_left", "train", "odir/1", ["glaucoma"], seed=1),
+        make_record("odir/1_right", "train", "odir/1", ["glaucoma"], seed=2),  # same three texts as 1_left
+        make_record("odir/2_left", "train", "odir/2", ["glaucoma"], seed=3, descriptions=["left eye glaucoma"]),
+        make_record("iu_xray/CXR1_1", "train", "iu_xray/1", ["cardiomegaly"], seed=4),
+    ]
+    write_output(tmp_path / "out", records)
+    result = compute_stats(tmp_path / "out")
+    fundus = result["text_diversity"]["fundus"]["odir"]
+    assert fundus["rows"] == 3
+    assert fundus["distinct_texts"] == {"disease_text": 1, "descriptions": 2, "explanations": 1}
+    assert (fundus["distinct_text_sets"], fundus["rows_sharing_all_three"]) == (2, 2)
+    assert fundus["share_sharing_all_three"] == pytest.approx(2 / 3, abs=1e-4)
+    assert result["text_diversity"]["cxr"]["iu_xray"]["rows_sharing_all_three"] == 0
+    text = write_report(result, tmp_path / "report").read_text(encoding="utf-8")
+    assert "## Text diversity per modality and source" in text
+    assert "| fundus | odir | 3 | 1 | 2 | 1 | 2 | 66.7% |" in text
+
+
 def test_report_files(output_dir, tmp_path):
     result = compute_stats(output_dir)
     report = write_report(result, tmp_path / "report")

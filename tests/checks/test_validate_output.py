@@ -19,6 +19,7 @@ from mgll_data.ontology import load_ontology
 from mgll_data.schema import arrow_schema
 
 TRAIN0 = "data/train-00000-of-00002.parquet"
+TRAIN1 = "data/train-00001-of-00002.parquet"
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +258,30 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str, str]] = {
         "card",
         "README.md",
         "no YAML front matter",
+    ),
+    "text names the other eye": (
+        lambda d: write_output(d, _records_with(0, descriptions=["drusen in the right eye"])),  # odir/1_left
+        "text",
+        TRAIN0,
+        "names the other eye: row(s) odir/1_left (right in 'drusen in the right eye')",
+    ),
+    "text names a view the row does not have": (
+        lambda d: write_output(d, _records_with(3, explanations=["heart size is enlarged on the AP view"])),
+        "text",
+        TRAIN1,
+        "names a view the row does not have: row(s) iu_xray/CXR1_1 (AP view in",
+    ),
+    "text carries a redaction": (
+        lambda d: write_output(d, _records_with(4, descriptions=["Normal chest x-XXXX."])),
+        "text",
+        TRAIN1,
+        "carries a redaction token",
+    ),
+    "text uses a side its report does not": (
+        lambda d: write_output(d, _records_with(4, descriptions=["small left pleural effusion"])),
+        "text",
+        TRAIN1,
+        "side / zone / acuity word its own report does not: row(s) iu_xray/CXR2_1 (left in",
     ),
     "rejects columns": (
         lambda d: pq.write_table(pa.table({"source": ["odir"], "why": ["x"]}), d / "rejects.parquet"),

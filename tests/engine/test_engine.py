@@ -26,7 +26,7 @@ from mgll_data.engine import task as task_module
 from mgll_data.engine.task import run_task
 from mgll_data.errors import MgllError, ValidationError
 from mgll_data.schema import FIELD_NAMES
-from mgll_data.text import TextPolicy, compose_texts
+from mgll_data.text import TextPolicy, record_texts
 
 MANIFEST_KEYS = {
     "schema_version",
@@ -68,15 +68,7 @@ def test_output_folder_layout_and_manifest(tmp_path, fundus_tree):
     assert sum(manifest["counts"]["by_source_split"]["csv_fundus"].values()) == 20
     expected_filters: Counter[str] = Counter()
     for record in CsvSource(tmp_path / "fundus").records():
-        texts = compose_texts(
-            modality=record.modality,
-            labels=record.labels,
-            uncertain_labels=[],
-            negative_labels=[],
-            keywords=record.keywords,
-            report=None,
-            policy=TextPolicy(max_descriptions=1),
-        )
+        _, texts = record_texts(record, TextPolicy(max_descriptions=1))  # what the build worker runs
         expected_filters.update(texts.dropped)
     assert expected_filters, "the fixture should trigger at least one counted text filter"
     assert manifest["counts"]["text_filters"] == dict(sorted(expected_filters.items()))

@@ -96,6 +96,18 @@ def test_body_states_sources_rejects_filters_and_build(output_dir):
     assert "Abnormal, Mild Non-Proliferative Diabetic Retinopathy" in body  # granularity 1 example
 
 
+def test_body_states_how_each_granularity_is_made_per_source(output_dir):
+    """A report source's texts come from its report; a fundus source's from its labels, keywords and facts."""
+    body = (output_dir / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    section = body.split("## How the texts are made", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split(" | ")[0].strip("| "): line for line in section.splitlines() if line.startswith("| ")}
+    assert "the impression's sentences that state a labelled finding" in rows["iu_xray"]
+    assert "the findings sentences that state a labelled finding" in rows["iu_xray"]
+    assert "the eye and the DR / DME grade" in rows["odir"]
+    assert "the measured cup-to-disc ratio" in rows["odir"] and "impression" not in rows["odir"]
+    assert "no side, lobe, zone, acuity, lesion age, view or sub-type" in section
+
+
 def test_load_path_goes_into_the_loading_example(output_dir):
     from export.output_fixture import read_manifest
 

@@ -54,3 +54,25 @@ def test_show_rejects_unknown_modality():
     result = runner.invoke(cli.app, ["ontology", "show", "--modality", "eye"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "'eye' is not one of 'fundus', 'cxr'" in result.output
+
+
+def test_lint_fails_on_a_specific_free_sentence_added_to_the_shipped_data(tmp_path, monkeypatch):
+    """The shipped ontology passes; one free sentence naming a side and an acuity makes `ontology lint` fail."""
+    import shutil
+
+    from mgll_data.ontology.loader import PACKAGE_DATA
+
+    monkeypatch.setattr(cli.console, "width", 300)
+    for folder in ("findings", "maps"):
+        shutil.copytree(PACKAGE_DATA / folder, tmp_path / folder)
+    assert runner.invoke(cli.app, ["ontology", "lint", "--data-dir", str(tmp_path)]).exit_code == 0
+    cxr = tmp_path / "findings" / "cxr.yaml"
+    data = yaml.safe_load(cxr.read_text(encoding="utf-8"))
+    fracture = next(f for f in data["findings"] if f["id"] == "fracture")
+    fracture["descriptions"].append("acute left rib fracture")
+    cxr.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(cli.app, ["ontology", "lint", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "finding 'fracture': [specific_free_sentence] description 'acute left rib fracture'" in result.output
+    assert "'acute' (acuity)" in result.output and "'left' (side)" in result.output
+    assert "1 problem(s)" in result.output

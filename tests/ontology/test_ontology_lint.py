@@ -89,6 +89,14 @@ def _with(findings: list[dict], fid: str, **changes) -> list[dict]:
         (_with(_good_findings(), "edema", parent="opacity"), "unknown_parent"),
         (_with(_good_findings(), "lung_opacity", parent="edema"), "parent_cycle"),
         (_with(_good_findings(), "edema", parent="glaucoma"), "parent_modality"),
+        (_with(_good_findings(), "edema", descriptions=["bilateral perihilar edema"]), "specific_free_sentence"),
+        (_with(_good_findings(), "edema", explanations=["edema seen on a PA view"]), "specific_free_sentence"),
+        (_with(_good_findings(), "glaucoma", explanations=["an old glaucomatous cup"]), "specific_free_sentence"),
+        (_with(_good_findings(), "edema", templates=[{"explanation": "edema in the {lobe}"}]), "unknown_slot"),
+        (
+            _with(_good_findings(), "edema", templates=[{"description": "left {view_name} edema"}]),
+            "specific_template_text",
+        ),
     ],
     ids=[
         "dup-synonym",
@@ -99,6 +107,11 @@ def _with(findings: list[dict], fid: str, **changes) -> list[dict]:
         "bad-parent",
         "cycle",
         "cross-modality",
+        "side-and-zone-in-free-sentence",
+        "view-in-free-sentence",
+        "lesion-age-in-free-sentence",
+        "unknown-template-slot",
+        "side-outside-template-slot",
     ],
 )
 def test_finding_faults_are_reported(tmp_path, findings, expected):
@@ -207,3 +220,16 @@ def test_duplicate_id_and_missing_folders_are_errors(tmp_path):
         read_ontology(root)
     with pytest.raises(OntologyError, match="findings/ and maps/"):
         read_ontology(tmp_path / "missing")
+
+
+def test_specific_words_of_the_display_name_and_filled_slots_are_allowed(tmp_path):
+    """A finding that is itself a sub-type may say so; a template names the view through its slot."""
+    findings = [
+        *_good_findings(),
+        _finding("tension_pneumothorax", descriptions=["tension pneumothorax with mediastinal shift"]),
+        _finding(
+            "cardiomegaly",
+            templates=[{"explanation": "large heart on this {view_name} view", "when": {"view_name": ["PA"]}}],
+        ),
+    ]
+    assert _kinds(_write(tmp_path, findings, _good_rows())) == []

@@ -76,7 +76,7 @@ def test_report_sentences_become_descriptions_and_explanations() -> None:
     texts = _compose("cxr", labels.labels, labels.uncertain_labels, report=report)
     assert texts.descriptions[:2] == ["Small left effusion.", "Enlarged heart."]
     assert texts.explanations[:2] == ["Mild cardiomegaly.", "There is a small left pleural effusion."]
-    assert texts.dropped == {"findings_without_stated_finding": 1, "placeholder": 1}
+    assert texts.dropped == {"not_about_labels": 1, "placeholder": 1}
 
 
 def test_normal_study_keeps_its_negative_statements() -> None:
@@ -94,9 +94,9 @@ def test_negative_labels_are_stated_for_normal_studies_only() -> None:
 
 
 def test_caps_are_counted_and_output_is_deterministic() -> None:
-    report = {"impression": "One two three. Four five six. Seven eight nine.", "findings": ""}
+    report = {"impression": "Mild cardiomegaly. Cardiomegaly is stable. The heart is enlarged.", "findings": ""}
     first = _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
-    assert first.descriptions == ["One two three."]
+    assert first.descriptions == ["Mild cardiomegaly."]
     assert first.dropped["over_max_descriptions"] >= 2
     assert first == _compose("cxr", ["cardiomegaly"], report=report, max_descriptions=1)
 
@@ -126,3 +126,103 @@ def test_image_quality_findings_add_gradability_sentences_but_never_a_disease() 
     assert grade0.disease_text == "No diabetic retinopathy"
     assert grade0.descriptions[0] == "no diabetic retinopathy"
     assert grade0.explanations[-len(quality) :] == quality
+
+
+def _report_row(findings: str, impression: str, view: str | None = "PA", keywords=()):
+    """Texts of a report row labelled by the labeler, as the build worker does it."""
+    report = {"findings": findings, "impression": impression}
+    found = label_report(f"{findings} {impression}")
+    return compose_texts(
+        modality="cxr",
+        labels=found.labels,
+        uncertain_labels=found.uncertain_labels,
+        negative_labels=found.negative_labels,
+        keywords=list(keywords),
+        report=report,
+        policy=TextPolicy(),
+        view=view,
+    )
+
+
+def test_report_row_speaks_with_its_report_not_the_ontology() -> None:
+    """A described finding takes no ontology sentence: "Left basilar atelectasis" never becomes "bibasilar"."""
+    texts = _report_row("Left basilar atelectasis. No pleural effusion.", "Left basilar atelectasis.")
+    onto = load_ontology()
+    assert texts.descriptions == ["Left basilar atelectasis."]
+    assert texts.explanations == ["Left basilar atelectasis."]
+    assert not set(onto["atelectasis"].descriptions) & {*texts.descriptions, *texts.explanations}
+
+
+def test_negated_hypothetical_and_other_persons_sentences_never_describe() -> None:
+    findings = (
+        "There is a right pleural effusion. No pneumothorax. Evaluate for pneumonia. Her mother had tuberculosis."
+    )
+    texts = _report_row(findings, "Right pleural effusion.")
+    everything = [*texts.descriptions, *texts.explanations]
+    assert "There is a right pleural effusion." in texts.explanations
+    assert not any(s.startswith(("No pneumothorax", "Evaluate", "Her mother")) for s in everything)
+
+
+def test_label_the_report_does_not_describe_gets_only_generic_ontology_sentences() -> None:
+    """A dataset / MeSH label with no report sentence: its generic ontology sentences, and no side words."""
+    report = {"findings": "Lungs are clear.", "impression": "Stable chest."}
+    texts = _compose("cxr", ["fracture"], report=report)
+    onto = load_ontology()
+    assert texts.descriptions == list(onto["fracture"].descriptions)
+    assert not any(word in " ".join(texts.descriptions).lower() for word in ("acute", "healed", "old", "left"))
+
+
+def test_report_cleaning_and_view_check_apply_to_report_sentences() -> None:
+    findings = (
+        "PA and lateral views of the chest were obtained. Normal chest x-XXXX. "
+        "There is a small left pleural effusion. Small effusion is seen on the lateral view only."
+    )
+    impression = "Small left pleural effusion. Findings discussed with the referring team."
+    pa = _report_row(findings, impression, view="PA")
+    assert pa.descriptions[0] == "Small left pleural effusion."
+    assert pa.explanations == ["There is a small left pleural effusion."]
+    assert pa.dropped["other_view"] == 1 and pa.dropped["communication"] == 1
+    lateral = _report_row(findings, impression, view="LATERAL")
+    assert "Small effusion is seen on the lateral view only." in lateral.explanations
+
+
+def test_mesh_keywords_become_words_backed_by_the_report() -> None:
+    keywords = ["Pleural Effusion/left/small", "Calcified Granuloma/lung/bilateral"]
+    texts = _report_row("Small left pleural effusion.", "Small left pleural effusion.", keywords=keywords)
+    assert "small left pleural effusion" in texts.descriptions
+    assert "calcified granuloma in the lung" in texts.descriptions  # "bilateral" is not in the report
+
+
+def test_view_template_only_on_its_view() -> None:
+    on_pa = _compose("cxr", ["cardiomegaly"])
+    assert not any("cardiothoracic" in e for e in on_pa.explanations)  # view unknown: no view sentence
+    pa = compose_texts(
+        modality="cxr", labels=["cardiomegaly"], uncertain_labels=[], negative_labels=[], keywords=[],
+        report=None, policy=TextPolicy(), view="PA",
+    )  # fmt: skip
+    assert "cardiothoracic ratio above one half on this posteroanterior view" in pa.explanations
+    ap = compose_texts(
+        modality="cxr", labels=["cardiomegaly"], uncertain_labels=[], negative_labels=[], keywords=[],
+        report=None, policy=TextPolicy(), view="AP",
+    )  # fmt: skip
+    assert not any("cardiothoracic" in e or "posteroanterior" in e for e in ap.explanations)
+
+
+def test_fundus_texts_use_the_eye_grade_and_measures_so_two_eyes_differ() -> None:
+    def eye(laterality: str, **attributes):
+        return compose_texts(
+            modality="fundus", labels=["moderate_npdr"], uncertain_labels=[], negative_labels=[], keywords=[],
+            report=None, policy=TextPolicy(), attributes=attributes, laterality=laterality,
+        )  # fmt: skip
+
+    left = eye("L", dr_grade=2, dme_grade=1, cup_to_disc_ratio=0.42)
+    right = eye("R", dr_grade=2, dme_grade=0, cup_to_disc_ratio=0.71)
+    assert "fundus photograph of the left eye" in left.descriptions
+    assert "fundus photograph of the right eye" in right.descriptions
+    assert "diabetic retinopathy grade 2 of 4 on the international clinical scale" in left.descriptions
+    assert any(d.startswith("diabetic macular edema grade 1 of 2") for d in left.descriptions)
+    assert any("0.42" in e for e in left.explanations) and any("0.71" in e for e in right.explanations)
+    assert (left.descriptions, left.explanations) != (right.descriptions, right.explanations)
+    assert not any("right" in t for t in [*left.descriptions, *left.explanations])
+    unknown = eye(None)
+    assert not any("eye" in d for d in unknown.descriptions)  # no laterality: no eye sentence
