@@ -177,8 +177,9 @@ def arrow_schema() -> pa.Schema:
     the JSON Schema's `required` list and `mgll-data validate` enforce them.
     """
     schema = pa.schema([pa.field(f.name, f.type, nullable=True) for f in FIELDS])
+    stated = {f.name: _feature_dict(f.name, f.type) for f in FIELDS}
     metadata = {
-        b"huggingface": json.dumps({"info": {"features": {f.name: _feature_dict(f.name, f.type) for f in FIELDS}}}).encode(),
+        b"huggingface": json.dumps({"info": {"features": stated}}).encode(),
         b"mgll_data_schema_version": SCHEMA_VERSION.encode(),
     }
     return schema.with_metadata(metadata)
