@@ -1,9 +1,11 @@
-"""Planning: one streaming pass over the adapters' records, cut into shard tasks spilled to disk.
+"""Planning: one streaming pass over the adapters' records, cut into shard tasks on disk.
 
-Records are assigned a split, buffered per split and spilled every `shard_size` records, so the planner
-holds at most three buffers of `shard_size` records whatever the size of the dataset. Adapter rejects
-stream to a JSON-lines file. Once every source is read, the counts are known and the spills are re-cut
-into tasks, one per shard `{split}-{i:05d}-of-{n:05d}.parquet`, sized for the workers: `shard_size` is
+Records are assigned a split and appended, each pickled once, to that split's records file, with a digest
+of each record beside it; the planner keeps only each record's byte offset (8 bytes a row), so its memory
+does not grow with the dataset's records. Adapter rejects stream to a JSON-lines file. Once every source
+is read, the counts are known and each split's file is cut into tasks, byte ranges of it, one per shard
+`{split}-{i:05d}-of-{n:05d}.parquet`; a worker reads its range and unpickles its records, so a record
+crosses from the planner to a worker once. Tasks are sized for the workers: `shard_size` is
 the most rows a shard holds, and with several workers a shard holds fewer, so that every worker has
 about `TASKS_PER_WORKER` tasks and none sits idle while another finishes a long one (the remainder of a
 split is its last shard). The rows never depend on the worker count; how they are grouped into shards
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import pickle
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +48,8 @@ class SourceMeta:
 
 @dataclass(frozen=True)
 class Task:
-    """One output shard: the records file it is built from and the hash of everything that shapes it."""
+    """One output shard: the byte range of a records file it is built from and the hash of everything that
+    shapes it."""
 
     split: str
     index: int
@@ -52,6 +57,8 @@ class Task:
     records_file: Path
     key: str
     rows: int
+    start: int = 0
+    end: int = 0
 
     @property
     def shard_name(self) -> str:
@@ -63,8 +70,10 @@ def source_meta(source: Source) -> SourceMeta:
 
 
 def _record_digest(record: RawRecord) -> bytes:
-    """Canonical bytes of a record, for task hashes that do not depend on pickle details."""
-    return json.dumps(dataclasses.asdict(record), sort_keys=True, default=str).encode()
+    """SHA-256 of a record's canonical JSON, for task hashes that do not depend on pickle details (pickle
+    output varies with object identity). A record's fields hold no dataclasses, so its `__dict__` serialises
+    exactly as `dataclasses.asdict` would, without the deep copy."""
+    return hashlib.sha256(json.dumps(vars(record), sort_keys=True, default=str).encode()).digest()
 
 
 def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
@@ -111,41 +120,31 @@ class _Repeats:
         return None
 
 
-class _SplitBuffer:
-    """Records of one split waiting to be spilled to disk; the spills are re-cut into tasks after planning."""
+class _SplitFile:
+    """One split's planned records, appended to `{split}.records` (each pickled on its own) with their
+    32-byte digests in `{split}.digests`; only the byte offset of each record stays in memory."""
 
-    def __init__(self, split: str, work: WorkDir, shard_size: int):
-        self.split, self.work, self.shard_size = split, work, shard_size
-        self.records: list[RawRecord] = []
-        self.spills: list[Path] = []
+    DIGEST = 32
+
+    def __init__(self, split: str, work: WorkDir):
+        self.split = split
+        self.path = work.tasks / f"{split}.records"
+        self.digests_path = work.tasks / f"{split}.digests"
+        self._records = self.path.open("wb")
+        self._digests = self.digests_path.open("wb")
+        self.offsets = array("q")  # where each record starts, and (once closed) where the last one ends
         self.count = 0
 
     def add(self, record: RawRecord) -> None:
-        self.records.append(record)
         self.count += 1
-        if len(self.records) >= self.shard_size:
-            self.spill()
+        self.offsets.append(self._records.tell())
+        self._records.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        self._digests.write(_record_digest(record))
 
-    def spill(self) -> None:
-        if not self.records:
-            return
-        path = self.work.tasks / f"{self.split}-spill-{len(self.spills):05d}.pkl"
-        _dump(path, self.records)
-        self.spills.append(path)
-        self.records = []
-
-    def stream(self) -> Iterator[RawRecord]:
-        """Every record in plan order, one spill in memory at a time; each spill is removed once read."""
-        self.spill()
-        for path in self.spills:
-            with path.open("rb") as handle:
-                yield from pickle.load(handle)
-            path.unlink()
-
-
-def _dump(path: Path, records: list[RawRecord]) -> None:
-    with path.open("wb") as handle:
-        pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    def close(self) -> None:
+        self.offsets.append(self._records.tell())  # the end of the last record
+        self._records.close()
+        self._digests.close()
 
 
 def task_rows(total: int, shard_size: int, workers: int) -> int:
@@ -175,45 +174,48 @@ def plan_tasks(
     A task's key hashes its records, its place in the output, the recipe and the code that builds it.
     """
     recipe_hash = recipe.content_hash()
-    buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
+    files = {split: _SplitFile(split, work) for split in SPLITS}
     repeats = _Repeats()
-    with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
-        for spec, source in sources:
-            for item in source.records():
-                on_record()
-                root = str(source.root)
-                if isinstance(item, Reject):
-                    problem = dataclasses.replace(
-                        item,
-                        source=spec.entry_id,
-                        item=path_in_source(item.item, root),
-                        detail=relative_text(item.detail, root),
-                    )
-                else:
-                    item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = _check(item, spec, recipe, root) or repeats.check(
-                        item, spec, item.published_path or path_in_source(item.image_path, root)
-                    )
-                if problem is not None:
-                    rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
-                    continue
-                buffers[choose_split(item, spec, recipe)].add(item)
-    most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
+    try:
+        with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
+            for spec, source in sources:
+                for item in source.records():
+                    on_record()
+                    root = str(source.root)
+                    if isinstance(item, Reject):
+                        problem = dataclasses.replace(
+                            item,
+                            source=spec.entry_id,
+                            item=path_in_source(item.item, root),
+                            detail=relative_text(item.detail, root),
+                        )
+                    else:
+                        item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
+                        problem = _check(item, spec, recipe, root) or repeats.check(
+                            item, spec, item.published_path or path_in_source(item.image_path, root)
+                        )
+                    if problem is not None:
+                        rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
+                        continue
+                    files[choose_split(item, spec, recipe)].add(item)
+    finally:
+        for split_file in files.values():
+            split_file.close()
+    most = task_rows(sum(f.count for f in files.values()), recipe.output.shard_size, workers)
     tasks = []
-    for split, buffer in buffers.items():
-        sizes = shard_sizes(buffer.count, most)
-        records = buffer.stream()
-        for index, rows in enumerate(sizes):
-            chunk = [next(records) for _ in range(rows)]
-            digest = hashlib.sha256()
-            for record in chunk:
-                digest.update(_record_digest(record))
-            path = work.tasks / f"{split}-{index:05d}.pkl"
-            _dump(path, chunk)
-            fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
-            key = hashlib.sha256("\x00".join(fields).encode())
-            tasks.append(Task(split, index, len(sizes), path, key.hexdigest(), rows))
-        assert next(records, None) is None, "every planned record goes into exactly one task"
+    for split, split_file in files.items():
+        sizes = shard_sizes(split_file.count, most)
+        first = 0
+        with split_file.digests_path.open("rb") as digests:
+            for index, rows in enumerate(sizes):
+                digest = hashlib.sha256(digests.read(rows * _SplitFile.DIGEST))
+                fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
+                key = hashlib.sha256("\x00".join(fields).encode()).hexdigest()
+                start, end = split_file.offsets[first], split_file.offsets[first + rows]
+                tasks.append(Task(split, index, len(sizes), split_file.path, key, rows, start, end))
+                first += rows
+        assert first == split_file.count, "every planned record goes into exactly one task"
+        split_file.digests_path.unlink()
     return tasks
 
 
@@ -224,5 +226,8 @@ def read_plan_rejects(work: WorkDir) -> Iterator[dict[str, Any]]:
 
 
 def load_task_records(task: Task) -> list[RawRecord]:
+    """The task's records: one read of its byte range, unpickled record by record."""
     with task.records_file.open("rb") as handle:
-        return pickle.load(handle)
+        handle.seek(task.start)
+        data = io.BytesIO(handle.read(task.end - task.start))
+    return [pickle.load(data) for _ in range(task.rows)]

@@ -66,7 +66,37 @@ def test_plan_is_deterministic_and_keeps_record_order(tmp_path):
     assert [t.shard_name for t in first] == [t.shard_name for t in second]
     train = [r.native_id for t in first if t.split == "train" for r in load_task_records(t)]
     assert train == [f"train_{i:04d}" for i in range(802)]
-    assert not list((tmp_path / "a" / ".mgll-build" / "tasks").glob("*spill*"))  # spills are re-cut, then gone
+    assert sorted(p.name for p in (tmp_path / "a" / ".mgll-build" / "tasks").iterdir()) == [
+        "test.records", "train.records", "validation.records"
+    ]  # one file per split, each record written once; tasks are byte ranges of it
+
+
+def test_tasks_are_contiguous_byte_ranges_holding_every_record_once(tmp_path, monkeypatch):
+    """Records cross to a worker once: the planner pickles each record once into its split's file (no spill
+    re-read and re-written), and the tasks' byte ranges tile that file; each record's task-key digest is
+    its canonical JSON, as a plain `dataclasses.asdict` computes it."""
+    import dataclasses
+    import hashlib
+    import json
+    import pickle
+
+    from mgll_data.engine import plan as plan_module
+
+    dumps = []
+    real_dumps = pickle.dumps
+    monkeypatch.setattr(plan_module.pickle, "dumps", lambda obj, **kw: dumps.append(obj) or real_dumps(obj, **kw))
+    issue_tree(tmp_path / "tree")
+    tasks = plan(tmp_path, "ranges", workers=3)
+    assert len(dumps) == 1000 and len({id(r) for r in dumps}) == 1000  # each record pickled exactly once
+    for split in ("train", "validation", "test"):
+        ranges = [(t.start, t.end) for t in tasks if t.split == split]
+        size = (tmp_path / "ranges" / ".mgll-build" / "tasks" / f"{split}.records").stat().st_size
+        assert ranges[0][0] == 0 and ranges[-1][1] == size
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    loaded = [r for t in tasks for r in load_task_records(t)]
+    assert [r.id for r in loaded] == [r.id for r in dumps]
+    reference = json.dumps(dataclasses.asdict(loaded[0]), sort_keys=True, default=str).encode()
+    assert plan_module._record_digest(loaded[0]) == hashlib.sha256(reference).digest()
 
 
 def test_shard_size_stays_the_upper_bound(tmp_path):
