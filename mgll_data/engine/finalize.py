@@ -64,31 +64,50 @@ def remove_stale(tasks: list[Task], work: WorkDir) -> None:
 
 def drop_cross_source_duplicates(
     tasks: list[Task], done: dict[str, dict[str, Any]], recipe: Recipe, work: WorkDir
-) -> None:
-    """Remove rows whose pixels equal an earlier row's from another source; record them as rejects.
+) -> list[str]:
+    """Remove rows whose pixels equal an earlier row's from another source; record them as rejects; return
+    the names of the shards rewritten.
 
-    "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. Shards
-    that lose rows are rewritten atomically and their completion records updated (rows, bytes, sha256,
-    rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
+    "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. One pass
+    reads the pixel-hash column of every shard; only shards holding a hash seen in two sources are opened
+    again, and only those that lose rows are rewritten (atomically, their completion records updated: rows,
+    bytes, sha256, rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
     """
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
     first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+    sources_of: dict[str, set[str]] = {}  # only for hashes seen more than once
+    shards_of: dict[str, set[int]] = {}
+    first_shard: dict[str, int] = {}
     for order, task in enumerate(tasks):
         table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
         hashes = pc.struct_field(table["hashes"], "pixel_sha256").to_pylist()
         for row, (record_id, source, pixel_hash) in enumerate(
             zip(table["id"].to_pylist(), table["source"].to_pylist(), hashes, strict=True)
         ):
+            if not pixel_hash:
+                continue
             key = (rank[source], order, row)
-            if pixel_hash and (pixel_hash not in first or key < first[pixel_hash][0]):
+            kept = first.get(pixel_hash)
+            if kept is None:
                 first[pixel_hash] = (key, record_id, source)
-    for task in tasks:
-        _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work)
+                first_shard[pixel_hash] = order
+                continue
+            sources_of.setdefault(pixel_hash, {kept[2]}).add(source)
+            shards_of.setdefault(pixel_hash, {first_shard[pixel_hash]}).add(order)
+            if key < kept[0]:
+                first[pixel_hash] = (key, record_id, source)
+    touched = sorted({order for h, shards in shards_of.items() if len(sources_of[h]) > 1 for order in shards})
+    rewritten = []
+    for order in touched:
+        task = tasks[order]
+        if _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work):
+            rewritten.append(task.shard_name)
+    return rewritten
 
 
 def _rewrite_without_duplicates(
     task: Task, record: dict[str, Any], first: dict[str, tuple], recipe: Recipe, work: WorkDir
-) -> None:
+) -> bool:
     shard = work.data / task.shard_name
     source_file = pq.ParquetFile(shard)
     columns = ["id", "source", "hashes", "provenance"]
@@ -98,7 +117,7 @@ def _rewrite_without_duplicates(
         if kept and kept[2] != row["source"]:
             duplicates.append((row, kept[1]))
     if not duplicates:
-        return
+        return False
     drop = {row["id"] for row, _ in duplicates}
     with ShardWriter(shard, recipe.output.row_group_size, source_file.schema_arrow) as writer:
         for batch in source_file.iter_batches(batch_size=recipe.output.row_group_size):
@@ -125,6 +144,7 @@ def _rewrite_without_duplicates(
         ],
     )
     work.write_done(task.shard_name, record)
+    return True
 
 
 def all_rejects(work: WorkDir, done: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
