@@ -74,31 +74,33 @@ def drop_cross_source_duplicates(
     bytes, sha256, rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
     """
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
-    first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
-    sources_of: dict[str, set[str]] = {}  # only for hashes seen more than once
-    shards_of: dict[str, set[int]] = {}
-    first_shard: dict[str, int] = {}
+    parts = []
     for order, task in enumerate(tasks):
         table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
-        hashes = pc.struct_field(table["hashes"], "pixel_sha256").to_pylist()
-        for row, (record_id, source, pixel_hash) in enumerate(
-            zip(table["id"].to_pylist(), table["source"].to_pylist(), hashes, strict=True)
-        ):
-            if not pixel_hash:
-                continue
-            key = (rank[source], order, row)
-            kept = first.get(pixel_hash)
-            if kept is None:
-                first[pixel_hash] = (key, record_id, source)
-                first_shard[pixel_hash] = order
-                continue
-            sources_of.setdefault(pixel_hash, {kept[2]}).add(source)
-            shards_of.setdefault(pixel_hash, {first_shard[pixel_hash]}).add(order)
-            if key < kept[0]:
-                first[pixel_hash] = (key, record_id, source)
-    touched = sorted({order for h, shards in shards_of.items() if len(sources_of[h]) > 1 for order in shards})
+        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
+        columns = {
+            "pixel": pixel,
+            "source": table["source"],
+            "id": table["id"],
+            "rank": pa.array([rank[s] for s in table["source"].to_pylist()], pa.int32()),
+            "order": pa.array([order] * table.num_rows, pa.int32()),
+            "row": pa.array(range(table.num_rows), pa.int32()),
+        }
+        parts.append(pa.table(columns).filter(pc.is_valid(pixel)))
+    if not parts:
+        return []
+    rows = pa.concat_tables(parts)  # Arrow columns: a few dozen bytes a row, no Python object per row
+    per_pixel = rows.group_by("pixel").aggregate([("source", "count_distinct")])
+    shared = per_pixel.filter(pc.greater(per_pixel["source_count_distinct"], 1))["pixel"]
+    candidates = rows.filter(pc.is_in(rows["pixel"], shared)).to_pylist()
+    del rows, parts
+    first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+    for row in candidates:
+        key = (row["rank"], row["order"], row["row"])
+        if row["pixel"] not in first or key < first[row["pixel"]][0]:
+            first[row["pixel"]] = (key, row["id"], row["source"])
     rewritten = []
-    for order in touched:
+    for order in sorted({row["order"] for row in candidates}):
         task = tasks[order]
         if _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work):
             rewritten.append(task.shard_name)
