@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mgll_data.engine.rows import path_in_source, relative_text
 from mgll_data.engine.splits import patient_split
 from mgll_data.engine.workdir import WorkDir
@@ -97,27 +99,94 @@ def _check(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Re
     return None
 
 
+def _key64(text: str) -> int:
+    """A non-zero 64-bit key of a string (zero marks an empty slot of `_SeenTable`)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
+
+
+class _SeenTable:
+    """Open-addressing multimap of 64-bit keys to int64 values in two numpy arrays: 16 bytes a slot, at most
+    3/4 full, where a dict of the strings would hold a few hundred bytes of Python objects a row. Equal keys
+    (a collision of two strings) take separate slots; the caller tells them apart."""
+
+    def __init__(self, capacity: int = 1 << 14):
+        self.keys = np.zeros(capacity, np.uint64)
+        self.values = np.zeros(capacity, np.int64)
+        self.size = 0
+
+    def get_all(self, key: int) -> Iterator[int]:
+        """Every value stored under `key`."""
+        mask = len(self.keys) - 1
+        slot = key & mask
+        while self.keys[slot]:
+            if self.keys[slot] == key:
+                yield int(self.values[slot])
+            slot = (slot + 1) & mask
+
+    def put(self, key: int, value: int) -> None:
+        if 4 * (self.size + 1) > 3 * len(self.keys):
+            keys, values = self.keys, self.values
+            self.keys, self.values = np.zeros(2 * len(keys), np.uint64), np.zeros(2 * len(keys), np.int64)
+            self.size = 0
+            for old, kept in zip(keys[keys != 0].tolist(), values[keys != 0].tolist(), strict=True):
+                self._insert(old, kept)
+        self._insert(key, value)
+
+    def _insert(self, key: int, value: int) -> None:
+        mask = len(self.keys) - 1
+        slot = key & mask
+        while self.keys[slot]:
+            slot = (slot + 1) & mask
+        self.keys[slot], self.values[slot] = key, value
+        self.size += 1
+
+
 class _Repeats:
     """Ids and image files already planned: a second record with either becomes a reject naming both entries,
-    found here, before any shard is written (the first entry, in source order, is kept)."""
+    found here, before any shard is written (the first entry, in source order, is kept).
 
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-        self.images: dict[str, tuple[str, str]] = {}
+    Memory stays a few dozen bytes a row: the tables keep 64-bit keys and where the kept record sits in its
+    split's records file; the kept record is read back from there only to name it in a reject (and to rule
+    out a 64-bit key collision, which then counts as no repeat)."""
+
+    def __init__(self, files: dict[str, _SplitFile], roots: dict[str, str]) -> None:
+        self.files, self.roots = files, roots
+        self.splits = list(files)
+        self.ids = _SeenTable()
+        self.images = _SeenTable()
+
+    def _kept(self, table: _SeenTable, key: int, same: Callable[[RawRecord], bool]) -> RawRecord | None:
+        """The kept record under `key` for which `same` holds (others under the key are collisions)."""
+        for place in table.get_all(key):
+            split, index = divmod(place, 1 << 40)
+            record = self.files[self.splits[split]].read(index)
+            if same(record):
+                return record
+        return None
+
+    def _entry(self, record: RawRecord) -> str:
+        item = record.published_path or path_in_source(record.image_path, self.roots[record.source])
+        return f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
 
     def check(self, record: RawRecord, spec: SourceSpec, item: str) -> Reject | None:
         entry = f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
-        if record.id in self.ids:
-            detail = f"{entry} repeats the id of {self.ids[record.id]} (kept)"
+        id_key, image_key = _key64(record.id), _key64(str(record.image_path))
+        kept = self._kept(self.ids, id_key, lambda kept: kept.id == record.id)
+        if kept is not None:
+            detail = f"{entry} repeats the id of {self._entry(kept)} (kept)"
             return Reject(spec.entry_id, item, "plan", "duplicate_id", detail, record.id)
-        image = str(record.image_path)
-        if image in self.images:
-            kept_id, kept_entry = self.images[image]
-            detail = f"{entry} lists the image of {kept_id} ({kept_entry}, kept)"
+        kept = self._kept(self.images, image_key, lambda kept: str(kept.image_path) == str(record.image_path))
+        if kept is not None:
+            detail = f"{entry} lists the image of {kept.id} ({self._entry(kept)}, kept)"
             return Reject(spec.entry_id, item, "plan", "duplicate_image", detail, record.id)
-        self.ids[record.id] = entry
-        self.images[image] = (record.id, entry)
         return None
+
+    def remember(self, record: RawRecord, split: str) -> None:
+        """`record` is about to be added to `split`'s file."""
+        place = self.splits.index(split) * (1 << 40) + self.files[split].count
+        self.ids.put(_key64(record.id), place)
+        self.images.put(_key64(str(record.image_path)), place)
 
 
 class _SplitFile:
@@ -140,6 +209,13 @@ class _SplitFile:
         self.offsets.append(self._records.tell())
         self._records.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
         self._digests.write(_record_digest(record))
+
+    def read(self, index: int) -> RawRecord:
+        """Record `index` of this split, read back from the file being written."""
+        self._records.flush()
+        with self.path.open("rb") as handle:
+            handle.seek(self.offsets[index])
+            return pickle.load(handle)
 
     def close(self) -> None:
         self.offsets.append(self._records.tell())  # the end of the last record
@@ -175,7 +251,7 @@ def plan_tasks(
     """
     recipe_hash = recipe.content_hash()
     files = {split: _SplitFile(split, work) for split in SPLITS}
-    repeats = _Repeats()
+    repeats = _Repeats(files, {spec.entry_id: str(source.root) for spec, source in sources})
     try:
         with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
             for spec, source in sources:
@@ -197,7 +273,9 @@ def plan_tasks(
                     if problem is not None:
                         rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
                         continue
-                    files[choose_split(item, spec, recipe)].add(item)
+                    split = choose_split(item, spec, recipe)
+                    repeats.remember(item, split)
+                    files[split].add(item)
     finally:
         for split_file in files.values():
             split_file.close()
