@@ -2,8 +2,8 @@
 
 Memory is bounded by the recipe, not by the dataset, apart from a few dozen bytes a row: planning keeps
 a byte offset and repeat-check keys per record (the records themselves go straight to disk), a worker
-holds one task's records plus `row_group_size` encoded images, and finalisation reads a few string columns. Resume works at shard granularity through the completion records in
-`OUT/.mgll-build/done/`.
+holds one task's records plus `row_group_size` encoded images, and finalisation reads a few string columns.
+Resume works at shard granularity through the completion records in `OUT/.mgll-build/done/`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from mgll_data.engine.progress import BuildProgress
 from mgll_data.engine.task import is_complete, run_task
 from mgll_data.engine.workdir import WorkDir, code_fingerprint
 from mgll_data.errors import RecipeError
-from mgll_data.recipe import Recipe, load_recipe
+from mgll_data.recipe import Recipe
+from mgll_data.records import Manifest
 from mgll_data.sources import get_source
 from mgll_data.sources.base import Source
 
@@ -30,7 +31,7 @@ from mgll_data.sources.base import Source
 @dataclass
 class BuildResult:
     out_dir: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     tasks_run: int
     tasks_reused: int
     elapsed_s: float = 0.0
@@ -122,46 +123,10 @@ def _locked_build(
         metas = {source.entry_id: source_meta(source) for source in ordered}
         for done in run_tasks(backend, pending, recipe, metas, work, workers, runner, address):
             counts["done"] += 1
-            progress.task_done(done["rows"])
+            progress.task_done(done.rows)
     manifest = finalize(recipe, ordered, tasks, work)
     work.write_state(recipe.content_hash(), code_hash, finished=True)
     work.clear_tasks()
     return BuildResult(
         work.out, manifest, len(pending), len(tasks) - len(pending), progress.elapsed(), progress.rows_written
     )
-
-
-def build_recipe(
-    recipe: Recipe,
-    out: Path | str | None = None,
-    workers: int = 1,
-    backend: str = "local",
-    progress: BuildProgress | None = None,
-    break_lock: bool = False,
-    address: str | None = None,
-) -> BuildResult:
-    """Build a validated recipe with the registered source adapters."""
-    check_backend(backend)
-    return run_build(
-        recipe,
-        open_sources(recipe),
-        recipe.output_dir(out),
-        workers,
-        backend,
-        progress,
-        break_lock=break_lock,
-        address=address,
-    )
-
-
-def build(
-    recipe_path: Path | str,
-    out: Path | str | None = None,
-    workers: int = 1,
-    backend: str = "local",
-    progress: BuildProgress | None = None,
-    break_lock: bool = False,
-    address: str | None = None,
-) -> BuildResult:
-    """`mgll-data build`: load the recipe file and build it."""
-    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress, break_lock, address)

@@ -14,7 +14,8 @@ import time
 from build_fixtures import CsvSource
 
 from mgll_data import cli
-from mgll_data.engine import flow as engine, task
+from mgll_data.engine import flow as engine
+from mgll_data.engine import task
 
 
 def main(argv: list[str]) -> None:
