@@ -29,9 +29,9 @@ from mgll_data.records import (
     CompletionRecord,
     Manifest,
     ManifestCounts,
+    ManifestEntry,
     Reject,
     ShardEntry,
-    ManifestEntry,
     SplitEntry,
 )
 from mgll_data.schema import SCHEMA_VERSION
