@@ -61,3 +61,17 @@ def test_json_schema_requires_exactly_the_non_nullable_fields():
     required = set(schema.json_schema()["required"])
     assert required == {f.name for f in schema.FIELDS if not f.nullable}
     assert "study_id" not in required and "image" in required
+
+
+def test_shard_metadata_states_exactly_the_datasets_features():
+    """The features written into every shard are spelled out without importing `datasets`; they must stay
+    what `datasets.Features.to_dict()` says, or `load_dataset` reads a shard differently."""
+    import json
+    import subprocess
+    import sys
+
+    stated = json.loads(schema.arrow_schema().metadata[b"huggingface"])["info"]["features"]
+    assert stated == schema.features().to_dict()
+    assert json.dumps(stated) == json.dumps(schema.features().to_dict())  # same key order too
+    probe = "import sys; from mgll_data.schema import arrow_schema; arrow_schema(); print('datasets' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"

@@ -69,32 +69,53 @@ def remove_stale(tasks: list[Task], work: WorkDir) -> None:
 
 def drop_cross_source_duplicates(
     tasks: list[Task], done: dict[str, CompletionRecord], recipe: Recipe, work: WorkDir
-) -> None:
-    """Remove rows whose pixels equal an earlier row's from another source; record them as rejects.
+) -> list[str]:
+    """Remove rows whose pixels equal an earlier row's from another source; record them as rejects; return
+    the names of the shards rewritten.
 
-    "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. Shards
-    that lose rows are rewritten atomically and their completion records updated (rows, bytes, sha256,
-    rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
+    "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. One pass
+    reads the pixel-hash column of every shard; only shards holding a hash seen in two sources are opened
+    again, and only those that lose rows are rewritten (atomically, their completion records updated: rows,
+    bytes, sha256, rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
     """
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
-    first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+    parts = []
     for order, task in enumerate(tasks):
         table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
-        hashes = pc.struct_field(table["hashes"], "pixel_sha256").to_pylist()
-        for row, (record_id, source, pixel_hash) in enumerate(
-            zip(table["id"].to_pylist(), table["source"].to_pylist(), hashes, strict=True)
-        ):
-            key = (rank[source], order, row)
-            if pixel_hash and (pixel_hash not in first or key < first[pixel_hash][0]):
-                first[pixel_hash] = (key, record_id, source)
-    for task in tasks:
-        _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work)
+        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
+        columns = {
+            "pixel": pixel,
+            "source": table["source"],
+            "id": table["id"],
+            "rank": pa.array([rank[s] for s in table["source"].to_pylist()], pa.int32()),
+            "order": pa.array([order] * table.num_rows, pa.int32()),
+            "row": pa.array(range(table.num_rows), pa.int32()),
+        }
+        parts.append(pa.table(columns).filter(pc.is_valid(pixel)))
+    if not parts:
+        return []
+    rows = pa.concat_tables(parts)  # Arrow columns: a few dozen bytes a row, no Python object per row
+    per_pixel = rows.group_by("pixel").aggregate([("source", "count_distinct")])
+    shared = per_pixel.filter(pc.greater(per_pixel["source_count_distinct"], 1))["pixel"]
+    candidates = rows.filter(pc.is_in(rows["pixel"], shared)).to_pylist()
+    del rows, parts
+    first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+    for row in candidates:
+        key = (row["rank"], row["order"], row["row"])
+        if row["pixel"] not in first or key < first[row["pixel"]][0]:
+            first[row["pixel"]] = (key, row["id"], row["source"])
+    rewritten = []
+    for order in sorted({row["order"] for row in candidates}):
+        task = tasks[order]
+        if _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work):
+            rewritten.append(task.shard_name)
+    return rewritten
 
 
 def _rewrite_without_duplicates(
     task: Task, record: CompletionRecord, first: dict[str, tuple[tuple[int, int, int], str, str]], recipe: Recipe,
     work: WorkDir,
-) -> None:
+) -> bool:
     shard = work.data / task.shard_name
     source_file = pq.ParquetFile(shard)
     columns = ["id", "source", "hashes", "provenance"]
@@ -104,7 +125,7 @@ def _rewrite_without_duplicates(
         if kept and kept[2] != row["source"]:
             duplicates.append((row, kept[1]))
     if not duplicates:
-        return
+        return False
     drop = {row["id"] for row, _ in duplicates}
     with ShardWriter(shard, recipe.output.row_group_size, source_file.schema_arrow) as writer:
         for batch in source_file.iter_batches(batch_size=recipe.output.row_group_size):
@@ -126,6 +147,7 @@ def _rewrite_without_duplicates(
         for row, kept_id in duplicates
     ]
     work.write_done(task.shard_name, record)
+    return True
 
 
 def all_rejects(work: WorkDir, done: Iterable[CompletionRecord]) -> Iterator[Reject]:

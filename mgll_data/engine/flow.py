@@ -1,9 +1,9 @@
 """The build: open sources, plan shard tasks, run the ones not yet done, finalise the output folder.
 
-Memory is bounded by the recipe, not by the dataset: planning holds three buffers of `shard_size`
-records, a worker holds one task's records plus `row_group_size` encoded images, and finalisation reads
-a few string columns. Resume works at shard granularity through the completion records in
-`OUT/.mgll-build/done/`.
+Memory is bounded by the recipe, not by the dataset, apart from a few dozen bytes a row: planning keeps
+a byte offset and repeat-check keys per record (the records themselves go straight to disk), a worker
+holds one task's records plus `row_group_size` encoded images, and finalisation reads a few string columns.
+Resume works at shard granularity through the completion records in `OUT/.mgll-build/done/`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""Planning: one streaming pass over the adapters' records, cut into shard tasks spilled to disk.
+"""Planning: one streaming pass over the adapters' records, cut into shard tasks on disk.
 
-Records are assigned a split, buffered per split and spilled every `shard_size` records, so the planner
-holds at most three buffers of `shard_size` records whatever the size of the dataset. Adapter rejects
-stream to a JSON-lines file. Once every source is read, the counts are known and the spills are re-cut
-into tasks, one per shard `{split}-{i:05d}-of-{n:05d}.parquet`, sized for the workers: `shard_size` is
+Records are assigned a split and appended, each pickled once, to that split's records file, with a digest
+of each record beside it; the planner keeps only each record's byte offset (8 bytes a row), so its memory
+does not grow with the dataset's records. Adapter rejects stream to a JSON-lines file. Once every source
+is read, the counts are known and each split's file is cut into tasks, byte ranges of it, one per shard
+`{split}-{i:05d}-of-{n:05d}.parquet`; a worker reads its range and unpickles its records, so a record
+crosses from the planner to a worker once. Tasks are sized for the workers: `shard_size` is
 the most rows a shard holds, and with several workers a shard holds fewer, so that every worker has
 about `TASKS_PER_WORKER` tasks and none sits idle while another finishes a long one (the remainder of a
 split is its last shard). The rows never depend on the worker count; how they are grouped into shards
@@ -14,12 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import pickle
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
@@ -46,7 +52,8 @@ class SourceMeta:
 
 @dataclass(frozen=True)
 class Task:
-    """One output shard: the records file it is built from and the hash of everything that shapes it."""
+    """One output shard: the byte range of a records file it is built from and the hash of everything that
+    shapes it."""
 
     split: str
     index: int
@@ -54,6 +61,8 @@ class Task:
     records_file: Path
     key: str
     rows: int
+    start: int = 0
+    end: int = 0
 
     @property
     def shard_name(self) -> str:
@@ -65,8 +74,10 @@ def source_meta(source: Source, synthetic: bool = False) -> SourceMeta:
 
 
 def _record_digest(record: RawRecord) -> bytes:
-    """Canonical bytes of a record, for task hashes that do not depend on pickle details."""
-    return json.dumps(dataclasses.asdict(record), sort_keys=True, default=str).encode()
+    """SHA-256 of a record's canonical JSON, for task hashes that do not depend on pickle details (pickle
+    output varies with object identity). A record's fields hold no dataclasses, so its `__dict__` serialises
+    exactly as `dataclasses.asdict` would, without the deep copy."""
+    return hashlib.sha256(json.dumps(vars(record), sort_keys=True, default=str).encode()).digest()
 
 
 def official_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str | None:
@@ -128,64 +139,133 @@ def check_record(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str)
     return None
 
 
+def _key64(text: str) -> int:
+    """A non-zero 64-bit key of a string (zero marks an empty slot of `_SeenTable`)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
+
+
+class _SeenTable:
+    """Open-addressing multimap of 64-bit keys to int64 values in two numpy arrays: 16 bytes a slot, at most
+    3/4 full, where a dict of the strings would hold a few hundred bytes of Python objects a row. Equal keys
+    (a collision of two strings) take separate slots; the caller tells them apart."""
+
+    def __init__(self, capacity: int = 1 << 14):
+        self.keys = np.zeros(capacity, np.uint64)
+        self.values = np.zeros(capacity, np.int64)
+        self.size = 0
+
+    def get_all(self, key: int) -> Iterator[int]:
+        """Every value stored under `key`."""
+        mask = len(self.keys) - 1
+        slot = key & mask
+        while self.keys[slot]:
+            if self.keys[slot] == key:
+                yield int(self.values[slot])
+            slot = (slot + 1) & mask
+
+    def put(self, key: int, value: int) -> None:
+        if 4 * (self.size + 1) > 3 * len(self.keys):
+            keys, values = self.keys, self.values
+            self.keys, self.values = np.zeros(2 * len(keys), np.uint64), np.zeros(2 * len(keys), np.int64)
+            self.size = 0
+            for old, kept in zip(keys[keys != 0].tolist(), values[keys != 0].tolist(), strict=True):
+                self._insert(old, kept)
+        self._insert(key, value)
+
+    def _insert(self, key: int, value: int) -> None:
+        mask = len(self.keys) - 1
+        slot = key & mask
+        while self.keys[slot]:
+            slot = (slot + 1) & mask
+        self.keys[slot], self.values[slot] = key, value
+        self.size += 1
+
+
 class Repeats:
     """Ids and image files already planned: a second record with either becomes a reject naming both entries,
-    found here, before any shard is written (the first entry, in source order, is kept)."""
+    found here, before any shard is written (the first entry, in source order, is kept).
 
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-        self.images: dict[str, tuple[str, str]] = {}
+    Memory stays a few dozen bytes a row: the tables keep 64-bit keys and where the kept record sits in its
+    split's records file; the kept record is read back from there only to name it in a reject (and to rule
+    out a 64-bit key collision, which then counts as no repeat)."""
 
-    def check(self, record: RawRecord, spec: SourceSpec, root: str) -> Reject | None:
-        entry = f"{record.source_file or record_item(record, root)}:{record.source_entry or ''}".rstrip(":")
-        if record.id in self.ids:
-            detail = f"{entry} repeats the id of {self.ids[record.id]} (kept)"
-            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_id", detail, record.id)
-        image = str(record.image_path)
-        if image in self.images:
-            kept_id, kept_entry = self.images[image]
-            detail = f"{entry} lists the image of {kept_id} ({kept_entry}, kept)"
-            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_image", detail, record.id)
-        self.ids[record.id] = entry
-        self.images[image] = (record.id, entry)
+    def __init__(self, files: dict[str, _SplitFile] | None, roots: dict[str, str]) -> None:
+        """`files` None (the `plan` preview, which writes nothing): the kept records are held in memory instead."""
+        self.files, self.roots = files, roots
+        self.splits = list(files or SPLITS)
+        self.held: list[RawRecord] = []
+        self.ids = _SeenTable()
+        self.images = _SeenTable()
+
+    def _kept(self, table: _SeenTable, key: int, same: Callable[[RawRecord], bool]) -> RawRecord | None:
+        """The kept record under `key` for which `same` holds (others under the key are collisions)."""
+        for place in table.get_all(key):
+            split, index = divmod(place, 1 << 40)
+            record = self.held[index] if self.files is None else self.files[self.splits[split]].read(index)
+            if same(record):
+                return record
         return None
 
+    def _entry(self, record: RawRecord) -> str:
+        item = record_item(record, self.roots[record.source])
+        return f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
 
-class _SplitBuffer:
-    """Records of one split waiting to be spilled to disk; the spills are re-cut into tasks after planning."""
+    def check(self, record: RawRecord, spec: SourceSpec, root: str) -> Reject | None:
+        id_key, image_key = _key64(record.id), _key64(str(record.image_path))
+        kept = self._kept(self.ids, id_key, lambda kept: kept.id == record.id)
+        if kept is not None:
+            detail = f"{self._entry(record)} repeats the id of {self._entry(kept)} (kept)"
+            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_id", detail, record.id)
+        kept = self._kept(self.images, image_key, lambda kept: str(kept.image_path) == str(record.image_path))
+        if kept is not None:
+            detail = f"{self._entry(record)} lists the image of {kept.id} ({self._entry(kept)}, kept)"
+            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_image", detail, record.id)
+        return None
 
-    def __init__(self, split: str, work: WorkDir, shard_size: int):
-        self.split, self.work, self.shard_size = split, work, shard_size
-        self.records: list[RawRecord] = []
-        self.spills: list[Path] = []
+    def remember(self, record: RawRecord, split: str) -> None:
+        """`record` is about to be added to `split`'s file."""
+        if self.files is None:
+            place = len(self.held)
+            self.held.append(record)
+        else:
+            place = self.splits.index(split) * (1 << 40) + self.files[split].count
+        self.ids.put(_key64(record.id), place)
+        self.images.put(_key64(str(record.image_path)), place)
+
+
+class _SplitFile:
+    """One split's planned records, appended to `{split}.records` (each pickled on its own) with their
+    32-byte digests in `{split}.digests`; only the byte offset of each record stays in memory."""
+
+    DIGEST = 32
+
+    def __init__(self, split: str, work: WorkDir):
+        self.split = split
+        self.path = work.tasks / f"{split}.records"
+        self.digests_path = work.tasks / f"{split}.digests"
+        self._records = self.path.open("wb")
+        self._digests = self.digests_path.open("wb")
+        self.offsets = array("q")  # where each record starts, and (once closed) where the last one ends
         self.count = 0
 
     def add(self, record: RawRecord) -> None:
-        self.records.append(record)
         self.count += 1
-        if len(self.records) >= self.shard_size:
-            self.spill()
+        self.offsets.append(self._records.tell())
+        self._records.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        self._digests.write(_record_digest(record))
 
-    def spill(self) -> None:
-        if not self.records:
-            return
-        path = self.work.tasks / f"{self.split}-spill-{len(self.spills):05d}.pkl"
-        _dump(path, self.records)
-        self.spills.append(path)
-        self.records = []
+    def read(self, index: int) -> RawRecord:
+        """Record `index` of this split, read back from the file being written."""
+        self._records.flush()
+        with self.path.open("rb") as handle:
+            handle.seek(self.offsets[index])
+            return pickle.load(handle)
 
-    def stream(self) -> Iterator[RawRecord]:
-        """Every record in plan order, one spill in memory at a time; each spill is removed once read."""
-        self.spill()
-        for path in self.spills:
-            with path.open("rb") as handle:
-                yield from pickle.load(handle)
-            path.unlink()
-
-
-def _dump(path: Path, records: list[RawRecord]) -> None:
-    with path.open("wb") as handle:
-        pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    def close(self) -> None:
+        self.offsets.append(self._records.tell())  # the end of the last record
+        self._records.close()
+        self._digests.close()
 
 
 def task_rows(total: int, shard_size: int, workers: int) -> int:
@@ -215,55 +295,59 @@ def plan_tasks(
     A task's key hashes its records, its place in the output, the recipe and the code that builds it.
     """
     recipe_hash = recipe.content_hash()
-    buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
-    repeats = Repeats()
+    files = {split: _SplitFile(split, work) for split in SPLITS}
+    repeats = Repeats(files, {spec.entry_id: str(source.root) for spec, source in sources})
     patients = PatientSplits()
     notes: dict[str, dict[str, Any]] = {}
-    with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
-        for spec, source in sources:
-            origins = {"official": 0, "policy": 0, "carried": 0}
-            for item in source.records():
-                on_record()
-                root = str(source.root)
-                if isinstance(item, Reject):
-                    problem = dataclasses.replace(
-                        item,
-                        source=spec.entry_id,
-                        item=path_in_source(item.item, root),
-                        detail=relative_text(item.detail, root),
-                    )
-                else:
-                    item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
-                if problem is not None:
-                    rejects_file.write(json.dumps(problem.as_row()) + "\n")
-                    continue
-                split = choose_split(item, spec, recipe)
-                origin = split_origin(item, spec, recipe)
-                origins[origin] += 1
-                origins["carried"] += item.split is not None
-                if origin == "official":
-                    patients.add(item.source, item.patient_id, split)
-                buffers[split].add(item)
-            notes[spec.entry_id] = plan_notes(source, origins)
+    try:
+        with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
+            for spec, source in sources:
+                origins = {"official": 0, "policy": 0, "carried": 0}
+                for item in source.records():
+                    on_record()
+                    root = str(source.root)
+                    if isinstance(item, Reject):
+                        problem = dataclasses.replace(
+                            item,
+                            source=spec.entry_id,
+                            item=path_in_source(item.item, root),
+                            detail=relative_text(item.detail, root),
+                        )
+                    else:
+                        item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
+                        problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
+                    if problem is not None:
+                        rejects_file.write(json.dumps(problem.as_row()) + "\n")
+                        continue
+                    split = choose_split(item, spec, recipe)
+                    origin = split_origin(item, spec, recipe)
+                    origins[origin] += 1
+                    origins["carried"] += item.split is not None
+                    if origin == "official":
+                        patients.add(item.source, item.patient_id, split)
+                    repeats.remember(item, split)
+                    files[split].add(item)
+                notes[spec.entry_id] = plan_notes(source, origins)
+    finally:
+        for split_file in files.values():
+            split_file.close()
     patients.check()  # before any task is written, so a leaking recipe costs no image decoding
     work.plan_notes.write_text(json.dumps(notes, sort_keys=True), encoding="utf-8")
-    most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
+    most = task_rows(sum(f.count for f in files.values()), recipe.output.shard_size, workers)
     tasks = []
-    for split, buffer in buffers.items():
-        sizes = shard_sizes(buffer.count, most)
-        records = buffer.stream()
-        for index, rows in enumerate(sizes):
-            chunk = [next(records) for _ in range(rows)]
-            digest = hashlib.sha256()
-            for record in chunk:
-                digest.update(_record_digest(record))
-            path = work.tasks / f"{split}-{index:05d}.pkl"
-            _dump(path, chunk)
-            fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
-            key = hashlib.sha256("\x00".join(fields).encode())
-            tasks.append(Task(split, index, len(sizes), path, key.hexdigest(), rows))
-        assert next(records, None) is None, "every planned record goes into exactly one task"
+    for split, split_file in files.items():
+        sizes = shard_sizes(split_file.count, most)
+        first = 0
+        with split_file.digests_path.open("rb") as digests:
+            for index, rows in enumerate(sizes):
+                digest = hashlib.sha256(digests.read(rows * _SplitFile.DIGEST))
+                fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
+                key = hashlib.sha256("\x00".join(fields).encode()).hexdigest()
+                start, end = split_file.offsets[first], split_file.offsets[first + rows]
+                tasks.append(Task(split, index, len(sizes), split_file.path, key, rows, start, end))
+                first += rows
+        assert first == split_file.count, "every planned record goes into exactly one task"
+        split_file.digests_path.unlink()
     return tasks
 
 
@@ -274,5 +358,8 @@ def read_plan_rejects(work: WorkDir) -> Iterator[Reject]:
 
 
 def load_task_records(task: Task) -> list[RawRecord]:
+    """The task's records: one read of its byte range, unpickled record by record."""
     with task.records_file.open("rb") as handle:
-        return pickle.load(handle)
+        handle.seek(task.start)
+        data = io.BytesIO(handle.read(task.end - task.start))
+    return [pickle.load(data) for _ in range(task.rows)]

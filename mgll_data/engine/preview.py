@@ -73,12 +73,15 @@ def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> SourcePr
             continue
         origins[split_origin(item, spec, recipe)] += 1
         origins["carried"] += item.split is not None
-        found.rows_by_split[choose_split(item, spec, recipe)] += 1
+        split = choose_split(item, spec, recipe)
+        repeats.remember(item, split)
+        found.rows_by_split[split] += 1
     found.notes = plan_notes(source, origins)
     return found
 
 
 def preview_recipe(recipe: Recipe) -> list[SourcePreview]:
     """Every recipe entry, in recipe order; duplicate ids and images are found across entries as the build does."""
-    repeats = Repeats()
-    return [preview_source(source, recipe, repeats) for source in open_sources(recipe)]
+    sources = open_sources(recipe)
+    repeats = Repeats(None, {source.entry_id: str(source.root) for source in sources})
+    return [preview_source(source, recipe, repeats) for source in sources]

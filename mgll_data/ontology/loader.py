@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from mgll_data.config_io import load_data_yaml
 from mgll_data.ontology.model import (
     KINDS,
     MODALITIES,
@@ -132,7 +133,7 @@ def _finding(entry: Any, origin: str) -> Finding:
 def read_findings(path: Path) -> list[Finding]:
     """Findings of one YAML file, in file order."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_data_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise OntologyError(f"{path}: cannot read findings YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):

@@ -84,6 +84,12 @@ def available_sources() -> dict[str, type[Source]]:
 
 
 def get_source(name: str) -> type[Source]:
+    """The adapter called `name`: its own module is imported first (a build needs only its sources' modules,
+    not all of them); every module only to name the choices when it is not one of them."""
+    if name in ADAPTER_MODULES:
+        cls = adapter_class(name)
+        if cls.name == name:
+            return cls
     sources = available_sources()
     if name not in sources:
         available = ", ".join(sorted(sources))

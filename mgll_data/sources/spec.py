@@ -10,11 +10,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from mgll_data.config_io import load_data_yaml
 
 
 @cache
 def layout_spec(name: str) -> dict[str, Any]:
     """The parsed `mgll_data/sources/<name>.yaml`."""
     text = resources.files("mgll_data.sources").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_data_yaml(text)

@@ -7,6 +7,7 @@ import json
 import math
 import os
 from collections import Counter
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -414,3 +415,39 @@ def test_changed_code_or_data_files_rebuild_instead_of_reusing(tmp_path, fundus_
     )
     assert rebuilt.tasks_reused == 0 and rebuilt.tasks_run == len(first.manifest.shards)
     assert "code or data files changed" in console.file.getvalue()
+
+
+def test_finalize_rewrites_only_the_shards_that_lose_a_duplicate(tmp_path, monkeypatch):
+    """Finalize costs what the duplicates cost: of 4 shards, only the two holding a hash seen in both sources
+    are read whole again, only the one losing its copy is written again; the others keep the file (inode and
+    mtime) their task wrote."""
+    from mgll_data.engine import finalize as finalize_module
+
+    opened: list[str] = []
+    parquet_file = finalize_module.pq.ParquetFile
+    monkeypatch.setattr(
+        finalize_module.pq, "ParquetFile", lambda path, *a, **k: opened.append(Path(path).name) or parquet_file(path)
+    )
+    write_tree(tmp_path / "a", [{"image": f"a{i}.png", "patient": f"A{i}", "split": "train"} for i in range(12)])
+    b_rows = [{"image": "b0.png", "patient": "B0", "split": "train", "seed": 5}]  # the pixels of a5
+    b_rows += [{"image": f"b{i}.png", "patient": f"B{i}", "split": "train", "seed": 100 + i} for i in (1, 2, 3)]
+    write_tree(tmp_path / "b", b_rows)
+    sources = [{"name": "csv_fundus", "root": "a"}, {"name": "csv_other", "root": "b"}]
+    recipe = make_recipe(tmp_path, sources, image={"size": 16, "drop_exact_duplicates": True})
+    written: dict[str, tuple[int, int]] = {}
+
+    def runner(task, recipe, sources, work):
+        done = run_task(task, recipe, sources, work)
+        stat = (work.data / task.shard_name).stat()
+        written[task.shard_name] = (stat.st_ino, stat.st_mtime_ns)
+        return done
+
+    result = run_build(
+        recipe, [CsvSource(tmp_path / "a"), OtherCsvSource(tmp_path / "b")], tmp_path / "out", runner=runner
+    )
+    assert len(written) == 4
+    after = {name: ((s := (result.out_dir / "data" / name).stat()).st_ino, s.st_mtime_ns) for name in written}
+    changed = sorted(name for name in written if after[name] != written[name])
+    assert changed == ["train-00003-of-00004.parquet"]  # b's shard: b0 dropped
+    assert sorted(set(opened) & set(written)) == ["train-00001-of-00004.parquet", "train-00003-of-00004.parquet"]
+    assert "csv_other/b0" not in row_hashes(result.out_dir) and len(row_hashes(result.out_dir)) == 15

@@ -66,7 +66,37 @@ def test_plan_is_deterministic_and_keeps_record_order(tmp_path):
     assert [t.shard_name for t in first] == [t.shard_name for t in second]
     train = [r.native_id for t in first if t.split == "train" for r in load_task_records(t)]
     assert train == [f"train_{i:04d}" for i in range(802)]
-    assert not list((tmp_path / "a" / ".mgll-build" / "tasks").glob("*spill*"))  # spills are re-cut, then gone
+    assert sorted(p.name for p in (tmp_path / "a" / ".mgll-build" / "tasks").iterdir()) == [
+        "test.records", "train.records", "validation.records"
+    ]  # one file per split, each record written once; tasks are byte ranges of it
+
+
+def test_tasks_are_contiguous_byte_ranges_holding_every_record_once(tmp_path, monkeypatch):
+    """Records cross to a worker once: the planner pickles each record once into its split's file (no spill
+    re-read and re-written), and the tasks' byte ranges tile that file; each record's task-key digest is
+    its canonical JSON, as a plain `dataclasses.asdict` computes it."""
+    import dataclasses
+    import hashlib
+    import json
+    import pickle
+
+    from mgll_data.engine import plan as plan_module
+
+    dumps = []
+    real_dumps = pickle.dumps
+    monkeypatch.setattr(plan_module.pickle, "dumps", lambda obj, **kw: dumps.append(obj) or real_dumps(obj, **kw))
+    issue_tree(tmp_path / "tree")
+    tasks = plan(tmp_path, "ranges", workers=3)
+    assert len(dumps) == 1000 and len({id(r) for r in dumps}) == 1000  # each record pickled exactly once
+    for split in ("train", "validation", "test"):
+        ranges = [(t.start, t.end) for t in tasks if t.split == split]
+        size = (tmp_path / "ranges" / ".mgll-build" / "tasks" / f"{split}.records").stat().st_size
+        assert ranges[0][0] == 0 and ranges[-1][1] == size
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    loaded = [r for t in tasks for r in load_task_records(t)]
+    assert [r.id for r in loaded] == [r.id for r in dumps]
+    reference = json.dumps(dataclasses.asdict(loaded[0]), sort_keys=True, default=str).encode()
+    assert plan_module._record_digest(loaded[0]) == hashlib.sha256(reference).digest()
 
 
 def test_shard_size_stays_the_upper_bound(tmp_path):
@@ -111,3 +141,33 @@ def test_local_pool_gets_a_bounded_window_of_tasks(tmp_path, monkeypatch):
     window = 2 * backends.IN_FLIGHT_PER_WORKER
     assert first and window <= InlinePool.submitted <= 2 * window < len(tasks)  # never all 200 at once
     assert sum(r["rows"] for r in itertools.chain(first, results)) == 1000 and InlinePool.submitted == len(tasks)
+
+
+def test_repeat_tables_match_a_dict_and_survive_key_collisions(tmp_path, monkeypatch):
+    """The planner's repeat check keeps 64-bit keys in numpy tables, not the strings: the table answers as a
+    dict does through several growths, and a key collision (every key forced equal here) neither invents a
+    repeat nor hides a real one, because the kept record is read back and compared."""
+    import random
+
+    from mgll_data.engine import plan as plan_module
+
+    table, reference = plan_module._SeenTable(capacity=8), {}
+    rng = random.Random(3)
+    for _ in range(5000):
+        key, value = rng.randrange(1, 1 << 64), rng.randrange(1 << 40)
+        table.put(key, value)
+        reference.setdefault(key, []).append(value)
+    table.put(key, 42)  # a second value under one key
+    reference[key].append(42)
+    assert table.size == 5001 and len(table.keys) >= 4 * table.size / 3
+    assert all(list(table.get_all(key)) == values for key, values in reference.items())
+    assert list(table.get_all(12345)) == []
+
+    monkeypatch.setattr(plan_module, "_key64", lambda text: 7)
+    rows = [{"image": f"x{i}.png", "patient": f"P{i}", "split": "train", "status": "missing"} for i in range(5)]
+    rows.append({"image": "x2.png", "patient": "P9", "split": "train", "status": "missing"})  # repeats x2's id
+    write_tree(tmp_path / "tree", rows)
+    tasks = plan(tmp_path, "collide", workers=1)
+    assert [r.native_id for t in tasks for r in load_task_records(t)] == ["x0", "x1", "x2", "x3", "x4"]
+    rejects = WorkDir(tmp_path / "collide").plan_rejects.read_text()
+    assert '"reason": "duplicate_id"' in rejects and rejects.count("\n") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import numpy as np
 import pytest
@@ -44,3 +45,29 @@ def test_lossless_webp_keeps_pixels(realdata, relative, stored):
 def test_lossless_webp_needs_the_webp_format():
     with pytest.raises(ValueError, match="webp_lossless needs format webp"):
         ImagePolicy(webp_lossless=True)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "I;16"])
+@pytest.mark.parametrize("size", [(1, 1), (7, 3), (64, 48)])
+def test_own_png_writer_stores_what_pillows_writer_stores(mode, size):
+    """The stored modes are written by `encode_png` (one Sub filter, one zlib stream); decoded, every level
+    gives exactly the pixels Pillow's own PNG writer stores, including 16-bit values and 1-pixel images."""
+    rng = np.random.default_rng(sum(size))
+    width, height = size
+    if mode == "I;16":
+        pixels = rng.integers(0, 1 << 16, (height, width), dtype=np.uint16)
+    else:
+        pixels = rng.integers(0, 256, (height, width, 3) if mode == "RGB" else (height, width), dtype=np.uint8)
+    pixels[: height // 2] //= 3  # some smooth area beside the noise
+    image = Image.fromarray(pixels)
+    assert image.mode == mode
+    reference = io.BytesIO()
+    image.save(reference, format="PNG", compress_level=6)
+    for level in (0, 1, 9):
+        data = encode(image, "png", 95, compress_level=level)
+        stored = decode(data)
+        assert stored.mode == decode(reference.getvalue()).mode
+        np.testing.assert_array_equal(np.asarray(stored), np.asarray(decode(reference.getvalue())))
+        idat = zlib.decompress(data[data.index(b"IDAT") + 4 :])  # one IDAT chunk, then its CRC and IEND
+        row = len(idat) // height
+        assert {idat[i * row] for i in range(height)} == {1}, "every row Sub-filtered"
