@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
+from mgll_data import storage
 from mgll_data.errors import ValidationError
 from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clusters
 from mgll_data.output_layout import DATA_DIR, REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
@@ -116,7 +117,7 @@ def reject_summary(out_dir: Path) -> dict[str, Any]:
     path = out_dir / REJECTS_FILE
     if not path.is_file():
         return {"total": 0, "by_reason": {}, "by_source": {}}
-    table = pq.read_table(path, columns=["source", "reason"])
+    table = pq.read_table(storage.arrow_source(path), columns=["source", "reason"])
     by_source: dict[str, Counter] = defaultdict(Counter)
     for source, reason in zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True):
         by_source[source][reason] += 1

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mgll_data import storage
 from mgll_data.engine.plan import Task, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
@@ -74,7 +75,7 @@ def drop_cross_source_duplicates(
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
     first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
     for order, task in enumerate(tasks):
-        table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
+        table = pq.read_table(storage.arrow_source(work.data / task.shard_name), columns=["id", "source", "hashes"])
         hashes = pc.struct_field(table["hashes"], "pixel_sha256").to_pylist()
         for row, (record_id, source, pixel_hash) in enumerate(
             zip(table["id"].to_pylist(), table["source"].to_pylist(), hashes, strict=True)
@@ -90,7 +91,7 @@ def _rewrite_without_duplicates(
     task: Task, record: dict[str, Any], first: dict[str, tuple], recipe: Recipe, work: WorkDir
 ) -> None:
     shard = work.data / task.shard_name
-    source_file = pq.ParquetFile(shard)
+    source_file = pq.ParquetFile(storage.arrow_source(shard))
     columns = ["id", "source", "hashes", "provenance"]
     duplicates = []
     for row in source_file.read(columns=columns).to_pylist():

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mgll_data import storage
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
 from mgll_data.schema import (
@@ -47,6 +48,9 @@ def path_in_source(path: Path | str, root: str) -> str:
     Symbolic links are not followed (a looping or dangling link still has a name), and undecodable bytes in
     a name are escaped, so any path the walk saw can be written to Parquet.
     """
+    if storage.is_remote(path) or storage.is_url(root):  # an object store: the key below the root's URL
+        text, base = str(path), str(root).rstrip("/") + "/"
+        return printable(text[len(base) :] if text.startswith(base) else text.rpartition("/")[2])
     path = Path(path)
     if not path.is_absolute():
         return printable(path.as_posix())
@@ -63,6 +67,8 @@ def path_in_source(path: Path | str, root: str) -> str:
 
 def relative_text(text: str, root: str) -> str:
     """`text` (a reject detail, a decoder message) with the source root's absolute path taken out of it."""
+    if storage.is_url(root):
+        return text.replace(str(root).rstrip("/") + "/", "")
     for prefix in {str(Path(root)), str(Path(root).resolve())}:
         text = text.replace(prefix + os.sep, "")
     return text

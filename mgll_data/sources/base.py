@@ -13,6 +13,7 @@ part that is truly about its dataset.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from mgll_data import storage
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.rejects import check_reason
 from mgll_data.sources.files import FileIndex
@@ -150,8 +152,8 @@ class Source(ABC):
         if problems:
             raise TypeError(f"source adapter {cls.__qualname__}: {'; '.join(problems)}")
 
-    def __init__(self, root: Path | str, **options: Any):
-        self.root = Path(root)
+    def __init__(self, root: Path | str | storage.AnyPath, **options: Any):
+        self.root = storage.location(root)
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         try:
             self.options = self.Options(**options)
@@ -182,6 +184,10 @@ class Source(ABC):
 
     def option_path(self, value: str | Path) -> Path:
         """A file or folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`)."""
+        if storage.is_url(value):
+            return storage.location(value)
+        if storage.is_remote(self.root):  # a key relative to the root's; `..` steps up a prefix
+            return storage.location(f"{self.root.protocol}://{posixpath.normpath(f'{self.root.path}/{value}')}")
         path = Path(value).expanduser()
         return Path(os.path.normpath(path if path.is_absolute() else self.root / path))
 
@@ -196,7 +202,8 @@ class Source(ABC):
         """
         found = self.files.find(listed, under=under)
         if found is None:
-            return self.reject(Path(under or "") / listed, "source", "missing_file")
+            folder = under if storage.is_remote(under) else Path(under or "")
+            return self.reject(folder / listed, "source", "missing_file")
         return self.check_image_file(found) or found
 
     def check_image_file(self, path: Path) -> Reject | None:
@@ -206,6 +213,10 @@ class Source(ABC):
         Adapters never decode pixels; this only looks at the file system, so a listed image that is not
         there becomes a reject row instead of a crash in a worker.
         """
+        if storage.is_remote(path):  # an object store has no links or permission bits: a key, or none
+            if not path.is_file():
+                return self.reject(path, "source", "missing_file")
+            return self.reject(path, "source", "empty_file") if path.stat().st_size == 0 else None
         if path.is_symlink() and not path.exists():
             return self.reject(path, "source", "broken_link")
         if not path.is_file():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mgll_data import storage
 from mgll_data.errors import LayoutError
 from mgll_data.ontology.model import normalise_label
 
@@ -96,9 +97,10 @@ def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: S
     if path.suffix.casefold() in EXCEL_SUFFIXES:
         try:
             engine = "xlrd" if path.suffix.casefold() == ".xls" else "openpyxl"
-            frame = pd.read_excel(
-                path, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False, engine=engine
-            )
+            with storage.open_input(path) as handle:
+                frame = pd.read_excel(
+                    handle, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False, engine=engine
+                )
         except ImportError as error:
             raise LayoutError(source, path, f"an Excel file; install the reader it needs ({error})") from None
         except (OSError, ValueError, KeyError) as error:
@@ -144,7 +146,7 @@ def read_table(
     Only the named columns are kept unless `keep_other_columns` (tables whose label columns are the data, such
     as RFMiD's 46 condition columns).
     """
-    path = Path(path)
+    path = storage.location(path)
     frame, encoding = _read_frame(path, source, sep, header, names, sheet)
     frame = frame.fillna("").astype(str)
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
