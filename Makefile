@@ -21,10 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check mgll_data tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check mgll_data tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) out

@@ -138,8 +138,8 @@ def write_recipe(folder: Path, kind: str) -> Path:
 def child_build(recipe: Path, out: Path, workers: int) -> dict:
     """What `mgll-data build` does, timed by phase: the progress hooks mark when planning, tasks and the
     last task finish; finalisation is what follows."""
+    from mgll_data.builder import build_recipe
     from mgll_data.engine import BuildProgress
-    from mgll_data.engine.flow import build_recipe
     from mgll_data.recipe import load_recipe
 
     marks: dict[str, float] = {}
@@ -328,7 +328,7 @@ def print_set(kind: str, count: int, result: dict[str, dict]) -> None:
 def child_rows(rows: int, folder: Path) -> None:
     from build_memory import RepeatingSource
 
-    from mgll_data.engine import run_build
+    from mgll_data.builder import run_build
     from mgll_data.recipe import parse_recipe
 
     recipe = parse_recipe({"name": "rows", "sources": [{"name": "bench", "root": "tiny"}],

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 from pydantic import Field
 
-from mgll_data.engine import run_build
+from mgll_data.builder import run_build
 from mgll_data.errors import LayoutError
 from mgll_data.recipe import parse_recipe
 from mgll_data.sources.base import RawRecord, Source, SourceOptions

@@ -167,8 +167,8 @@ def build_command(
     if address is not None and backend != "ray":
         raise MgllError(f"--address {address}: only the ray backend connects to a cluster; add --backend ray")
     parsed = load_recipe(recipe)  # a recipe mistake is reported before the build machinery is imported
+    from mgll_data.builder import build_recipe
     from mgll_data.engine import BuildProgress
-    from mgll_data.engine.flow import build_recipe
     from mgll_data.engine.summary import summary_table
 
     progress = BuildProgress(quiet=quiet, console=console)

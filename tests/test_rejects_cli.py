@@ -9,7 +9,7 @@ import pytest
 from trees import aptos as aptos_tree
 from typer.testing import CliRunner
 
-from mgll_data.engine import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.cli import app
 from mgll_data.recipe import parse_recipe
 from mgll_data.rejects import STAGES, check_reason, reason_table

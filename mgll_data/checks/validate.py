@@ -23,7 +23,7 @@ import yaml
 from PIL import Image
 
 from mgll_data import storage
-from mgll_data.engine.writer import file_sha256
+from mgll_data.checksums import file_sha256
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import (
     BATCH_ROWS,
@@ -462,12 +462,9 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
 def _declared_sources() -> dict[str, tuple[str, str]]:
     """Adapter name -> (licence class, citation) as this mgll-data declares them; `push` trusts the manifest's
     copy to refuse credentialed sources, so the copy must match the code."""
-    from mgll_data.eval.synthetic import SOURCE_DECLARATION
     from mgll_data.sources import available_sources
 
-    declared = {name: (cls.licence_class, cls.citation) for name, cls in available_sources().items()}
-    declared[SOURCE_DECLARATION.name] = (SOURCE_DECLARATION.licence_class, SOURCE_DECLARATION.citation)
-    return declared
+    return {name: (cls.licence_class, cls.citation) for name, cls in available_sources().items()}
 
 
 def _is_machine_path(value: Any) -> bool:
@@ -524,17 +521,14 @@ def validate_output(
 ) -> list[Violation]:
     """Every contract violation of a built folder (empty when it is valid).
 
-    `ontology` is anything answering `id in ontology` (default: the package ontology and the synthetic
-    benchmark's shapes); `check_images=False`
+    `ontology` is anything answering `id in ontology` (default: the package ontology); `check_images=False`
     skips decoding the image bytes, the slowest check.
     """
     out_dir = require_output_dir(out_dir)
     if ontology is None:
-        from mgll_data.eval.synthetic import load_vocabulary
         from mgll_data.ontology import load_ontology
 
-        # The synthetic benchmark's shape findings are the one vocabulary outside the ontology mgll-data writes.
-        ontology = {finding.id for finding in load_ontology().findings()} | set(load_vocabulary().ids)
+        ontology = {finding.id for finding in load_ontology().findings()}
     found = _check_required(out_dir)
     paths = data_files(out_dir)
     found += _check_shard_names(out_dir, paths)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any
 
 from mgll_data.engine.endings import WorkerLost
 from mgll_data.engine.orphans import init_worker
@@ -22,11 +21,12 @@ from mgll_data.engine.task import run_task
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.errors import MgllError
 from mgll_data.recipe import Recipe
+from mgll_data.records import CompletionRecord
 
 BACKENDS = ("local", "ray")
 IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: one running, one queued behind it
 
-TaskRunner = Callable[[Task, Recipe, dict[str, SourceMeta], WorkDir], dict[str, Any]]
+TaskRunner = Callable[[Task, Recipe, dict[str, SourceMeta], WorkDir], CompletionRecord]
 
 
 def largest_first(tasks: list[Task]) -> list[Task]:
@@ -36,7 +36,7 @@ def largest_first(tasks: list[Task]) -> list[Task]:
 
 def run_local(
     tasks: list[Task], recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir, workers: int, runner: TaskRunner
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[CompletionRecord]:
     if workers <= 1:
         for task in tasks:
             yield runner(task, recipe, sources, work)
@@ -107,7 +107,7 @@ def run_ray(
     work: WorkDir,
     runner: TaskRunner,
     address: str | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[CompletionRecord]:
     """Ray schedules tasks over the cluster's CPUs (`--workers` is the local pool's setting), at most
     IN_FLIGHT_PER_WORKER per CPU submitted at a time. The recipe and source list go to the object store
     once, not once per task.
@@ -147,7 +147,7 @@ def run_tasks(
     workers: int = 1,
     runner: TaskRunner = run_task,
     address: str | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[CompletionRecord]:
     """Completion records in the order tasks finish (not plan order)."""
     check_backend(backend)
     ordered = largest_first(tasks)

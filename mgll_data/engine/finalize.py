@@ -1,4 +1,4 @@
-"""After every task is done: cross-source deduplication, rejects, leakage check, manifest and card.
+"""After every task is done: cross-source deduplication, rejects, leakage check and manifest.
 
 Everything here reads shards column by column or row group by row group, so finalisation needs memory
 for a few short strings per row (ids, patient ids, pixel hashes), never for the images.
@@ -11,36 +11,32 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mgll_data import storage
+from mgll_data.checksums import file_sha256
 from mgll_data.engine.plan import Task, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
-from mgll_data.engine.writer import ShardWriter, file_sha256
+from mgll_data.engine.writer import ShardWriter
 from mgll_data.errors import MgllError
 from mgll_data.images.rejects import RejectReason
 from mgll_data.output_layout import MANIFEST_FILE, REJECTS_FILE, REJECTS_SCHEMA, SPLITS
 from mgll_data.recipe import Recipe, portable_root
+from mgll_data.records import (
+    CompletionRecord,
+    Manifest,
+    ManifestCounts,
+    ManifestEntry,
+    Reject,
+    ShardEntry,
+    SplitEntry,
+)
 from mgll_data.schema import SCHEMA_VERSION
 from mgll_data.sources.base import Source
-
-
-class SourceInfo(Protocol):
-    """What the manifest says about a source entry: an adapter instance, or a generator's declaration."""
-
-    entry_id: str
-    name: str
-    modality: str
-    licence_class: str
-    citation: str
-    homepage: str
-    version: str
-
 
 LIBRARIES = ("pyarrow", "datasets", "pillow", "numpy", "pydicom", "pydantic", "spacy", "huggingface-hub")
 
@@ -50,6 +46,13 @@ def _version(package: str) -> str | None:
         return version(package)
     except PackageNotFoundError:
         return None
+
+
+def _completed(task: Task, work: WorkDir) -> CompletionRecord:
+    record = work.read_done(task.shard_name)
+    if record is None:  # run_tasks returned, so every task wrote one: its loss is a fault, not a resume case
+        raise MgllError(f"{work.done_path(task.shard_name)}: completion record missing or damaged; rerun the build")
+    return record
 
 
 def remove_stale(tasks: list[Task], work: WorkDir) -> None:
@@ -64,7 +67,7 @@ def remove_stale(tasks: list[Task], work: WorkDir) -> None:
 
 
 def drop_cross_source_duplicates(
-    tasks: list[Task], done: dict[str, dict[str, Any]], recipe: Recipe, work: WorkDir
+    tasks: list[Task], done: dict[str, CompletionRecord], recipe: Recipe, work: WorkDir
 ) -> None:
     """Remove rows whose pixels equal an earlier row's from another source; record them as rejects.
 
@@ -88,7 +91,8 @@ def drop_cross_source_duplicates(
 
 
 def _rewrite_without_duplicates(
-    task: Task, record: dict[str, Any], first: dict[str, tuple], recipe: Recipe, work: WorkDir
+    task: Task, record: CompletionRecord, first: dict[str, tuple[tuple[int, int, int], str, str]], recipe: Recipe,
+    work: WorkDir,
 ) -> None:
     shard = work.data / task.shard_name
     source_file = pq.ParquetFile(storage.arrow_source(shard))
@@ -105,122 +109,113 @@ def _rewrite_without_duplicates(
         for batch in source_file.iter_batches(batch_size=recipe.output.row_group_size):
             table = pa.Table.from_batches([batch])
             writer.write_table(table.filter(pc.invert(pc.is_in(table["id"], pa.array(sorted(drop))))))
-    by_source = Counter(record["by_source"])
+    by_source = Counter(record.by_source)
     by_source.subtract(row["source"] for row, _ in duplicates)
-    record.update(
-        rows=writer.rows,
-        bytes=shard.stat().st_size,
-        sha256=file_sha256(shard),
-        by_source={k: v for k, v in sorted(by_source.items()) if v},
-        rejects=record["rejects"]
-        + [
-            {
-                "source": row["source"],
-                "item": row["provenance"]["image_file"],
-                "stage": "dedup",
-                "reason": RejectReason.EXACT_DUPLICATE.value,
-                "detail": f"same pixels as {kept_id}",
-                "record_id": row["id"],
-            }
-            for row, kept_id in duplicates
-        ],
-    )
+    record.rows, record.bytes, record.sha256 = writer.rows, shard.stat().st_size, file_sha256(shard)
+    record.by_source = {k: v for k, v in sorted(by_source.items()) if v}
+    record.rejects = record.rejects + [
+        Reject(
+            row["source"],
+            row["provenance"]["image_file"],
+            "finalize",
+            RejectReason.EXACT_DUPLICATE.value,
+            f"same pixels as {kept_id}",
+            row["id"],
+        )
+        for row, kept_id in duplicates
+    ]
     work.write_done(task.shard_name, record)
 
 
-def all_rejects(work: WorkDir, done: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def all_rejects(work: WorkDir, done: Iterable[CompletionRecord]) -> Iterator[Reject]:
     """Adapter rejects in source order, then task rejects in plan order."""
     yield from read_plan_rejects(work)
     for record in done:
-        yield from record["rejects"]
+        yield from record.rejects
 
 
-def write_rejects(out_dir: Path, rejects: Iterable[dict[str, Any]], batch_rows: int = 10_000) -> Counter:
+def write_rejects(out_dir: Path, rejects: Iterable[Reject], batch_rows: int = 10_000) -> Counter[tuple[str, str]]:
     """Stream every reject into `rejects.parquet`; return counts per (source, reason)."""
-    counts: Counter = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     with ShardWriter(out_dir / REJECTS_FILE, batch_rows, REJECTS_SCHEMA) as writer:
         for reject in rejects:
-            counts[(reject["source"], reject["reason"])] += 1
-            writer.write({name: reject.get(name) for name in REJECTS_SCHEMA.names})
+            counts[(reject.source, reject.reason)] += 1
+            writer.write(reject.as_row())
     return counts
 
 
 def build_manifest(
-    recipe: Recipe, sources: Sequence[SourceInfo], records: list[dict[str, Any]], reject_counts: Counter
-) -> dict[str, Any]:
-    """The manifest from the shards' completion records (in output order) and the reject counts.
-
-    `sources` need the adapter's class attributes (name, licence_class, citation, homepage, version, modality),
-    so generated datasets (the synthetic benchmark) describe themselves the same way adapters do.
-    """
+    recipe: Recipe, sources: Sequence[Source], records: list[CompletionRecord], reject_counts: Counter[tuple[str, str]]
+) -> Manifest:
+    """The manifest from the shards' completion records (in output order) and the reject counts."""
     by_source_split: dict[str, dict[str, int]] = {spec.entry_id: {} for spec in recipe.sources}
     text_filters: Counter[str] = Counter()
     flagged: dict[str, Counter[str]] = {}
     for record in records:
-        text_filters.update(record["text_filters"])
-        for source, counts in record.get("flagged", {}).items():
+        text_filters.update(record.text_filters)
+        for source, counts in record.flagged.items():
             flagged.setdefault(source, Counter()).update(counts)
-        for source, rows in record["by_source"].items():
+        for source, rows in record.by_source.items():
             split_counts = by_source_split[source]
-            split_counts[record["split"]] = split_counts.get(record["split"], 0) + rows
+            split_counts[record.split] = split_counts.get(record.split, 0) + rows
     rejects_by_reason: Counter[str] = Counter()
     rejects_by_source: Counter[str] = Counter()
     for (source, reason), n in reject_counts.items():
         rejects_by_reason[reason] += n
         rejects_by_source[source] += n
     roots = {spec.entry_id: portable_root(spec.root) for spec in recipe.sources}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool_version": _version("mgll-data"),
-        "recipe": recipe.as_json(),
-        "recipe_hash": recipe.content_hash(),
-        "libraries": {name: v for name in LIBRARIES if (v := _version(name))},
-        "sources": {
-            source.entry_id: {
-                "adapter": source.name,
-                "root": roots[source.entry_id],
-                "licence_class": source.licence_class,
-                "citation": source.citation,
-                "homepage": source.homepage,
-                "version": source.version,
-                "modality": source.modality,
-                "rows": sum(by_source_split[source.entry_id].values()),
-                "rejects": rejects_by_source[source.entry_id],
-            }
+    return Manifest(
+        schema_version=SCHEMA_VERSION,
+        tool_version=_version("mgll-data"),
+        recipe=recipe.as_json(),
+        recipe_hash=recipe.content_hash(),
+        libraries={name: v for name in LIBRARIES if (v := _version(name))},
+        sources={
+            source.entry_id: ManifestEntry(
+                adapter=source.name,
+                root=roots[source.entry_id],
+                licence_class=source.licence_class,
+                citation=source.citation,
+                homepage=source.homepage,
+                version=source.version,
+                modality=source.modality,
+                rows=sum(by_source_split[source.entry_id].values()),
+                rejects=rejects_by_source[source.entry_id],
+            )
             for source in sources
         },
-        "splits": {
-            split: {
-                "rows": sum(r["rows"] for r in records if r["split"] == split),
-                "shards": [r["file"] for r in records if r["split"] == split],
-            }
+        splits={
+            split: SplitEntry(
+                rows=sum(r.rows for r in records if r.split == split),
+                shards=[r.file for r in records if r.split == split],
+            )
             for split in SPLITS
-            if any(r["split"] == split for r in records)
+            if any(r.split == split for r in records)
         },
-        "shards": [{k: r[k] for k in ("file", "split", "rows", "bytes", "sha256")} for r in records],
-        "counts": {
-            "by_source_split": by_source_split,
-            "rejects_by_reason": dict(sorted(rejects_by_reason.items())),
-            "text_filters": dict(sorted(text_filters.items())),
-            "flagged_rows": {source: dict(sorted(c.items())) for source, c in sorted(flagged.items())},
-        },
-    }
+        shards=[ShardEntry(r.file, r.split, r.rows, r.bytes, r.sha256) for r in records],
+        counts=ManifestCounts(
+            by_source_split=by_source_split,
+            rejects_by_reason=dict(sorted(rejects_by_reason.items())),
+            text_filters=dict(sorted(text_filters.items())),
+            flagged_rows={source: dict(sorted(c.items())) for source, c in sorted(flagged.items())},
+        ),
+    )
 
 
-def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
+def write_manifest(out_dir: Path, manifest: Manifest) -> Path:
     path = out_dir / MANIFEST_FILE
-    atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, json.dumps(manifest.to_json(), indent=2, sort_keys=False) + "\n")
     return path
 
 
-def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: WorkDir) -> dict[str, Any]:
+def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: WorkDir) -> Manifest:
     """Turn completed shards into a finished folder; the manifest is written only if every check passes."""
     remove_stale(tasks, work)
-    done = {task.shard_name: work.read_done(task.shard_name) for task in tasks}
+    done = {task.shard_name: _completed(task, work) for task in tasks}
     if recipe.image.drop_exact_duplicates:
         drop_cross_source_duplicates(tasks, done, recipe, work)
     reject_counts = write_rejects(work.out, all_rejects(work, done.values()))
-    if not any(record["rows"] for record in done.values()):
+    if not any(record.rows for record in done.values()):
         reasons = ", ".join(f"{source}: {reason} {n}" for (source, reason), n in sorted(reject_counts.items()))
         reasons = reasons or "the sources listed no records"
         raise MgllError(f"{work.out}: the build produced no rows ({reasons}); see {work.out / REJECTS_FILE}")
@@ -228,7 +223,4 @@ def finalize(recipe: Recipe, sources: list[Source], tasks: list[Task], work: Wor
     check_no_image_leakage(work.data / task.shard_name for task in tasks)
     manifest = build_manifest(recipe, sources, [done[task.shard_name] for task in tasks], reject_counts)
     write_manifest(work.out, manifest)
-    from mgll_data.export.card import write_card
-
-    write_card(work.out, manifest)
     return manifest

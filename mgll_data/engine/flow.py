@@ -23,7 +23,8 @@ from mgll_data.engine.progress import BuildProgress
 from mgll_data.engine.task import is_complete, run_task
 from mgll_data.engine.workdir import WorkDir, code_fingerprint
 from mgll_data.errors import RecipeError
-from mgll_data.recipe import Recipe, load_recipe
+from mgll_data.recipe import Recipe
+from mgll_data.records import Manifest
 from mgll_data.sources import get_source
 from mgll_data.sources.base import Source
 
@@ -31,7 +32,7 @@ from mgll_data.sources.base import Source
 @dataclass
 class BuildResult:
     out_dir: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     tasks_run: int
     tasks_reused: int
     elapsed_s: float = 0.0
@@ -123,46 +124,10 @@ def _locked_build(
         metas = {source.entry_id: source_meta(source) for source in ordered}
         for done in run_tasks(backend, pending, recipe, metas, work, workers, runner, address):
             counts["done"] += 1
-            progress.task_done(done["rows"])
+            progress.task_done(done.rows)
     manifest = finalize(recipe, ordered, tasks, work)
     work.write_state(recipe.content_hash(), code_hash, finished=True)
     work.clear_tasks()
     return BuildResult(
         work.out, manifest, len(pending), len(tasks) - len(pending), progress.elapsed(), progress.rows_written
     )
-
-
-def build_recipe(
-    recipe: Recipe,
-    out: Path | str | None = None,
-    workers: int = 1,
-    backend: str = "local",
-    progress: BuildProgress | None = None,
-    break_lock: bool = False,
-    address: str | None = None,
-) -> BuildResult:
-    """Build a validated recipe with the registered source adapters."""
-    check_backend(backend)
-    return run_build(
-        recipe,
-        open_sources(recipe),
-        recipe.output_dir(out),
-        workers,
-        backend,
-        progress,
-        break_lock=break_lock,
-        address=address,
-    )
-
-
-def build(
-    recipe_path: Path | str,
-    out: Path | str | None = None,
-    workers: int = 1,
-    backend: str = "local",
-    progress: BuildProgress | None = None,
-    break_lock: bool = False,
-    address: str | None = None,
-) -> BuildResult:
-    """`mgll-data build`: load the recipe file and build it."""
-    return build_recipe(load_recipe(recipe_path), out, workers, backend, progress, break_lock, address)

@@ -19,14 +19,14 @@ import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mgll_data.engine.rows import path_in_source, relative_text
-from mgll_data.engine.splits import patient_split
+from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.recipe import Recipe, SourceSpec
-from mgll_data.sources.base import RawRecord, Reject, Source
+from mgll_data.records import RawRecord, Reject
+from mgll_data.sources.base import Source
 
 TASKS_PER_WORKER = 8  # with equal tasks handed out largest first, the last one to finish idles the others < 1/8
 
@@ -67,9 +67,15 @@ def _record_digest(record: RawRecord) -> bytes:
     return json.dumps(dataclasses.asdict(record), sort_keys=True, default=str).encode()
 
 
+def official_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str | None:
+    """The source's own split of `record`, when it has one and the recipe keeps it."""
+    return record.split if record.split is not None and recipe.keeps_official_split(spec) else None
+
+
 def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
-    if record.split is not None and recipe.keeps_official_split(spec):
-        return record.split
+    official = official_split(record, spec, recipe)
+    if official is not None:
+        return official
     return patient_split(recipe.split.seed, spec.entry_id, record.patient_id, recipe.split.fractions())
 
 
@@ -177,6 +183,7 @@ def plan_tasks(
     recipe_hash = recipe.content_hash()
     buffers = {split: _SplitBuffer(split, work, recipe.output.shard_size) for split in SPLITS}
     repeats = _Repeats()
+    patients = PatientSplits()
     with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
         for spec, source in sources:
             for item in source.records():
@@ -195,9 +202,13 @@ def plan_tasks(
                         item, spec, item.published_path or path_in_source(item.image_path, root)
                     )
                 if problem is not None:
-                    rejects_file.write(json.dumps(dataclasses.asdict(problem)) + "\n")
+                    rejects_file.write(json.dumps(problem.as_row()) + "\n")
                     continue
-                buffers[choose_split(item, spec, recipe)].add(item)
+                split = choose_split(item, spec, recipe)
+                if official_split(item, spec, recipe) is not None:
+                    patients.add(item.source, item.patient_id, split)
+                buffers[split].add(item)
+    patients.check()  # before any task is written, so a leaking recipe costs no image decoding
     most = task_rows(sum(b.count for b in buffers.values()), recipe.output.shard_size, workers)
     tasks = []
     for split, buffer in buffers.items():
@@ -217,10 +228,10 @@ def plan_tasks(
     return tasks
 
 
-def read_plan_rejects(work: WorkDir) -> Iterator[dict[str, Any]]:
+def read_plan_rejects(work: WorkDir) -> Iterator[Reject]:
     with work.plan_rejects.open(encoding="utf-8") as handle:
         for line in handle:
-            yield json.loads(line)
+            yield Reject.from_row(json.loads(line))
 
 
 def load_task_records(task: Task) -> list[RawRecord]:

@@ -13,13 +13,9 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from mgll_data.durations import format_duration
+
 LOG_INTERVAL_S = 10.0
-
-
-def format_duration(seconds: float) -> str:
-    """H:MM:SS, the form of rich's elapsed column, for plain log lines."""
-    seconds = max(int(round(seconds)), 0)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 class BuildProgress:

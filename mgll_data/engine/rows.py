@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mgll_data import storage
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
+from mgll_data.records import RawRecord
 from mgll_data.schema import (
     ATTRIBUTES_TYPE,
     BOX_ATTRIBUTES,
@@ -20,7 +21,6 @@ from mgll_data.schema import (
     empty_attributes,
     empty_geometry,
 )
-from mgll_data.sources.base import RawRecord
 from mgll_data.sources.files import printable
 
 if TYPE_CHECKING:  # plan.py imports this module

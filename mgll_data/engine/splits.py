@@ -56,13 +56,38 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
     per_patient = pa.concat_tables(triples).group_by(["source", "patient_id"]).aggregate([("split", "count_distinct")])
     leaking = per_patient.filter(pc.greater(per_patient["split_count_distinct"], 1))
     if leaking.num_rows:
-        examples = [f"{row['source']}/{row['patient_id']}" for row in leaking.slice(0, max_examples).to_pylist()]
-        sources = sorted(set(leaking["source"].to_pylist()))
-        raise ValidationError(
-            f"split leakage: {leaking.num_rows} patient(s) appear in more than one split, e.g. {', '.join(examples)}. "
-            f"The official split of {', '.join(sources)} is not patient-grouped; set `split: policy` on that "
-            "source in the recipe to re-split it by patient."
-        )
+        pairs = [(row["source"], row["patient_id"]) for row in leaking.slice(0, max_examples).to_pylist()]
+        raise leakage_error(leaking.num_rows, pairs, set(leaking["source"].to_pylist()))
+
+
+def leakage_error(count: int, examples: list[tuple[str, str]], sources: Iterable[str]) -> ValidationError:
+    """The one message for split leakage, whether the planner or the finished shards find it."""
+    shown = ", ".join(f"{source}/{patient}" for source, patient in examples)
+    return ValidationError(
+        f"split leakage: {count} patient(s) appear in more than one split, e.g. {shown}. "
+        f"The official split of {', '.join(sorted(set(sources)))} is not patient-grouped; set `split: policy` on "
+        "that source in the recipe to re-split it by patient."
+    )
+
+
+class PatientSplits:
+    """The split of every patient whose records keep an official split, so the planner finds leakage before any
+    image is decoded. Policy splits are a function of the patient and cannot leak, so only official ones are kept
+    (memory: one short key per such patient)."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], str] = {}
+        self.leaking: dict[tuple[str, str], None] = {}
+
+    def add(self, source: str, patient_id: str, split: str) -> None:
+        key = (source, patient_id)
+        if self.first.setdefault(key, split) != split:
+            self.leaking[key] = None
+
+    def check(self, max_examples: int = 5) -> None:
+        if self.leaking:
+            pairs = list(self.leaking)
+            raise leakage_error(len(pairs), pairs[:max_examples], (source for source, _ in pairs))
 
 
 def check_no_image_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:

@@ -7,18 +7,17 @@ both (the task is skipped on resume) or redoes the task, overwriting the shard a
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from typing import Any
 
+from mgll_data.checksums import file_sha256
 from mgll_data.engine.plan import SourceMeta, Task, load_task_records
 from mgll_data.engine.rows import make_row, path_in_source, relative_text
 from mgll_data.engine.workdir import WorkDir
-from mgll_data.engine.writer import ShardWriter, file_sha256
+from mgll_data.engine.writer import ShardWriter
 from mgll_data.images import ImageRejected, process_image
 from mgll_data.recipe import Recipe
+from mgll_data.records import CompletionRecord, Reject
 from mgll_data.schema import FLAG_ATTRIBUTES
-from mgll_data.sources.base import Reject
 from mgll_data.text import compose_texts
 from mgll_data.text.report_labels import with_report_labels
 
@@ -28,14 +27,14 @@ def is_complete(task: Task, work: WorkDir) -> bool:
     recorded checksum: a shard damaged or replaced since (same size or not) is rebuilt, not reused."""
     done = work.read_done(task.shard_name)
     shard = work.data / task.shard_name
-    if not done or done.get("key") != task.key or not shard.is_file() or shard.stat().st_size != done.get("bytes"):
+    if not done or done.key != task.key or not shard.is_file() or shard.stat().st_size != done.bytes:
         return False
-    return file_sha256(shard) == done.get("sha256")
+    return file_sha256(shard) == done.sha256
 
 
-def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir) -> dict[str, Any]:
+def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir) -> CompletionRecord:
     """Build the shard of `task`; return (and store) its completion record."""
-    rejects: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
     by_source: Counter[str] = Counter()
     text_filters: Counter[str] = Counter()
     flagged: dict[str, Counter[str]] = {}
@@ -49,8 +48,7 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
                 real = path_in_source(record.image_path, root)
                 item = record.published_path or real
                 detail = relative_text(error.detail, root).replace(real, item)
-                reject = Reject(record.source, item, "image", error.reason, detail, record.id)
-                rejects.append(dataclasses.asdict(reject))
+                rejects.append(Reject(record.source, item, "image", error.reason, detail, record.id))
                 continue
             record = with_report_labels(record, recipe.text)
             texts = compose_texts(
@@ -69,17 +67,17 @@ def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: W
             flags = [name for name in FLAG_ATTRIBUTES if record.attributes.get(name) is True]
             if flags:
                 flagged.setdefault(record.source, Counter()).update(flags)
-    done = {
-        "key": task.key,
-        "file": f"data/{task.shard_name}",
-        "split": task.split,
-        "rows": writer.rows,
-        "bytes": shard.stat().st_size,
-        "sha256": file_sha256(shard),
-        "by_source": dict(sorted(by_source.items())),
-        "rejects": rejects,
-        "text_filters": dict(sorted(text_filters.items())),
-        "flagged": {source: dict(sorted(counts.items())) for source, counts in sorted(flagged.items())},
-    }
+    done = CompletionRecord(
+        key=task.key,
+        file=f"data/{task.shard_name}",
+        split=task.split,
+        rows=writer.rows,
+        bytes=shard.stat().st_size,
+        sha256=file_sha256(shard),
+        by_source=dict(sorted(by_source.items())),
+        rejects=rejects,
+        text_filters=dict(sorted(text_filters.items())),
+        flagged={source: dict(sorted(counts.items())) for source, counts in sorted(flagged.items())},
+    )
     work.write_done(task.shard_name, done)
     return done

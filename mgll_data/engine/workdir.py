@@ -24,6 +24,7 @@ from mgll_data.output_layout import (
     TMP_PREFIX,
     WORK_DIR,
 )
+from mgll_data.records import CompletionRecord
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CODE_SUFFIXES = (".py", ".yaml", ".yml", ".tsv", ".csv", ".json", ".txt")
@@ -119,13 +120,19 @@ class WorkDir:
     def done_path(self, shard_name: str) -> Path:
         return self.done / f"{shard_name}.json"
 
-    def read_done(self, shard_name: str) -> dict[str, Any] | None:
+    def read_done(self, shard_name: str) -> CompletionRecord | None:
         """The completion record, or None when there is none or it is damaged (the task is then redone)."""
         path = self.done_path(shard_name)
-        return read_json(path) if path.exists() else None
+        data = read_json(path) if path.exists() else None
+        if data is None:
+            return None
+        try:
+            return CompletionRecord.from_json(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
-    def write_done(self, shard_name: str, record: dict[str, Any]) -> None:
-        atomic_write_text(self.done_path(shard_name), json.dumps(record, sort_keys=True))
+    def write_done(self, shard_name: str, record: CompletionRecord) -> None:
+        atomic_write_text(self.done_path(shard_name), json.dumps(record.to_json(), sort_keys=True))
 
     def clear_tasks(self) -> None:
         storage.remove_tree(self.tasks)

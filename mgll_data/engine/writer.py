@@ -7,7 +7,6 @@ on close, so a final shard name only ever points at a complete file.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pyarrow as pa
@@ -16,14 +15,6 @@ import pyarrow.parquet as pq
 from mgll_data import storage
 from mgll_data.output_layout import TMP_PREFIX
 from mgll_data.schema import arrow_schema
-
-
-def file_sha256(path: storage.AnyPath, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class ShardWriter:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from mgll_data.errors import MgllError
 
-MODALITIES = ("fundus", "cxr", "both")
+MODALITIES = ("fundus", "cxr", "both", "synthetic")
 KINDS = ("normal", "category", "disease", "grade", "lesion", "sign", "device", "anatomy_variant", "quality")
 # `quality` findings state how readable the image is (ungradable, poor quality): they add gradability sentences
 # to a record's texts but are not diseases, so they never make a record abnormal.

@@ -56,6 +56,8 @@ ADAPTER_MODULES: tuple[str, ...] = (
     "mimic_cxr",
     "mimic_cxr_jpg",
     "chexpert_plus",
+    # generated: the synthetic shapes benchmark (mgll_data/demo/shapes_tree.py)
+    "synthetic_shapes",
 )
 
 

@@ -17,7 +17,6 @@ import posixpath
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,82 +26,12 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mgll_data import storage
 from mgll_data.errors import LayoutError, RecipeError
-from mgll_data.rejects import check_reason
+from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.files import FileIndex
 
 LICENCE_CLASSES: tuple[str, ...] = ("open", "registration", "kaggle", "credentialed")
-ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "any")
+ADAPTER_MODALITIES: tuple[str, ...] = ("fundus", "cxr", "synthetic", "any")
 _ADAPTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass
-class RawRecord:
-    """One image as a source describes it, before any normalisation.
-
-    `labels`, `uncertain_labels` and `negative_labels` are canonical ontology ids (fill them with
-    `LabelSet`); a finding in none of them is not stated. `keywords` are the source's own free-text
-    diagnostic phrases (ODIR keywords, folder names); they become descriptions. `report` maps normalised
-    section names (findings, impression, indication, ...) to text. `split` is the official split where the
-    source has one, else None (the split policy assigns it). `related_files` are other files of this image
-    (masks, annotations) recorded in provenance. `attributes` keys are record-schema attributes; points and
-    boxes are in the original file's pixels.
-    """
-
-    source: str
-    native_id: str
-    modality: str
-    patient_id: str
-    image_path: Path
-    study_id: str | None = None
-    split: str | None = None
-    view: str | None = None
-    laterality: str | None = None
-    labels: list[str] = field(default_factory=list)
-    uncertain_labels: list[str] = field(default_factory=list)
-    negative_labels: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    report: dict[str, str] | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-    source_file: str | None = None
-    source_entry: str | None = None
-    related_files: list[Path] = field(default_factory=list)
-    # The image's path as it may be published (provenance, rejects) when the real one carries identifiers
-    # (a PatientID/Accession folder tree); None publishes the path relative to the root.
-    published_path: str | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.source}/{self.native_id}"
-
-    def is_labelled(self) -> bool:
-        """True when the source says anything about the image: a label state, a keyword or report text."""
-        report = self.report or {}
-        return bool(
-            self.labels
-            or self.uncertain_labels
-            or self.negative_labels
-            or self.keywords
-            or report.get("findings")
-            or report.get("impression")
-        )
-
-
-@dataclass(frozen=True)
-class Reject:
-    """An input item that will not be emitted, and why. Written to `rejects.parquet`.
-
-    `reason` must be registered for `stage` in `mgll_data/data/reject_reasons.yaml` (checked here).
-    """
-
-    source: str
-    item: str
-    stage: str
-    reason: str
-    detail: str = ""
-    record_id: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "reason", str(check_reason(self.reason, self.stage)))
 
 
 class SourceOptions(BaseModel):

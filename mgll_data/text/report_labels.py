@@ -18,7 +18,7 @@ from mgll_data.ontology import load_ontology
 from mgll_data.text.policy import TextPolicy
 
 if TYPE_CHECKING:
-    from mgll_data.sources.base import RawRecord
+    from mgll_data.records import RawRecord
     from mgll_data.text.labeler import ReportLabels
 
 LABELLED_SECTIONS = ("findings", "impression")

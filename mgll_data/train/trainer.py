@@ -34,7 +34,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mgll_data.engine.progress import format_duration
+from mgll_data.durations import format_duration
 from mgll_data.errors import MgllError
 from mgll_data.train.checkpoint import load_checkpoint, resume_folder, save_checkpoint
 from mgll_data.train.config import OptimConfig, TrainConfig

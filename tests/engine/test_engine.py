@@ -20,7 +20,8 @@ from build_fixtures import (
 )
 from rich.console import Console
 
-from mgll_data.engine import BuildProgress, run_build
+from mgll_data.builder import run_build
+from mgll_data.engine import BuildProgress
 from mgll_data.engine import task as task_module
 from mgll_data.engine.task import run_task
 from mgll_data.errors import MgllError, ValidationError
@@ -79,7 +80,7 @@ def test_output_folder_layout_and_manifest(tmp_path, fundus_tree):
         expected_filters.update(texts.dropped)
     assert expected_filters, "the fixture should trigger at least one counted text filter"
     assert manifest["counts"]["text_filters"] == dict(sorted(expected_filters.items()))
-    assert manifest["recipe_hash"] == result.manifest["recipe_hash"]
+    assert manifest["recipe_hash"] == result.manifest.recipe_hash
 
 
 def test_rows_carry_record_fields_and_portable_provenance(tmp_path, fundus_tree):
@@ -131,10 +132,10 @@ def test_rejects_have_source_item_stage_reason(tmp_path):
     odd = next(r for r in rejects if r["record_id"] == "csv_fundus/odd")
     assert odd["reason"] == "unknown_split" and "'dev'" in odd["detail"]
     assert all(r["source"] == "csv_fundus" for r in rejects) and len(rejects) == 5
-    counts = result.manifest["counts"]["rejects_by_reason"]
+    counts = result.manifest.counts.rejects_by_reason
     assert counts == {"missing_file": 1, "unreadable": 1, "unlabelled": 1, "missing_patient_id": 1, "unknown_split": 1}
-    assert result.manifest["sources"]["csv_fundus"]["rejects"] == 5
-    assert result.manifest["sources"]["csv_fundus"]["rows"] == 3
+    assert result.manifest.sources["csv_fundus"].rejects == 5
+    assert result.manifest.sources["csv_fundus"].rows == 3
 
 
 def test_two_builds_give_the_same_rows_and_shards(tmp_path, fundus_tree):
@@ -142,7 +143,7 @@ def test_two_builds_give_the_same_rows_and_shards(tmp_path, fundus_tree):
     second = build_fixture(tmp_path, "out2")
     hashes = row_hashes(first.out_dir)
     assert len(hashes) == 20 and hashes == row_hashes(second.out_dir)
-    assert first.manifest["shards"] == second.manifest["shards"]
+    assert first.manifest.shards == second.manifest.shards
 
 
 def test_two_workers_give_the_same_rows_as_one(tmp_path, fundus_tree):
@@ -150,9 +151,9 @@ def test_two_workers_give_the_same_rows_as_one(tmp_path, fundus_tree):
     two = build_fixture(tmp_path, "two", workers=2)
     assert row_hashes(one.out_dir) == row_hashes(two.out_dir)
     # the rows are the same; two workers get smaller shards so that neither waits on the other
-    assert max(s["rows"] for s in two.manifest["shards"]) < max(s["rows"] for s in one.manifest["shards"])
+    assert max(s.rows for s in two.manifest.shards) < max(s.rows for s in one.manifest.shards)
     again = build_fixture(tmp_path, "two_again", workers=2)
-    assert [s["sha256"] for s in again.manifest["shards"]] == [s["sha256"] for s in two.manifest["shards"]]
+    assert [s.sha256 for s in again.manifest.shards] == [s.sha256 for s in two.manifest.shards]
 
 
 class Killed(Exception):
@@ -178,7 +179,7 @@ def test_killed_build_resumes_without_loss_or_duplicates(tmp_path, fundus_tree, 
     mtimes = {name: os.stat(out / "data" / name).st_mtime_ns for name in finished}
 
     resumed = run_build(recipe, [CsvSource(tmp_path / "fundus")], out)
-    assert resumed.tasks_reused == 2 and resumed.tasks_run == len(resumed.manifest["shards"]) - 2
+    assert resumed.tasks_reused == 2 and resumed.tasks_run == len(resumed.manifest.shards) - 2
     assert row_hashes(out) == reference
     assert {name: os.stat(out / "data" / name).st_mtime_ns for name in finished} == mtimes
 
@@ -189,13 +190,13 @@ def test_killed_build_resumes_without_loss_or_duplicates(tmp_path, fundus_tree, 
 def test_deleted_shard_is_rebuilt_alone(tmp_path, fundus_tree):
     result = build_fixture(tmp_path)
     out = result.out_dir
-    victim = out / result.manifest["shards"][1]["file"]
+    victim = out / result.manifest.shards[1].file
     victim.unlink()
     others = {p.name: p.stat().st_mtime_ns for p in (out / "data").iterdir()}
     rerun = build_fixture(tmp_path)
     assert rerun.tasks_run == 1 and victim.is_file()
     assert {name: (out / "data" / name).stat().st_mtime_ns for name in others} == others
-    assert rerun.manifest["shards"] == result.manifest["shards"]
+    assert rerun.manifest.shards == result.manifest.shards
 
 
 def test_failing_task_leaves_no_partial_shard(tmp_path, fundus_tree, monkeypatch):
@@ -220,25 +221,25 @@ def test_failing_task_leaves_no_partial_shard(tmp_path, fundus_tree, monkeypatch
 def test_recipe_change_rebuilds_instead_of_reusing(tmp_path, fundus_tree):
     small = build_fixture(tmp_path)
     larger = build_fixture(tmp_path, image={"size": 20})
-    assert larger.tasks_reused == 0 and larger.tasks_run == len(small.manifest["shards"])
+    assert larger.tasks_reused == 0 and larger.tasks_run == len(small.manifest.shards)
     widths = {w for s in (larger.out_dir / "data").glob("*.parquet") for w in pq.read_table(s)["width"].to_pylist()}
     assert widths == {20}
-    assert larger.manifest["recipe_hash"] != small.manifest["recipe_hash"]
+    assert larger.manifest.recipe_hash != small.manifest.recipe_hash
 
 
 def test_shard_count_change_removes_old_shards(tmp_path, fundus_tree):
     build_fixture(tmp_path)
     result = build_fixture(tmp_path, output={"shard_size": 50})
     names = sorted(p.name for p in (result.out_dir / "data").iterdir())
-    assert names == sorted(s["file"].removeprefix("data/") for s in result.manifest["shards"])
+    assert names == sorted(s.file.removeprefix("data/") for s in result.manifest.shards)
     assert all(n.endswith("-00000-of-00001.parquet") for n in names)
     assert len(row_hashes(result.out_dir)) == 20
 
 
 def test_row_groups_bound_the_rows_held_in_memory(tmp_path, fundus_tree):
     result = build_fixture(tmp_path, output={"shard_size": 5, "row_group_size": 2})
-    for shard in result.manifest["shards"]:
-        metadata = pq.ParquetFile(result.out_dir / shard["file"]).metadata
+    for shard in result.manifest.shards:
+        metadata = pq.ParquetFile(result.out_dir / shard.file).metadata
         assert metadata.num_rows <= 5
         assert max(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)) <= 2
 
@@ -251,7 +252,7 @@ def test_patient_grouped_split_has_no_leakage(tmp_path):
         for row in pq.read_table(shard, columns=["patient_id", "split"]).to_pylist():
             splits_of.setdefault(row["patient_id"], set()).add(row["split"])
     assert len(splits_of) == 30 and all(len(s) == 1 for s in splits_of.values())
-    per_split = {split: info["rows"] for split, info in result.manifest["splits"].items()}
+    per_split = {split: info.rows for split, info in result.manifest.splits.items()}
     assert set(per_split) == {"train", "validation", "test"} and all(n % 3 == 0 for n in per_split.values())
     assert per_split["train"] > per_split["validation"] and per_split["train"] > per_split["test"]
 
@@ -260,7 +261,7 @@ def test_official_split_is_kept_and_leakage_is_caught(tmp_path):
     rows = patient_rows(4, 2, split="train") + [{"image": "t.png", "patient": "T1", "split": "test"}]
     write_tree(tmp_path / "fundus", rows)
     result = build_fixture(tmp_path)
-    assert {s: i["rows"] for s, i in result.manifest["splits"].items()} == {"train": 8, "test": 1}
+    assert {s: i.rows for s, i in result.manifest.splits.items()} == {"train": 8, "test": 1}
 
     leaking = rows + [{"image": "p000_9_r.png", "patient": "P000", "split": "test"}]
     write_tree(tmp_path / "leaky", leaking)
@@ -271,7 +272,22 @@ def test_official_split_is_kept_and_leakage_is_caught(tmp_path):
 
     policy = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "leaky", "split": "policy"}])
     fixed = run_build(policy, [CsvSource(tmp_path / "leaky")], tmp_path / "policy-out")
-    assert sum(i["rows"] for i in fixed.manifest["splits"].values()) == 10
+    assert sum(i.rows for i in fixed.manifest.splits.values()) == 10
+
+
+def test_leakage_is_found_at_planning_before_any_image_is_processed(tmp_path):
+    rows = patient_rows(3, 2, split="train") + [{"image": "p000_9_r.png", "patient": "P000", "split": "test"}]
+    write_tree(tmp_path / "leaky", rows)
+    recipe = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "leaky"}])
+    ran = []
+
+    def runner(task, *args):
+        ran.append(task)
+        return run_task(task, *args)
+
+    with pytest.raises(ValidationError, match=r"split leakage: 1 patient\(s\).*csv_fundus/P000"):
+        run_build(recipe, [CsvSource(tmp_path / "leaky")], tmp_path / "out", runner=runner)
+    assert ran == [] and not list((tmp_path / "out" / "data").glob("*.parquet"))
 
 
 def test_exact_duplicates_across_sources_are_dropped_and_recorded(tmp_path):
@@ -290,14 +306,14 @@ def test_exact_duplicates_across_sources_are_dropped_and_recorded(tmp_path):
         ("csv_other/b1", "exact_duplicate", "same pixels as csv_fundus/a1"),
         ("csv_other/b2", "exact_duplicate", "same pixels as csv_fundus/a3"),
     ]
-    other = result.manifest["sources"]["csv_other"]
-    assert (other["rows"], other["rejects"]) == (0, 2)
-    for shard in result.manifest["shards"]:
-        assert pq.read_metadata(result.out_dir / shard["file"]).num_rows == shard["rows"]
-        assert b"huggingface" in pq.read_schema(result.out_dir / shard["file"]).metadata
+    other = result.manifest.sources["csv_other"]
+    assert (other.rows, other.rejects) == (0, 2)
+    for shard in result.manifest.shards:
+        assert pq.read_metadata(result.out_dir / shard.file).num_rows == shard.rows
+        assert b"huggingface" in pq.read_schema(result.out_dir / shard.file).metadata
 
     rerun = run_build(recipe, [CsvSource(tmp_path / "a"), OtherCsvSource(tmp_path / "b")], tmp_path / "out")
-    assert rerun.tasks_run == 0 and rerun.manifest["counts"] == result.manifest["counts"]
+    assert rerun.tasks_run == 0 and rerun.manifest.counts == result.manifest.counts
 
 
 def test_refuses_a_foreign_non_empty_output_folder(tmp_path, fundus_tree):
@@ -378,7 +394,7 @@ def test_an_id_emitted_twice_is_a_plan_reject_naming_both_entries(tmp_path):
     row = {"image": "same.png", "patient": "A", "labels": "glaucoma"}
     write_tree(tmp_path / "fundus", [row, row])
     result = build_fixture(tmp_path)
-    assert result.manifest["sources"]["csv_fundus"]["rows"] == 1
+    assert result.manifest.sources["csv_fundus"].rows == 1
     (reject,) = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
     assert (reject["stage"], reject["reason"], reject["record_id"]) == ("plan", "duplicate_id", "csv_fundus/same")
     assert reject["detail"] == "index.csv:3 repeats the id of index.csv:2 (kept)"
@@ -404,5 +420,5 @@ def test_changed_code_or_data_files_rebuild_instead_of_reusing(tmp_path, fundus_
         tmp_path / "out",
         progress=BuildProgress(console=console),
     )
-    assert rebuilt.tasks_reused == 0 and rebuilt.tasks_run == len(first.manifest["shards"])
+    assert rebuilt.tasks_reused == 0 and rebuilt.tasks_run == len(first.manifest.shards)
     assert "code or data files changed" in console.file.getvalue()

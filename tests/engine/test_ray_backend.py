@@ -9,7 +9,8 @@ import pytest
 from build_fixtures import CsvSource, make_recipe, row_hashes
 
 from mgll_data import cli
-from mgll_data.engine import backends, run_build
+from mgll_data.builder import run_build
+from mgll_data.engine import backends
 from mgll_data.engine.endings import BuildStopped
 
 
@@ -39,9 +40,9 @@ def test_ray_rows_equal_the_local_rows(tmp_path, fundus_tree, ray_cluster, monke
 
     monkeypatch.setattr(ray_cluster, "remote", counting_remote)
     on_ray = run_build(recipe, [CsvSource(tmp_path / "fundus")], tmp_path / "ray", backend="ray")
-    assert on_ray.tasks_run == len(local.manifest["shards"])  # the plan was sized for the cluster's 2 CPUs
+    assert on_ray.tasks_run == len(local.manifest.shards)  # the plan was sized for the cluster's 2 CPUs
     assert row_hashes(on_ray.out_dir) == row_hashes(local.out_dir) and len(row_hashes(local.out_dir)) == 20
-    assert sorted(submitted) == sorted(s["file"].removeprefix("data/") for s in on_ray.manifest["shards"])
+    assert sorted(submitted) == sorted(s.file.removeprefix("data/") for s in on_ray.manifest.shards)
     assert backends.connect_ray("auto") == 2  # joins the running cluster instead of starting another
 
 

@@ -18,7 +18,7 @@ import yaml
 from build_fixtures import CsvSource, patient_rows, row_hashes, write_tree
 from ray_cluster import start_cluster
 
-from mgll_data.engine import run_build
+from mgll_data.builder import run_build
 from mgll_data.recipe import load_recipe
 
 pytest.importorskip("ray", reason="the ray extra is not installed: pip install 'mgll-data[ray]'")

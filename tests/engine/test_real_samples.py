@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 
-from mgll_data.engine import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.recipe import parse_recipe
 
 
@@ -35,5 +35,5 @@ def test_real_odir_sample_builds_with_rejects_for_absent_images(tmp_path, realda
     assert missing and all(r["source"] == "odir" for r in rejects)
     assert not [r["item"] for r in rejects if r["item"].startswith("/")], "items are named inside the download"
     assert not {r["item"].rsplit("/", 1)[-1] for r in missing} & present
-    assert result.manifest["sources"]["odir"]["rows"] == len(rows) == len(present)
-    assert result.manifest["sources"]["odir"]["rejects"] == len(rejects)
+    assert result.manifest.sources["odir"].rows == len(rows) == len(present)
+    assert result.manifest.sources["odir"].rejects == len(rejects)

@@ -35,14 +35,15 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 
 import mgll_data.sources
 from mgll_data import cli
-from mgll_data.engine import guard, run_build
+from mgll_data.builder import run_build
+from mgll_data.checks.validate import validate_output
+from mgll_data.demo.iu_tree import write_iu_tree
+from mgll_data.demo.odir_tree import write_odir_tree
+from mgll_data.engine import guard
 from mgll_data.engine import writer as writer_module
 from mgll_data.engine.endings import BuildInterrupted, BuildStopped
 from mgll_data.engine.rows import image_file_name
 from mgll_data.engine.task import run_task
-from mgll_data.checks.validate import validate_output
-from mgll_data.demo.iu_tree import write_iu_tree
-from mgll_data.demo.odir_tree import write_odir_tree
 from mgll_data.errors import MgllError
 from mgll_data.images import ImagePolicy, ImageRejected, process_image
 from mgll_data.sources.folder import FolderSource
@@ -159,7 +160,7 @@ def test_folder_of_another_dataset_is_refused(tmp_path, fundus_tree):
 def test_a_folder_built_before_the_marker_is_still_ours_for_the_same_dataset(tmp_path, fundus_tree):
     first = build(tmp_path)
     (first.out_dir / ".mgll-build" / "owner.json").unlink()
-    assert build(tmp_path).tasks_reused == len(first.manifest["shards"])
+    assert build(tmp_path).tasks_reused == len(first.manifest.shards)
     (first.out_dir / ".mgll-build" / "owner.json").unlink()
     other = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "fundus"}], name="another")
     with pytest.raises(MgllError, match="not empty and was not written by mgll-data"):
@@ -180,7 +181,7 @@ def test_a_lock_file_left_by_a_killed_build_does_not_block(tmp_path, fundus_tree
     lock = tmp_path / "out" / ".mgll-build" / "lock"
     lock.parent.mkdir(parents=True)
     lock.write_text(json.dumps({"pid": 999_999_999, "host": socket.gethostname(), "started": "2026-01-01T00:00"}))
-    assert build(tmp_path).manifest["sources"]["csv_fundus"]["rows"] == 20
+    assert build(tmp_path).manifest.sources["csv_fundus"].rows == 20
 
 
 def test_break_lock_takes_over_from_a_holder_that_never_lets_go(tmp_path, fundus_tree):
@@ -195,7 +196,7 @@ def test_break_lock_takes_over_from_a_holder_that_never_lets_go(tmp_path, fundus
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(MgllError, match="another build is writing this folder"):
             build(tmp_path)
-        assert build(tmp_path, break_lock=True).manifest["sources"]["csv_fundus"]["rows"] == 20
+        assert build(tmp_path, break_lock=True).manifest.sources["csv_fundus"].rows == 20
     finally:
         holder.kill()
         holder.wait()
@@ -222,7 +223,7 @@ def test_two_processes_racing_on_one_folder(tmp_path, fundus_tree, registered):
 def test_same_size_byte_flip_in_a_shard_is_rebuilt_on_resume(tmp_path, fundus_tree, registered):
     first = build(tmp_path)
     reference = row_hashes(first.out_dir)
-    shard = first.out_dir / first.manifest["shards"][0]["file"]
+    shard = first.out_dir / first.manifest.shards[0].file
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0xFF
     shard.write_bytes(bytes(data))
@@ -239,7 +240,7 @@ def test_truncated_internal_state_is_discarded_and_rebuilt(tmp_path, fundus_tree
     target = work / "state.json" if damaged == "state" else sorted((work / "done").glob("*.json"))[0]
     target.write_text(target.read_text()[:9])
     resumed = build(tmp_path)
-    assert resumed.tasks_run == (len(first.manifest["shards"]) if damaged == "state" else 1)
+    assert resumed.tasks_run == (len(first.manifest.shards) if damaged == "state" else 1)
     assert row_hashes(first.out_dir) == reference and violations(first.out_dir) == []
 
 
@@ -347,7 +348,7 @@ def test_a_dead_worker_is_one_message_and_the_build_resumes(tmp_path, fundus_tre
     with pytest.raises(BuildStopped, match=r"out: a worker process died while shards were being built \(killed by a "
                        r"signal .*\); rerun the same command to resume \(\d+ of \d+ shards done\)"):
         build(tmp_path, workers=2, runner=_dies_in_a_worker)
-    assert build(tmp_path, workers=2).manifest["sources"]["csv_fundus"]["rows"] == 20
+    assert build(tmp_path, workers=2).manifest.sources["csv_fundus"].rows == 20
     assert violations(tmp_path / "out") == []
 
 

@@ -9,7 +9,7 @@ import pytest
 from trees import aptos as aptos_tree
 from trees.images import write_image
 
-from mgll_data.engine import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.checks.validate import validate_output
 from mgll_data.errors import RecipeError
 from mgll_data.recipe import parse_recipe
@@ -45,8 +45,8 @@ def test_two_folder_entries_build_with_their_own_ids(tmp_path: Path) -> None:
     ]
     assert {r["source"] for r in rows.values()} == {"folder", "clinic_b"}
     assert {r["provenance"]["adapter"] for r in rows.values()} == {"folder"}
-    assert set(result.manifest["sources"]) == {"folder", "clinic_b"}
-    assert result.manifest["sources"]["clinic_b"]["adapter"] == "folder"
+    assert set(result.manifest.sources) == {"folder", "clinic_b"}
+    assert result.manifest.sources["clinic_b"].adapter == "folder"
     assert validate_output(result.out_dir) == []
 
 

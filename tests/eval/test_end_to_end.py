@@ -9,7 +9,8 @@ import yaml
 from typer.testing import CliRunner
 
 from mgll_data.cli import app
-from mgll_data.eval.synthetic import load_vocabulary, write_synthetic_dataset
+from mgll_data.demo.shapes_tree import shape_rules
+from mgll_data.eval.synthetic import write_synthetic_dataset
 
 TRAIN_CONFIG = {
     "data": {"dataset": "dataset", "image_size": 32, "batch_size": 8, "num_workers": 0},
@@ -53,7 +54,7 @@ def test_train_then_eval_on_cpu(tmp_path):
 
     results = json.loads((tmp_path / "eval" / "results.json").read_text(encoding="utf-8"))
     assert (tmp_path / "eval" / "results.md").read_text(encoding="utf-8").startswith("# Evaluation of")
-    assert set(results["labels"]) <= set(load_vocabulary().ids) and results["labels"]
+    assert set(results["labels"]) <= set(shape_rules().ids) and results["labels"]
     assert results["n_test"] == 24 and results["n_train"] == 40
     assert list(results["linear_probe"]) == ["0.1", "1"]
     assert results["linear_probe"]["1"]["n_images"] == 40

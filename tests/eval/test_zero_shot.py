@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from mgll_data.demo.shapes_tree import shape_rules
 from mgll_data.eval.metrics import classify
-from mgll_data.eval.synthetic import SyntheticClassTexts, load_vocabulary
+from mgll_data.eval.synthetic import SyntheticClassTexts
 from mgll_data.eval.zero_shot import class_prototypes, prompt_embeddings, zero_shot_scores
+from mgll_data.ontology import load_ontology
 
 
 class _Texts:
@@ -42,12 +44,12 @@ def test_prompt_ensemble_recovers_the_class_of_each_image():
 
 def test_synthetic_vocabulary_provides_three_granularities():
     provider = SyntheticClassTexts(disease_prompt=lambda name, modality: f"an image of {name}")
-    vocabulary = load_vocabulary()
+    rules = shape_rules()
     assert provider.texts("shape_circle", "disease_text") == ["an image of Circle"]
     descriptions = provider.texts("shape_circle", "descriptions")
-    assert len(descriptions) == len(vocabulary.sizes) * len(vocabulary.positions)
+    assert len(descriptions) == len(rules.sizes) * len(rules.positions)
     assert "a large circle in the upper left" in descriptions
-    assert provider.texts("shape_dots", "explanations") == list(vocabulary.finding("shape_dots").explanations)
+    assert provider.texts("shape_dots", "explanations") == list(load_ontology()["shape_dots"].explanations)
 
 
 def test_ontology_prompts_use_the_findings_own_modality_template():

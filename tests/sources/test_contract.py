@@ -43,7 +43,7 @@ def test_adapter_contract(name: str, tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)), f"duplicate ids: {sorted({i for i in ids if ids.count(i) > 1})}"
     assert len(records) + len(rejects) == module.LISTED, "every listed item must be a row or a reject"
     assert all(record.image_path.is_file() for record in records)
-    assert all(record.source == cls.name and record.modality in ("fundus", "cxr") for record in records)
+    assert all(record.source == cls.name and record.modality in ("fundus", "cxr", "synthetic") for record in records)
 
 
 @pytest.mark.parametrize("name", ADAPTERS)

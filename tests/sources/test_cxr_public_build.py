@@ -13,7 +13,7 @@ from trees import chexpert, covidx, nih_cxr14
 from trees.images import write_image
 from trees.placeholders import write_text
 
-from mgll_data.engine import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.checks.validate import validate_output
 from mgll_data.errors import ValidationError
 from mgll_data.recipe import load_recipe, parse_recipe

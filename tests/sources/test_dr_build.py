@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from trees import deepdrid, idrid
 
-from mgll_data.engine import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.checks.validate import validate_output
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.recipe import parse_recipe
@@ -52,7 +52,7 @@ def test_dr_sources_build_into_a_valid_dataset(tmp_path):
 
     mismatched = [i for i, r in rows.items() if r["attributes"]["eye_mismatch"]]
     assert sorted(mismatched) == ["deepdrid/regular/train/56_l3", "deepdrid/regular/train/56_r3"]
-    assert result.manifest["counts"]["flagged_rows"] == {"deepdrid": {"eye_mismatch": 2}}
+    assert result.manifest.counts.flagged_rows == {"deepdrid": {"eye_mismatch": 2}}
 
     located = rows["idrid/grading/train/IDRiD_001"]
     stored = map_box_to_stored((2858.0, 1805.0, 2858.0, 1805.0), located["geometry"])[:2]

@@ -14,7 +14,7 @@ from trees.images import build_dicom
 from trees.mimic_cxr import LISTED, SECTIONS, STUDIES, dicom_id, make_tree, study_path
 from trees.mimic_cxr_jpg import make_tree as make_jpg_tree
 
-from mgll_data.engine.flow import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.checks.validate import validate_output
 from mgll_data.errors import LayoutError
 from mgll_data.recipe import load_recipe, parse_recipe

@@ -14,7 +14,7 @@ from trees.images import write_image
 from trees.mimic_cxr import SECTIONS, dicom_id
 from trees.mimic_cxr_jpg import CHEXPERT, LISTED, csv_bytes, label_rows, make_tree
 
-from mgll_data.engine.flow import build_recipe
+from mgll_data.builder import build_recipe
 from mgll_data.checks.validate import validate_output
 from mgll_data.errors import LayoutError, MgllError
 from mgll_data.export.push import push_output
@@ -166,7 +166,7 @@ def test_end_to_end_build_validates_and_push_refuses_it(tmp_path: Path) -> None:
         assert row["disease_text"] and row["descriptions"] and row["explanations"], row["id"]
     rejects = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
     assert sorted(r["reason"] for r in rejects) == sorted(REJECTS.values())
-    assert result.manifest["sources"]["mimic_cxr_jpg"]["licence_class"] == "credentialed"
+    assert result.manifest.sources["mimic_cxr_jpg"].licence_class == "credentialed"
 
     api = mock.create_autospec(HfApi, instance=True)
     with pytest.raises(MgllError, match="mimic_cxr_jpg are credentialed"):

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import yaml
 from conftest import KEY_ID, SECRET
 
+from mgll_data.builder import build_recipe
 from mgll_data.demo import resolve_demo_root
-from mgll_data.engine import build_recipe
 from mgll_data.recipe import load_recipe
 
 PROJECT = Path(__file__).resolve().parents[2]

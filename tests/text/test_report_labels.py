@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from mgll_data.engine import build
+from mgll_data.builder import build
 from mgll_data.sources.base import RawRecord
 from mgll_data.text import TextPolicy
 from mgll_data.text.report_labels import report_text, with_report_labels

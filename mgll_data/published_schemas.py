@@ -1,8 +1,8 @@
 """The JSON Schemas published in `schemas/`, generated from the code that defines each contract.
 
 One generator per file: the record (mgll_data/schema.py), the recipe, and the training and eval configs.
-After changing any of them run `python -m mgll_data.export.published_schemas` from the project root;
-tests/export/test_published_schemas.py fails while a file and its code disagree.
+After changing any of them run `python -m mgll_data.published_schemas` from the project root;
+tests/test_published_schemas.py fails while a file and its code disagree.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mgll_data.recipe import Recipe
 from mgll_data.schema import json_schema
 from mgll_data.train.config import TrainConfig
 
-SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
 
 
 def _model_schema(model: type[BaseModel], schema_id: str) -> Callable[[], dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from export.output_fixture import default_records
 
-from mgll_data.export.published_schemas import GENERATORS, SCHEMAS_DIR, render_schema, write_schemas
+from mgll_data.published_schemas import GENERATORS, SCHEMAS_DIR, render_schema, write_schemas
 from mgll_data.schema import FIELDS
 
 RECORD_SCHEMA_PATH = SCHEMAS_DIR / "record.schema.json"
@@ -19,9 +19,9 @@ RECORD_SCHEMA_PATH = SCHEMAS_DIR / "record.schema.json"
 @pytest.mark.parametrize("name", sorted(GENERATORS))
 def test_published_file_is_in_sync_with_the_code(name):
     path = SCHEMAS_DIR / name
-    assert path.is_file(), "run: python -m mgll_data.export.published_schemas"
+    assert path.is_file(), "run: python -m mgll_data.published_schemas"
     assert path.read_text(encoding="utf-8") == render_schema(name), (
-        f"schemas/{name} is out of date with the code; regenerate: python -m mgll_data.export.published_schemas"
+        f"schemas/{name} is out of date with the code; regenerate: python -m mgll_data.published_schemas"
     )
 
 
