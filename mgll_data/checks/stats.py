@@ -220,7 +220,8 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
     def save(fig, name: str, title: str) -> None:
         fig.suptitle(title, fontweight="bold")
         fig.tight_layout()
-        fig.savefig(report_dir / name, dpi=100)
+        with (report_dir / name).open("wb") as handle:  # a file object: the folder may be in an object store
+            fig.savefig(handle, dpi=100, format="png")
         plt.close(fig)
         files[title] = name
 
@@ -359,9 +360,9 @@ def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_report(stats: dict[str, Any], report_dir: Path | str) -> Path:
+def write_report(stats: dict[str, Any], report_dir: Path | str | storage.AnyPath) -> storage.AnyPath:
     """Write report.md, stats.json and the PNG plots into `report_dir`; returns the report's path."""
-    report_dir = Path(report_dir)
+    report_dir = storage.location(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
     plots = _plot_files(stats, report_dir)

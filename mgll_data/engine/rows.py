@@ -50,7 +50,9 @@ def path_in_source(path: Path | str, root: str) -> str:
     """
     if storage.is_remote(path) or storage.is_url(root):  # an object store: the key below the root's URL
         text, base = str(path), str(root).rstrip("/") + "/"
-        return printable(text[len(base) :] if text.startswith(base) else text.rpartition("/")[2])
+        if text.startswith(base):
+            return printable(text[len(base) :])
+        return printable(text.rpartition("/")[2] if storage.is_url(text) else text)  # relative text stays as it is
     path = Path(path)
     if not path.is_absolute():
         return printable(path.as_posix())

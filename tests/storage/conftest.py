@@ -13,9 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-
-KEY_ID = "MGLLTESTKEYID7Q2W9Z"
-SECRET = "mgll-test-secret-Zq81xKp3Lr"
+from s3_credentials import KEY_ID, SECRET
 
 
 def _free_port() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import yaml
-from conftest import KEY_ID, SECRET
+from s3_credentials import KEY_ID, SECRET
 
 from mgll_data.builder import build_recipe
 from mgll_data.demo import resolve_demo_root
@@ -64,24 +64,28 @@ def test_demo_with_roots_and_output_in_s3_validates_loads_and_equals_the_local_b
     assert code == 0, build_log
     code, validate_log = cli(bucket.env, "validate", bucket.url("out"), cwd=tmp_path)
     assert code == 0, validate_log
+    code, stats_log = cli(bucket.env, "stats", bucket.url("out"), cwd=tmp_path)
+    assert code == 0 and fs.exists(f"{bucket.name}/out/stats/report.md"), stats_log
 
     remote_shards = sorted(fs.glob(f"{bucket.name}/out/data/*.parquet"))
     local_shards = sorted(local.out_dir.glob("data/*.parquet"))
     assert [Path(s).name for s in remote_shards] == [s.name for s in local_shards]
     in_s3 = rows_by_id(pq.read_table(fs.open(s, "rb")) for s in remote_shards)
     assert in_s3 == rows_by_id(pq.read_table(s) for s in local_shards) and len(in_s3) > 50
+    rejects = pq.read_table(fs.open(f"{bucket.name}/out/rejects.parquet", "rb")).to_pylist()
+    assert rejects == pq.read_table(local.out_dir / "rejects.parquet").to_pylist() and rejects
 
     import datasets
 
-    shards = {split: bucket.url(f"out/data/{split}-*.parquet") for split in local.manifest["splits"]}
+    shards = {split: bucket.url(f"out/data/{split}-*.parquet") for split in local.manifest.to_json()["splits"]}
     loaded = datasets.load_dataset("parquet", data_files=shards)  # fsspec finds the endpoint in the environment
-    assert sorted(loaded) == sorted(local.manifest["splits"])
+    assert sorted(loaded) == sorted(local.manifest.to_json()["splits"])
     assert sorted(i for split in loaded.values() for i in split["id"]) == sorted(in_s3)
 
     # No object in the bucket's output and no log line holds the credentials the build ran with.
     written = [key for key in fs.find(f"{bucket.name}/out")]
     assert any(key.endswith("manifest.json") for key in written) and any(key.endswith("README.md") for key in written)
-    for text in (build_log, validate_log):
+    for text in (build_log, validate_log, stats_log):
         assert KEY_ID not in text and SECRET not in text
     for key in written:
         data = fs.cat_file(key)
