@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from test_reliability import children  # a process's child pids, from /proc
+
 RAY = Path(sys.executable).with_name("ray")
 # Ports Ray would otherwise take from fixed defaults (GCS 6379, client 10001, dashboard 8265, agents 52365...)
 PORT_FLAGS = (
@@ -45,7 +47,7 @@ class Node:
         roots = {pid for pid in _all_pids() if str(self.temp_dir) in _cmdline(pid)}
         found, frontier = set(roots), list(roots)
         while frontier:
-            found |= (new := _children(frontier.pop()) - found)
+            found |= (new := children(frontier.pop()) - found)
             frontier.extend(new)
         return found
 
@@ -120,13 +122,3 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return ""
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found |= {int(p) for p in (task / "children").read_text().split()}
-        except OSError:
-            continue
-    return found
