@@ -41,15 +41,19 @@ def free_port() -> int:
 @dataclass
 class Node:
     temp_dir: Path
+    # Every process ever seen of this node: Ray's agents rename themselves (`ray::DashboardAgent`), so once their
+    # raylet is killed nothing left on their command line names the node.
+    seen: set[int] = field(default_factory=set)
 
     def pids(self) -> set[int]:
-        """Every live process of this node: those naming its temp dir, and their descendants."""
+        """Every live process of this node: those naming its temp dir, their descendants and those seen before."""
         roots = {pid for pid in _all_pids() if str(self.temp_dir) in _cmdline(pid)}
         found, frontier = set(roots), list(roots)
         while frontier:
             found |= (new := children(frontier.pop()) - found)
             frontier.extend(new)
-        return found
+        self.seen |= found
+        return {pid for pid in self.seen if _is_ray(pid)}
 
     def raylet(self) -> int:
         (pid,) = [pid for pid in self.pids() if _cmdline(pid).split("\0", 1)[0].endswith("/raylet")]
@@ -106,7 +110,8 @@ def start_cluster(env: dict[str, str], nodes: int = 2) -> Cluster:
                 command += [f"{flag}={free_port()}" for flag in HEAD_PORT_FLAGS[1:]]
             else:
                 command += [f"--address={cluster.address}"]
-            subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+            started = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+            assert started.returncode == 0, f"{' '.join(command)}:\n{started.stdout[-3000:]}{started.stderr[-3000:]}"
     except BaseException:
         cluster.stop()
         raise
@@ -115,6 +120,15 @@ def start_cluster(env: dict[str, str], nodes: int = 2) -> Cluster:
 
 def _all_pids() -> list[int]:
     return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def _is_ray(pid: int) -> bool:
+    """Alive (not a zombie) and still a Ray process (not a reused pid)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z" and "ray" in _cmdline(pid)
 
 
 def _cmdline(pid: int) -> str:
