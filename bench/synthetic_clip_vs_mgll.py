@@ -106,13 +106,14 @@ def run_one(args, dataset: Path, loss: str, seed: int, work: Path, console: Cons
         labels="auto",
         class_texts="synthetic",
         tasks=["linear_probe", "zero_shot"],
+        zero_shot_prompts="training_template",  # the synthetic vocabulary's texts are its training captions
         fractions=[0.1, 1.0],
         seed=seed,
         output_dir=str(run_dir / "eval"),
         batch_size=128,
         device="cpu",
     )
-    results = run_eval(eval_config, log=lambda line: None)
+    results = run_eval(eval_config, log=lambda line: None)["modalities"]["synthetic"]
     return {
         "loss": loss,
         "seed": seed,

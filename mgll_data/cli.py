@@ -11,6 +11,7 @@ import sys
 from typing import Any, Literal
 
 import typer
+import typer.core
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -18,24 +19,44 @@ from rich.table import Table
 
 from mgll_data.errors import MgllError
 
+
+class UsageCommand(typer.core.TyperCommand):
+    """Usage lines name arguments as RECIPE or [DIR] (typer writes a required one as `{recipe}`, which reads as
+    a set of choices)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, typer.core.TyperArgument):
+                name = (param.metavar or param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+# Plain help (no rich markup): help texts keep their brackets ("[dedup's default]") and flags show no type.
 app = typer.Typer(
     name="mgll-data",
     help="Build multi-granular image-text datasets from public fundus and chest X-ray sources.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-ontology_app = typer.Typer(help="Inspect and check the label ontology.", no_args_is_help=True)
+ontology_app = typer.Typer(help="Inspect and check the label ontology.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(ontology_app, name="ontology")
 
 console = Console()
 
 # Allowed values shown in --help; tests/test_cli.py checks they equal the library's own lists.
 Backend = Literal["local", "ray"]
-ExportFormat = Literal["mgll-json", "csv"]
+ExportFormat = Literal["mgll-json", "csv", "webdataset"]
 ModelFormat = Literal["open_clip", "hf"]
 LabelVocab = Literal["chexpert", "chestxray14"]
 Modality = Literal["fundus", "cxr"]
+SET_HELP = (
+    "Set one config key, checked like the YAML (repeatable): optim.lr=1e-4, data.batch_size=8, "
+    "model.text=hf:ORG/NAME; values are read as YAML, paths are relative to the config file."
+)
 WIDE_COLUMNS = 120  # below this, tables keep to the columns that fit; --json has every field
 
 
@@ -61,7 +82,7 @@ def _main_options(
     """Build multi-granular image-text datasets from public fundus and chest X-ray sources."""
 
 
-@app.command()
+@app.command(cls=UsageCommand)
 def sources(
     as_json: bool = typer.Option(False, "--json", metavar="", help="Print the adapters as JSON."),
 ) -> None:
@@ -98,7 +119,7 @@ def sources(
     console.print(table)
 
 
-@app.command("rejects")
+@app.command("rejects", cls=UsageCommand)
 def rejects_command(
     folder: str | None = typer.Argument(
         None, metavar="DIR", help="A built dataset folder: count its rejects by source and reason."
@@ -144,7 +165,7 @@ def rejects_command(
 # --- foundation: build, validate, stats, push, export ---
 
 
-@app.command("build")
+@app.command("build", cls=UsageCommand)
 def build_command(
     recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/ and schemas/recipe.schema.json)."),
     out: str | None = typer.Option(None, "--out", help="Output folder (default: the recipe's output.dir)."),
@@ -181,7 +202,7 @@ def build_command(
 # --- foundation (output folder): validate, stats, push, export ---
 
 
-@app.command("validate")
+@app.command("validate", cls=UsageCommand)
 def validate_command(
     directory: str = typer.Argument(..., help="A built output folder (README.md, manifest.json, data/)."),
     skip_images: bool = typer.Option(
@@ -211,7 +232,7 @@ def validate_command(
     console.print(f"[green]ok[/] {directory} meets the output contract", highlight=False)
 
 
-@app.command("stats")
+@app.command("stats", cls=UsageCommand)
 def stats_command(
     directory: str = typer.Argument(..., help="A built output folder."),
     report: str | None = typer.Option(None, "--report", help="Folder for report.md, stats.json, plots [DIR/stats]."),
@@ -233,7 +254,7 @@ def stats_command(
     console.print(f"report: {written}", highlight=False)
 
 
-@app.command("push")
+@app.command("push", cls=UsageCommand)
 def push_command(
     directory: str = typer.Argument(..., help="A built output folder."),
     repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repository, ORG/NAME."),
@@ -279,36 +300,53 @@ def push_command(
     console.print(f"[green]pushed[/] {escape(directory)} to {escape(target)}", highlight=False)
 
 
-@app.command("export")
+@app.command("export", cls=UsageCommand)
 def export_command(
     directory: str = typer.Argument(..., help="A built output folder."),
-    format_name: ExportFormat = typer.Option(..., "--format", help="The public MGLL code's JSON, or a flat CSV."),
+    format_name: ExportFormat = typer.Option(
+        ..., "--format", help="The public MGLL code's JSON, a flat CSV, or WebDataset tar shards."
+    ),
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
+    shard_size: int | None = typer.Option(None, "--shard-size", min=1, help="webdataset: rows per tar shard [1000]."),
+    shard_bytes: int | None = typer.Option(
+        None, "--shard-bytes", min=1, help="webdataset: also close a shard once it holds this many bytes."
+    ),
+    image_size: int | None = typer.Option(
+        None, "--image-size", min=1, help="webdataset: shrink images to fit N x N px (aspect kept) [as stored]."
+    ),
 ) -> None:
-    """Write the rows in another layout (MGLL training JSON, flat CSV) with the images as files."""
+    """Write the rows in another layout: MGLL training JSON or flat CSV with image files, or WebDataset tars."""
     from mgll_data.export.formats import export_output
 
-    result = export_output(directory, format_name, out)
+    given = {"shard_size": shard_size, "shard_bytes": shard_bytes, "image_size": image_size}
+    options = {key: value for key, value in given.items() if value is not None}
+    if format_name != "webdataset" and options:
+        named = ", ".join("--" + key.replace("_", "-") for key in options)
+        raise MgllError(f"{named}: only --format webdataset takes shard and image options")
+    result = export_output(directory, format_name, out, **options)
     console.print(f"[green]exported[/] {result.rows} rows ({result.format}) to {result.dest}", highlight=False)
 
 
-@app.command("export-model")
+@app.command("export-model", cls=UsageCommand)
 def export_model_command(
     checkpoint: str = typer.Argument(..., help="A checkpoint folder, or a run folder (its latest checkpoint)."),
     format_name: ModelFormat = typer.Option(..., "--format", help="open_clip, or hf (transformers, remote code)."),
     out: str = typer.Option(..., "--out", help="Destination folder (new or empty)."),
+    repo_id: str | None = typer.Option(
+        None, "--repo-id", help="Hub repository (ORG/NAME) the export will be uploaded to; named in its files."
+    ),
 ) -> None:
     """Write a trained model with its preprocessing and tokenizer so open_clip or transformers load it alone."""
     from mgll_data.train.export_model import export_model
 
-    result = export_model(checkpoint, out, format_name)
+    result = export_model(checkpoint, out, format_name, repo_id=repo_id)
     console.print(f"[green]exported[/] {result.format} model to {escape(str(result.dest))}", highlight=False)
 
 
 # --- ontology ---
 
 
-@ontology_app.command("lint")
+@ontology_app.command("lint", cls=UsageCommand)
 def ontology_lint(
     data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
     odir_csv: str | None = typer.Option(None, "--odir-csv", help="ODIR full_df.csv whose keywords must all map."),
@@ -335,7 +373,7 @@ def ontology_lint(
     console.print(f"ontology ok: {len(onto)} findings, {len(onto.vocabularies())} vocabularies")
 
 
-@ontology_app.command("show")
+@ontology_app.command("show", cls=UsageCommand)
 def ontology_show(
     modality: Modality | None = typer.Option(None, "--modality", help="Only this modality's findings [all]."),
     data_dir: str | None = typer.Option(None, "--data-dir", help="Ontology data folder (default: the package's)."),
@@ -373,7 +411,7 @@ def ontology_show(
 # --- text: label ---
 
 
-@app.command()
+@app.command(cls=UsageCommand)
 def label(
     reports_csv: str = typer.Argument(..., help="one report per row, no header (the CheXpert labeler's input)"),
     out: str = typer.Option(..., "--out", help="output CSV: Reports + one column per finding (1.0/0.0/-1.0/blank)"),
@@ -405,17 +443,18 @@ def label(
 # --- train and eval ---
 
 
-@app.command("train")
+@app.command("train", cls=UsageCommand)
 def train_command(
     config: str = typer.Argument(..., help="training config YAML (see recipes/train-demo.yaml)"),
     resume: str = typer.Option(None, help="'auto' (latest checkpoint in run.output_dir) or a checkpoint path"),
     max_steps: int = typer.Option(None, help="override optim.max_steps"),
+    overrides: list[str] = typer.Option([], "--set", metavar="KEY.PATH=VALUE", help=SET_HELP),
 ) -> None:
     """Train an MGLL model on a built dataset; the same command under torchrun runs on N GPUs."""
     from mgll_data.train.config import load_train_config
     from mgll_data.train.trainer import train
 
-    settings = load_train_config(config)
+    settings = load_train_config(config, overrides)
     if resume is not None:
         settings = settings.model_copy(update={"run": settings.run.model_copy(update={"resume": resume})})
     if max_steps is not None:
@@ -425,14 +464,18 @@ def train_command(
         console.print(f"last step {result.step}: loss {result.last_loss:.4f}; checkpoint {result.checkpoint}")
 
 
-@app.command("eval")
-def eval_command(config: str = typer.Argument(..., help="eval config YAML (see recipes/eval-demo.yaml)")) -> None:
+@app.command("eval", cls=UsageCommand)
+def eval_command(
+    config: str = typer.Argument(..., help="eval config YAML (see recipes/eval-demo.yaml)"),
+    overrides: list[str] = typer.Option([], "--set", metavar="KEY.PATH=VALUE", help=SET_HELP),
+) -> None:
     """Evaluate a checkpoint: linear probe, zero-shot, retrieval, fine-tune; writes results.json and results.md."""
     from mgll_data.eval.config import load_eval_config
     from mgll_data.eval.report import render_markdown
     from mgll_data.eval.runner import run_eval
 
-    results = run_eval(load_eval_config(config), origin=config, log=lambda line: console.print(line, highlight=False))
+    settings = load_eval_config(config, overrides)
+    results = run_eval(settings, origin=config, log=lambda line: console.print(line, highlight=False))
     print(render_markdown(results))
 
 

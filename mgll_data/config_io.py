@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,7 +54,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(current, "model_fields", {}))
 
 
-def _did_you_mean(given: str, allowed: list[str]) -> str:
+def did_you_mean(given: str, allowed: list[str]) -> str:
     """'; did you mean X?' for the closest allowed spelling, or nothing when none is close."""
     close = difflib.get_close_matches(given, allowed, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -77,15 +78,43 @@ def parse_config(data: Any, model: type[ModelT], origin: str) -> ModelT:
             if error["type"] == "extra_forbidden":
                 allowed = _allowed_keys(model, tuple(error["loc"]))
                 if allowed:
-                    line += f" (allowed keys: {', '.join(allowed)})" + _did_you_mean(str(error["loc"][-1]), allowed)
+                    line += f" (allowed keys: {', '.join(allowed)})" + did_you_mean(str(error["loc"][-1]), allowed)
             elif error["type"] in ("literal_error", "enum") and isinstance(error.get("input"), str):
-                line += _did_you_mean(error["input"], _literal_values(error))
+                line += did_you_mean(error["input"], _literal_values(error))
             lines.append(f"  - {line}")
         raise RecipeError(f"{origin} is not valid:\n" + "\n".join(lines)) from None
 
 
-def load_config(path: Path | str, model: type[ModelT]) -> ModelT:
-    """Read a YAML file and validate it against `model`."""
+def apply_overrides(data: Any, overrides: Sequence[str], origin: str) -> Any:
+    """`KEY.PATH=VALUE` strings (the CLI's --set) applied to loaded YAML data before validation.
+
+    VALUE is read as YAML, so `3`, `1e-4`, `true`, `null` and `[a, b]` get their types; a key the config
+    does not have is left for validation to name (with its allowed keys), like the same mistake in the file."""
+    if not overrides or not isinstance(data, dict):
+        return data  # a file that is not a mapping is reported by parse_config
+    data = dict(data)
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        parts = key.strip().split(".")
+        if not sep or not all(parts):
+            raise RecipeError(f"--set {override!r}: expected KEY.PATH=VALUE, e.g. optim.max_steps=100")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise RecipeError(f"--set {override!r}: the value is not valid YAML ({exc})") from None
+        node = data
+        for depth, part in enumerate(parts[:-1], start=1):
+            child = node.get(part)
+            if child is not None and not isinstance(child, dict):
+                where = ".".join(parts[:depth])
+                raise RecipeError(f"--set {override!r}: in {origin}, {where} is a value, not a section with keys")
+            node[part] = node = dict(child or {})
+        node[parts[-1]] = value
+    return data
+
+
+def load_config(path: Path | str, model: type[ModelT], overrides: Sequence[str] = ()) -> ModelT:
+    """Read a YAML file, apply --set `overrides` (see `apply_overrides`) and validate it against `model`."""
     path = Path(path)
     if not path.is_file():
         raise RecipeError(f"{path}: file not found (expected a YAML {model.__name__})")
@@ -99,4 +128,5 @@ def load_config(path: Path | str, model: type[ModelT]) -> ModelT:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RecipeError(f"{path}: not valid YAML: {exc}") from None
-    return parse_config(data, model, str(path))
+    origin = str(path) + (" with --set " + " ".join(overrides) if overrides else "")
+    return parse_config(apply_overrides(data, overrides, str(path)), model, origin)

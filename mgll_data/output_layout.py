@@ -134,9 +134,11 @@ def shards_by_split(out_dir: Path) -> dict[str, list[Path]]:
     return dict(sorted(grouped.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
 
 
-def iter_batches(path: Path, columns: Sequence[str], batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Stream `columns` of one shard in small batches (image bytes never all in memory at once)."""
+def iter_batches(
+    path: Path, columns: Sequence[str] | None, batch_rows: int = BATCH_ROWS
+) -> Iterator[pa.RecordBatch]:
+    """Stream `columns` (None: all) of one shard in small batches (image bytes never all in memory at once)."""
     parquet = pq.ParquetFile(storage.arrow_source(path))
-    available = set(parquet.schema_arrow.names)
-    wanted = [column for column in columns if column in available]
+    available = parquet.schema_arrow.names
+    wanted = available if columns is None else [column for column in columns if column in set(available)]
     yield from parquet.iter_batches(batch_size=batch_rows, columns=wanted)

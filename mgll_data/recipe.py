@@ -25,6 +25,13 @@ DEMO_SCHEME = "demo://"
 SECRET_OPTION_SUFFIX = "_salt"
 
 
+def is_synthetic_root(root: str) -> bool:
+    """A demo:// root is a tree mgll-data draws (images) and writes (reports) itself in a public dataset's
+    layout: its rows are synthetic, not that dataset's data, so they are flagged, cite nothing and carry
+    none of its licence terms."""
+    return root.startswith(DEMO_SCHEME)
+
+
 def portable_root(root: str) -> str:
     """A root as it may be published: relative and demo:// roots as written, an absolute or home-relative one
     reduced to its last folder name (`<local>/ODIR-5K`), so no path of the build machine leaves it; an object

@@ -71,6 +71,7 @@ ATTRIBUTES_TYPE = _struct(
     ("reader_count", pa.int32()),
     ("label_origin", pa.string()),
     ("unlabelled", pa.bool_()),
+    ("synthetic", pa.bool_()),
 )
 # Attributes holding image coordinates: adapters give them in the original file's pixels, and the build maps
 # them through the recorded geometry, so stored values are in stored-image pixels.
@@ -128,7 +129,12 @@ FIELDS: tuple[Field, ...] = (
     Field("explanations", STRINGS, False, "granularity 3: clinical explanations"),
     Field("report_findings", pa.string(), True, "FINDINGS section of the source report"),
     Field("report_impression", pa.string(), True, "IMPRESSION section of the source report"),
-    Field("attributes", ATTRIBUTES_TYPE, False, "quality, gradability, device, age, sex, DICOM and fundus attributes"),
+    Field(
+        "attributes",
+        ATTRIBUTES_TYPE,
+        False,
+        "quality, gradability, device, age, sex, DICOM and fundus attributes; synthetic: drawn by mgll-data (demo)",
+    ),
     Field("geometry", GEOMETRY_TYPE, False, "how the stored image maps back to the original pixels"),
     Field("hashes", HASHES_TYPE, False, "exact pixel hash and perceptual hash, for deduplication"),
     Field("provenance", PROVENANCE_TYPE, False, "source file, entry, image file, version and licence class"),

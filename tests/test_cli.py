@@ -50,7 +50,7 @@ def test_help_lists_allowed_values_and_flags_show_no_type():
     runner = CliRunner()
     shown = {
         ("build",): "<local|ray>",
-        ("export",): "<mgll-json|csv>",
+        ("export",): "<mgll-json|csv|webdataset>",
         ("export-model",): "<open_clip|hf>",
         ("label",): "<chexpert|chestxray14>",
         ("ontology", "show"): "<fundus|cxr>",
@@ -130,3 +130,53 @@ def test_a_misspelled_key_or_value_gets_a_suggestion(tmp_path):
     assert result.returncode == 2
     assert "outptu: unknown key (allowed keys: " in result.stderr and "did you mean 'output'?" in result.stderr
     assert "did you mean 'letterbox'?" in result.stderr
+
+
+def _help_of(*command: str) -> str:
+    from typer.testing import CliRunner
+
+    from mgll_data.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "100"}, prog_name="mgll-data")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_text_keeps_brackets_names_arguments_and_shows_no_type_on_flags():
+    import typer.main
+
+    from mgll_data.cli import app
+
+    group = typer.main.get_command(app)
+    names = [[name] for name in group.commands if name != "ontology"]
+    names += [["ontology", name] for name in group.commands["ontology"].commands]
+    assert len(names) >= 13
+    for name in names:
+        text = _help_of(*name)
+        assert "{" not in text.splitlines()[0] and "<bool>" not in text, name
+    assert _help_of("build").startswith("Usage: mgll-data build [OPTIONS] RECIPE\n")
+    assert "<bool>" not in _help_of()
+    stats = " ".join(_help_of("stats").split())
+    assert "near-duplicate phashes [dedup's default]" in stats and "plots [DIR/stats]" in stats
+    assert _help_of("rejects").startswith("Usage: mgll-data rejects [OPTIONS] [DIR]\n")
+
+
+def test_a_misspelt_adapter_gets_a_suggestion(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: x\nsources: [{name: odri, root: .}, {name: aptso, root: .}]\noutput: {dir: out}\n")
+    result = run_cli("build", str(recipe))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "unknown source 'odri'" in result.stderr and "did you mean 'odir'?" in result.stderr
+
+
+def test_readme_source_table_lists_every_adapter_once():
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    from mgll_data.sources import available_sources
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Sources", 1)[1].split("\n\n", 1)[0]
+    names = Counter(name for row in table.splitlines()[2:] for name in re.findall(r"`(\w+)`", row.split("|")[1]))
+    assert set(names) == set(available_sources()) and set(names.values()) == {1}, names

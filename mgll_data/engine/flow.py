@@ -23,7 +23,7 @@ from mgll_data.engine.progress import BuildProgress
 from mgll_data.engine.task import is_complete, run_task
 from mgll_data.engine.workdir import WorkDir, code_fingerprint
 from mgll_data.errors import RecipeError
-from mgll_data.recipe import Recipe
+from mgll_data.recipe import Recipe, is_synthetic_root
 from mgll_data.records import Manifest
 from mgll_data.sources import get_source
 from mgll_data.sources.base import Source
@@ -121,7 +121,7 @@ def _locked_build(
         pending = [task for task in tasks if not is_complete(task, work)]
         counts.update(done=len(tasks) - len(pending), total=len(tasks))
         progress.start_tasks(len(tasks), len(tasks) - len(pending))
-        metas = {source.entry_id: source_meta(source) for source in ordered}
+        metas = {s.entry_id: source_meta(s, is_synthetic_root(specs[s.entry_id].root)) for s in ordered}
         for done in run_tasks(backend, pending, recipe, metas, work, workers, runner, address):
             counts["done"] += 1
             progress.task_done(done.rows)

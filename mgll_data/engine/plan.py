@@ -40,6 +40,7 @@ class SourceMeta:
     version: str
     licence_class: str
     adapter: str
+    synthetic: bool = False  # drawn and written by mgll-data (a demo:// root): its rows say so
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class Task:
         return shard_file_name(self.split, self.index, self.count)
 
 
-def source_meta(source: Source) -> SourceMeta:
-    return SourceMeta(source.entry_id, str(source.root), source.version, source.licence_class, source.name)
+def source_meta(source: Source, synthetic: bool = False) -> SourceMeta:
+    return SourceMeta(source.entry_id, str(source.root), source.version, source.licence_class, source.name, synthetic)
 
 
 def _record_digest(record: RawRecord) -> bytes:

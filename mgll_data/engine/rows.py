@@ -141,7 +141,7 @@ def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, m
         "explanations": list(texts.explanations),
         "report_findings": report.get("findings"),
         "report_impression": report.get("impression"),
-        "attributes": _attributes(record, image, geometry),
+        "attributes": {**_attributes(record, image, geometry), **({"synthetic": True} if meta.synthetic else {})},
         "geometry": geometry,
         "hashes": hashes,
         "provenance": {

@@ -1,4 +1,4 @@
-"""Evaluation metrics as pure numpy functions: ROC AUC, average precision, accuracy, retrieval recall.
+"""Evaluation metrics as pure numpy functions: ROC AUC, average precision, accuracy, F1, retrieval recall.
 
 Written here rather than called from scikit-learn so the undefined cases are explicit and reported: a class
 whose test labels are all 0 (or all 1) has no ROC AUC and no AP. Such a class gets NaN per class, is left
@@ -11,6 +11,7 @@ Accuracy, decided once for the whole package:
 - multi-label data: per-label accuracy (1 - Hamming loss) of `score >= threshold`, which needs calibrated
   scores (probe probabilities); zero-shot cosine scores have no threshold, so multi-label zero-shot reports
   no accuracy.
+F1 (per class, macro over classes with a positive or a prediction) judges the same decisions as accuracy.
 """
 
 from __future__ import annotations
@@ -108,6 +109,28 @@ def per_label_accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float 
     return float(np.mean((s >= threshold) == y))
 
 
+def per_class_f1(y_true: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """F1 per column of boolean predictions; NaN where a class has no positive and no prediction."""
+    y, p = _as_matrix(y_true, predicted)
+    p = p.astype(bool)
+    true_pos = (y & p).sum(axis=0).astype(np.float64)
+    wrong = (y ^ p).sum(axis=0)
+    denominator = 2 * true_pos + wrong
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, 2 * true_pos / np.maximum(denominator, 1), np.nan)
+
+
+def predictions(y_true: np.ndarray, scores: np.ndarray, calibrated: bool, threshold: float = 0.5) -> np.ndarray | None:
+    """The decisions F1 and accuracy judge, by the accuracy rule: the argmax for single-label data, the
+    threshold for calibrated multi-label scores, none for uncalibrated multi-label scores."""
+    y, s = _as_matrix(y_true, scores)
+    if is_single_label(y):
+        decided = np.zeros_like(y)
+        decided[np.arange(y.shape[0]), np.argmax(s, axis=1)] = True
+        return decided
+    return s >= threshold if calibrated else None
+
+
 @dataclass(frozen=True)
 class ClassificationResult:
     """AUC / AP per class and their macro means over the classes where they are defined."""
@@ -117,6 +140,7 @@ class ClassificationResult:
     average_precision: np.ndarray
     accuracy: float | None
     accuracy_kind: str | None
+    f1: np.ndarray | None = None  # per class, from the same decisions as accuracy; None where there are none
 
     @property
     def auc_macro(self) -> float:
@@ -137,6 +161,10 @@ class ClassificationResult:
             "map": _finite_or_none(self.map),
             "accuracy": self.accuracy,
             "accuracy_kind": self.accuracy_kind,
+            "f1_macro": None if self.f1 is None else _finite_or_none(_nanmean(self.f1)),
+            "f1_per_class": None
+            if self.f1 is None
+            else {n: _finite_or_none(v) for n, v in zip(self.class_names, self.f1, strict=True)},
             "auc_per_class": {n: _finite_or_none(v) for n, v in zip(self.class_names, self.auc, strict=True)},
             "ap_per_class": {
                 n: _finite_or_none(v) for n, v in zip(self.class_names, self.average_precision, strict=True)
@@ -170,12 +198,14 @@ def classify(
         accuracy, kind = per_label_accuracy(y, s, threshold), "per_label"
     else:
         accuracy, kind = None, None
+    decided = predictions(y, s, calibrated, threshold)
     return ClassificationResult(
         class_names=tuple(class_names),
         auc=per_class_auc(y, s),
         average_precision=per_class_average_precision(y, s),
         accuracy=accuracy,
         accuracy_kind=kind,
+        f1=None if decided is None else per_class_f1(y, decided),
     )
 
 

@@ -9,10 +9,12 @@ an image's score for a class is the cosine similarity to that prototype.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import yaml
 
 GRANULARITIES = ("disease_text", "descriptions", "explanations")
 
@@ -47,6 +49,33 @@ class OntologyClassTexts:
         raise KeyError(f"unknown granularity {granularity!r}; expected one of {GRANULARITIES}")
 
 
+def held_out_templates(modality: str) -> list[str]:
+    """Level-1 prompt templates never used in training (zero_shot_prompts.yaml), for one modality."""
+    data = yaml.safe_load(Path(__file__).with_name("zero_shot_prompts.yaml").read_text(encoding="utf-8"))
+    return list(data.get(modality) or data["default"])
+
+
+class HeldOutTexts:
+    """A provider's class texts kept apart from the training captions.
+
+    Level 1 becomes the class name in each held-out template (when `templates` is given; the provider must
+    then return bare names at level 1), and any text identical to a training caption is dropped and counted
+    in `dropped` per granularity, so zero-shot never scores a class with a caption the model was trained on.
+    """
+
+    def __init__(self, provider: ClassTexts, templates: Sequence[str] | None, captions: Collection[str]):
+        self.provider, self.templates, self.captions = provider, templates, captions
+        self.dropped: dict[str, int] = {}
+
+    def texts(self, class_id: str, granularity: str) -> list[str]:
+        texts = self.provider.texts(class_id, granularity)
+        if granularity == "disease_text" and self.templates is not None:
+            texts = [template.format(name) for name in texts for template in self.templates]
+        kept = [text for text in texts if text not in self.captions]
+        self.dropped[granularity] = self.dropped.get(granularity, 0) + len(texts) - len(kept)
+        return kept
+
+
 def l2_normalise(x: np.ndarray) -> np.ndarray:
     return x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12, None)
 
@@ -70,7 +99,7 @@ def class_centered(scores: np.ndarray) -> np.ndarray:
     there"), plain per-class AUC still rises above 0.5, because images with more findings score higher
     for every class. After centering, such a model falls to about 0.5; class-specific texts keep their AUC.
     """
-    return scores - scores.mean(axis=1, keepdims=True)
+    return scores - scores.mean(axis=1, keepdims=True) if scores.shape[1] else scores
 
 
 def prompt_embeddings(

@@ -22,6 +22,7 @@ import yaml
 from mgll_data import storage
 from mgll_data.export.terms import SourceTerms, mgll_bibtex, source_terms
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
+from mgll_data.recipe import is_synthetic_root
 from mgll_data.rejects import reason_table
 from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
 from mgll_data.sources.base import LICENCE_CLASSES
@@ -170,6 +171,10 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     return card_data(manifest).to_dict()
 
 
+def _synthetic(info: dict[str, Any]) -> bool:
+    return is_synthetic_root(info.get("root", ""))
+
+
 def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     sources = manifest.get("sources", {})
     by_source = manifest.get("counts", {}).get("by_source_split", {})
@@ -177,7 +182,7 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
         [
             name,
             info.get("modality", ""),
-            info.get("licence_class", ""),
+            "synthetic" if _synthetic(info) else info.get("licence_class", ""),
             *[by_source.get(name, {}).get(split, 0) for split in splits],
             info.get("rows", 0),
             info.get("rejects", 0),
@@ -188,6 +193,9 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     header = ["source", "modality", "licence class", *splits, "rows", "rejects", "version"]
     lines = ["## Sources", "", _table(header, rows), "", "### Citations", "", card_text()["citation_note"], ""]
     for name, info in sorted(sources.items()):
+        if _synthetic(info):
+            lines.append(f"- **{name}**: " + card_text()["synthetic_source"].format(root=info["root"]))
+            continue
         homepage = f" <{info['homepage']}>" if info.get("homepage") else ""
         lines.append(f"- **{name}**: {_cell(info.get('citation', '')) or 'no citation given'}{homepage}")
     terms = source_terms(manifest)
@@ -195,7 +203,7 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     lines += [entry for entry in dict.fromkeys(t.bibtex for t in terms if t.bibtex)]
     lines += ["```"]
     summaries = card_text()["licence_classes"]
-    present = sorted({info.get("licence_class") for info in sources.values()} & set(summaries))
+    present = sorted({info.get("licence_class") for info in sources.values() if not _synthetic(info)} & set(summaries))
     lines += ["", "### Licence and access", ""]
     lines += [f"- `{cls}`: {summaries[cls]['summary']}" for cls in present]
     lines += [
@@ -252,15 +260,18 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
     split_rows = [
         [split, manifest["splits"][split]["rows"], len(manifest["splits"][split].get("shards", []))] for split in splits
     ]
+    synthetic = bool(sources) and all(_synthetic(info) for info in sources.values())
+    description = manifest.get("recipe", {}).get("description")
     lines = [
         f"# {name}",
         "",
-        text["intro"].format(
+        text["intro_synthetic" if synthetic else "intro"].format(
             pretty_name=name,
             modalities=" and ".join(text["modality_names"].get(m, m) for m in modalities) or "medical images",
             n_sources=len(sources),
         ),
         "",
+        *([description.strip(), ""] if description else []),
         _table(["split", "rows", "shards"], split_rows),
         "",
         "## Three granularities of text",

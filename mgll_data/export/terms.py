@@ -2,7 +2,8 @@
 
 Kept apart from the adapters because only publishing needs them, and as data (`source_terms.yaml`) because
 they are facts about datasets, not code. Manifest source entries are looked up by their `adapter` when
-they name one (several entries may share an adapter), else by their key.
+they name one (several entries may share an adapter), else by their key; an entry whose root is demo://
+(drawn and written by mgll-data) has the `synthetic` terms, whichever layout its adapter reads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from importlib import resources
 from typing import Any
 
 import yaml
+
+from mgll_data.recipe import is_synthetic_root
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def source_terms(manifest: dict[str, Any]) -> list[SourceTerms]:
     terms = []
     for entry, info in sorted(manifest.get("sources", {}).items()):
         adapter = info.get("adapter", entry)
-        known = data["sources"].get(adapter, data["unknown"])
+        synthetic = is_synthetic_root(info.get("root", ""))
+        known = data["synthetic"] if synthetic else data["sources"].get(adapter, data["unknown"])
         terms.append(
             SourceTerms(
                 entry=entry,

@@ -31,7 +31,7 @@ class Problem:
 
 def _name_problems(onto: Ontology) -> list[Problem]:
     problems: set[Problem] = set()
-    for modality in MODALITIES[:2]:
+    for modality in (m for m in MODALITIES if m != "both"):
         owner: dict[str, tuple[str, str]] = {}
         for finding in onto.findings(modality):
             for name in finding.names():

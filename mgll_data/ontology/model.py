@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 
 from mgll_data.errors import MgllError
 
-MODALITIES = ("fundus", "cxr", "both", "synthetic")
+# `both` findings (normal) belong to the two clinical modalities; `synthetic` holds the shapes benchmark's findings.
+CLINICAL_MODALITIES = ("fundus", "cxr")
+MODALITIES = (*CLINICAL_MODALITIES, "both", "synthetic")
 KINDS = ("normal", "category", "disease", "grade", "lesion", "sign", "device", "anatomy_variant", "quality")
 # `quality` findings state how readable the image is (ungradable, poor quality): they add gradability sentences
 # to a record's texts but are not diseases, so they never make a record abnormal.
@@ -80,8 +82,10 @@ class Finding:
         return self
 
     def applies_to(self, modality: str | None) -> bool:
-        """True when the finding belongs to `modality` (a `both` finding belongs to each; None means any)."""
-        return modality is None or self.modality in (modality, "both")
+        """True when the finding belongs to `modality` (a `both` finding belongs to each clinical one; None: any)."""
+        if modality is None or self.modality == modality:
+            return True
+        return self.modality == "both" and modality in CLINICAL_MODALITIES
 
     def names(self) -> tuple[str, ...]:
         """Every name a text may use for the finding: display name, synonyms, abbreviations."""

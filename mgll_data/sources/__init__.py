@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 
+from mgll_data.config_io import did_you_mean
 from mgll_data.errors import RecipeError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 
@@ -85,7 +86,8 @@ def available_sources() -> dict[str, type[Source]]:
 def get_source(name: str) -> type[Source]:
     sources = available_sources()
     if name not in sources:
-        raise RecipeError(f"unknown source {name!r}; available: {', '.join(sorted(sources))}")
+        available = ", ".join(sorted(sources))
+        raise RecipeError(f"unknown source {name!r}; available: {available}{did_you_mean(name, list(sources))}")
     return sources[name]
 
 

@@ -2,7 +2,8 @@
 
 Weights are safetensors so anyone can load them without unpickling; the training state (optimizer,
 schedule, step, RNG) is a tensors-only torch file loaded with `weights_only=True`. A checkpoint is written
-to a temporary folder and renamed, so a killed run never leaves a half checkpoint that resume would pick.
+to a temporary folder (`step-N.tmp`, never read) and renamed, so a killed run never leaves a half checkpoint
+that resume would pick; a newest checkpoint damaged later (a truncated copy) is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from mgll_data.errors import MgllError
 from mgll_data.train.config import TrainConfig
-from mgll_data.train.model import CONFIG_FILE, WEIGHTS_FILE, MGLLModel, find_checkpoint
+from mgll_data.train.model import CONFIG_FILE, WEIGHTS_FILE, MGLLModel, checkpoint_candidates
 
 STATE_FILE = "training_state.pt"
+ROWS_FILE = "training_rows.npy"  # sorted 64-bit hashes of the ids of every row the run trains on (eval checks them)
 
 
 def checkpoint_folder(output_dir: Path | str, step: int) -> Path:
@@ -32,6 +35,7 @@ def save_checkpoint(
     config: TrainConfig,
     training_state: dict[str, Any],
     keep: int | None = None,
+    training_rows: np.ndarray | None = None,
 ) -> Path:
     """Write one checkpoint atomically, then drop the oldest beyond `keep`."""
     from safetensors.torch import save_model
@@ -43,6 +47,8 @@ def save_checkpoint(
     save_model(model, str(temporary / WEIGHTS_FILE))
     (temporary / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2), encoding="utf-8")
     torch.save(training_state, temporary / STATE_FILE)
+    if training_rows is not None:
+        np.save(temporary / ROWS_FILE, training_rows)
     shutil.rmtree(final, ignore_errors=True)
     temporary.rename(final)
     if keep is not None:
@@ -51,16 +57,16 @@ def save_checkpoint(
     return final
 
 
-def resume_folder(resume: str | None, output_dir: Path | str) -> Path | None:
-    """The checkpoint to resume from: none, the latest in `output_dir` ('auto', none yet is fine), or a path."""
+def resume_candidates(resume: str | None, output_dir: Path | str) -> list[Path]:
+    """Checkpoints to resume from, newest first: none, those in `output_dir` ('auto', none yet is fine), or a path."""
     if resume is None:
-        return None
+        return []
     if resume == "auto":
         try:
-            return find_checkpoint(output_dir)
+            return checkpoint_candidates(output_dir)
         except MgllError:
-            return None
-    return find_checkpoint(resume)
+            return []
+    return checkpoint_candidates(resume)
 
 
 def load_checkpoint(folder: Path, model: MGLLModel, device: torch.device) -> dict[str, Any]:
@@ -70,5 +76,16 @@ def load_checkpoint(folder: Path, model: MGLLModel, device: torch.device) -> dic
     try:
         load_model(model, str(folder / WEIGHTS_FILE), device=str(device))
         return torch.load(folder / STATE_FILE, map_location="cpu", weights_only=True)
-    except (RuntimeError, OSError) as exc:
+    except Exception as exc:  # safetensors and torch raise their own types for a truncated or mismatched file
         raise MgllError(f"{folder}: checkpoint does not match this config or is damaged ({exc})") from None
+
+
+def training_rows(folder: Path) -> np.ndarray | None:
+    """The id hashes a checkpoint was trained on (`row_id_hashes`), or None for a checkpoint that predates them."""
+    path = Path(folder) / ROWS_FILE
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise MgllError(f"{path}: unreadable training-row record ({exc})") from None

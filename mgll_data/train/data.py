@@ -12,6 +12,7 @@ Images travel as uint8 (a quarter of the float bytes through pinned memory); the
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 from collections import OrderedDict
@@ -90,6 +91,23 @@ def row_groups(files: Sequence[Path]) -> list[RowGroup]:
             raise MgllError(f"{file}: not a readable Parquet shard ({exc})") from None
         groups.extend(RowGroup(file, i, metadata.row_group(i).num_rows) for i in range(metadata.num_row_groups))
     return groups
+
+
+def row_id_hashes(ids: Sequence[str]) -> np.ndarray:
+    """Sorted unique 64-bit hashes of row ids: 8 bytes a row records which rows a run trained on (2 MB for 246k)."""
+    digests = [hashlib.blake2b(i.encode("utf-8"), digest_size=8).digest() for i in ids]
+    return np.unique(np.frombuffer(b"".join(digests), dtype="<u8")) if digests else np.zeros(0, dtype="<u8")
+
+
+def split_ids(dataset: str, split: str) -> list[str]:
+    """Every row id of a split (the id column only; no image bytes are read)."""
+    ids: list[str] = []
+    for file in split_files(dataset, split):
+        try:
+            ids.extend(pq.read_table(file, columns=["id"]).column("id").to_pylist())
+        except Exception as exc:  # pyarrow raises several types for damaged data
+            raise MgllError(f"{file}: id column cannot be read ({exc})") from None
+    return ids
 
 
 def open_split(dataset: str, split: str, columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
@@ -213,14 +231,66 @@ def batches_per_rank(groups: Sequence[RowGroup], world_size: int, batch_size: in
     return (sum(g.num_rows for g in groups) // world_size) // batch_size
 
 
+def read_row_group(group: RowGroup, columns: Sequence[str] | None = None) -> pa.Table:
+    """One row group of a shard, the named columns only; a damaged shard is an error naming it."""
+    try:
+        return pq.ParquetFile(group.file).read_row_group(group.index, columns=list(columns) if columns else None)
+    except Exception as exc:  # pyarrow raises several types for damaged data
+        raise MgllError(f"{group.file}: row group {group.index} cannot be read ({exc})") from None
+
+
+class RowGroupCache:
+    """Row groups read once and kept while they fit `max_bytes` of Arrow memory, least recently used out first.
+
+    Why bytes, not a count: row groups differ in size by orders of magnitude (the duplicate pass leaves
+    1-row tails beside 100-row groups of 512 px images), so a count sized for the smallest group lets the
+    largest fill many gigabytes. The group being read is always kept, so one group above the budget still works.
+    """
+
+    def __init__(self, read: Callable[[int], pa.Table], max_bytes: int):
+        self.read, self.max_bytes = read, max_bytes
+        self.tables: OrderedDict[int, pa.Table] = OrderedDict()
+        self.bytes = 0
+        self.peak_bytes = 0
+
+    def get(self, index: int) -> pa.Table:
+        table = self.tables.get(index)
+        if table is not None:
+            self.tables.move_to_end(index)
+            return table
+        table = self.read(index)
+        self.tables[index] = table
+        self.bytes += table.nbytes
+        while self.bytes > self.max_bytes and len(self.tables) > 1:
+            _, oldest = self.tables.popitem(last=False)
+            self.bytes -= oldest.nbytes
+        self.peak_bytes = max(self.peak_bytes, self.bytes)
+        return table
+
+
+def take_records(rows: Sequence[tuple[int, int]], cache: RowGroupCache) -> list[dict[str, Any]]:
+    """The rows as dicts, in the given order; each row group is read once and only its wanted rows converted."""
+    wanted: dict[int, list[int]] = {}
+    for position, (group, _) in enumerate(rows):
+        wanted.setdefault(group, []).append(position)
+    records: list[dict[str, Any]] = [{} for _ in rows]
+    for group, positions in wanted.items():
+        taken = cache.get(group).take([rows[p][1] for p in positions]).to_pylist()
+        for position, record in zip(positions, taken, strict=True):
+            records[position] = record
+    return records
+
+
 class ParquetTrainData(torch.utils.data.IterableDataset):
     """Batches of (uint8 images, one text per granularity per image, label sets), read by row group.
 
     With `tokenize` (the text tower's), workers also tokenise, keeping that work off the training process.
 
-    Set `epoch` and `skip_batches` before creating an iterator (workers are not persistent). The rank's
-    remaining batches are dealt round-robin to workers, the order the DataLoader collects them in, so the
-    batch sequence of a rank does not depend on `num_workers` and a resume may change it.
+    Set `epoch`, `skip_batches` and `epochs` (how many epochs one iterator runs; None: without end) before
+    creating an iterator. The trainer makes one endless iterator, so its workers live for the whole run (no
+    start-up at each epoch) and keep their row-group cache across epochs. The rank's batches from the start
+    on are dealt round-robin to workers, the order the DataLoader collects them in, so the batch sequence of a
+    rank does not depend on `num_workers` and a resume may change it.
     """
 
     def __init__(
@@ -238,6 +308,7 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
         self.groups = row_groups(split_files(config.dataset, config.split))
         self.epoch = 0
         self.skip_batches = 0
+        self.epochs: int | None = 1
         self.transform = train_transform(config.image_size, config.augment)
         if self.batches_per_epoch() == 0:
             total = sum(g.num_rows for g in self.groups)
@@ -250,50 +321,33 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
         """Batches one rank yields per epoch (the same on every rank)."""
         return batches_per_rank(self.groups, self.world_size, self.config.batch_size)
 
+    def new_cache(self) -> RowGroupCache:
+        return RowGroupCache(lambda g: read_row_group(self.groups[g], TRAIN_COLUMNS), self.config.cache_bytes)
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         info = torch.utils.data.get_worker_info()
         worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
-        rows = rank_rows(self.groups, self.seed, self.epoch, self.rank, self.world_size)
-        size = self.config.batch_size
-        cache: OrderedDict[int, pa.Table] = OrderedDict()
-        for index in range(self.skip_batches + worker, self.batches_per_epoch(), num_workers):
-            yield self._load_batch(rows[index * size : (index + 1) * size], index, cache)
+        per_epoch, size = self.batches_per_epoch(), self.config.batch_size
+        first = self.epoch * per_epoch + self.skip_batches
+        stop = None if self.epochs is None else (self.epoch + self.epochs) * per_epoch
+        cache = self.new_cache()
+        rows_epoch, rows = -1, []
+        index = first + worker
+        while stop is None or index < stop:
+            epoch, batch = divmod(index, per_epoch)
+            if epoch != rows_epoch:
+                rows_epoch, rows = epoch, rank_rows(self.groups, self.seed, epoch, self.rank, self.world_size)
+            yield self._load_batch(rows[batch * size : (batch + 1) * size], epoch, batch, cache)
+            index += num_workers
 
-    def _cache_size(self) -> int:
-        """Row groups one shuffle window can touch, so a window never re-reads a group it already decoded."""
-        smallest = max(min(g.num_rows for g in self.groups), 1)
-        return min(len(self.groups), -(-SHUFFLE_WINDOW_ROWS // smallest) + 2)
-
-    def _records(self, rows: list[tuple[int, int]], cache: OrderedDict[int, pa.Table]) -> list[dict[str, Any]]:
-        """The batch's rows as dicts, in batch order; each row group is read once and only its rows converted."""
-        wanted: dict[int, list[int]] = {}
-        for position, (group, _) in enumerate(rows):
-            wanted.setdefault(group, []).append(position)
-        records: list[dict[str, Any]] = [{} for _ in rows]
-        for group, positions in wanted.items():
-            if group in cache:
-                cache.move_to_end(group)
-            else:
-                info = self.groups[group]
-                try:
-                    cache[group] = pq.ParquetFile(info.file).read_row_group(info.index, columns=list(TRAIN_COLUMNS))
-                except Exception as exc:  # pyarrow raises several types for damaged data
-                    raise MgllError(f"{info.file}: row group {info.index} cannot be read ({exc})") from None
-                while len(cache) > self._cache_size():
-                    cache.popitem(last=False)
-            taken = cache[group].take([rows[p][1] for p in positions]).to_pylist()
-            for position, record in zip(positions, taken, strict=True):
-                records[position] = record
-        return records
-
-    def _load_batch(self, rows: list[tuple[int, int]], rank_batch: int, cache) -> dict[str, Any]:
+    def _load_batch(self, rows: list[tuple[int, int]], epoch: int, rank_batch: int, cache) -> dict[str, Any]:
         config = self.config
-        text_seed, augment_seed = _rng(self.seed, self.epoch, self.rank, rank_batch).integers(2**31, size=2).tolist()
+        text_seed, augment_seed = _rng(self.seed, epoch, self.rank, rank_batch).integers(2**31, size=2).tolist()
         text_rng = random.Random(text_seed)
         images, texts, labels, ids = [], [], [], []
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(augment_seed)
-            for record in self._records(rows, cache):
+            for record in take_records(rows, cache):
                 images.append(self.transform(decode_image(record, min_size=config.image_size)))
                 texts.append(granularity_texts(record, config.granularities, config.text_template, text_rng))
                 labels.append(tuple(record["labels"] or ()))
@@ -304,6 +358,7 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
             "texts": by_granularity,
             "labels": labels,
             "ids": ids,
+            "epoch": epoch,
             "batch_index": rank_batch,
         }
         if self.tokenize is not None:  # all granularities in one tensor, in granularity order
@@ -311,9 +366,59 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
         return batch
 
 
-def make_loader(dataset: ParquetTrainData, pin_memory: bool) -> torch.utils.data.DataLoader:
-    """The DataLoader for one epoch of `dataset` (batches are built by the dataset itself)."""
-    workers = dataset.config.num_workers
+class SplitBatches(torch.utils.data.IterableDataset):
+    """Fixed batches of (row group, row) pairs of one split, decoded and transformed in DataLoader workers.
+
+    The path evaluation, fine-tuning and feature extraction share with training: row groups read once into
+    a byte-bounded cache, images decoded at reduced scale where the format allows, batches dealt round-robin
+    to workers (so their order does not depend on `num_workers`). Each batch carries the uint8 `images` and
+    the named columns as lists; the transform's randomness is seeded per batch by `seed`.
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[RowGroup],
+        batches: Sequence[Sequence[tuple[int, int]]],
+        transform: Callable[[Image.Image], torch.Tensor],
+        image_size: int,
+        columns: Sequence[str],
+        cache_bytes: int = 1 << 30,
+        seed: int = 0,
+    ):
+        self.groups, self.batches, self.transform = list(groups), [list(b) for b in batches], transform
+        self.image_size, self.columns, self.cache_bytes, self.seed = image_size, list(columns), cache_bytes, seed
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        info = torch.utils.data.get_worker_info()
+        worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
+        read_columns = sorted({"id", "image", *self.columns})
+        cache = RowGroupCache(lambda g: read_row_group(self.groups[g], read_columns), self.cache_bytes)
+        for index in range(worker, len(self.batches), num_workers):
+            records = take_records(self.batches[index], cache)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(_rng(self.seed, index).integers(2**31)))
+                images = [self.transform(decode_image(r, min_size=self.image_size)) for r in records]
+            batch: dict[str, Any] = {"images": torch.stack(images), "batch_index": index}
+            batch.update({column: [r[column] for r in records] for column in self.columns})
+            yield batch
+
+
+def split_rows(groups: Sequence[RowGroup]) -> list[tuple[int, int]]:
+    """Every (row group, row) pair of a split, in shard order."""
+    return [(g, r) for g, group in enumerate(groups) for r in range(group.num_rows)]
+
+
+def in_batches(rows: Sequence[tuple[int, int]], size: int, drop_last: bool = False) -> list[list[tuple[int, int]]]:
+    """`rows` cut into consecutive batches of `size` (the last may be shorter unless `drop_last`)."""
+    cut = [list(rows[i : i + size]) for i in range(0, len(rows), size)]
+    return [b for b in cut if len(b) == size] if drop_last else cut
+
+
+def make_loader(
+    dataset: torch.utils.data.IterableDataset, pin_memory: bool, num_workers: int | None = None
+) -> torch.utils.data.DataLoader:
+    """The DataLoader over `dataset` (batches are built by the dataset itself)."""
+    workers = dataset.config.num_workers if num_workers is None else num_workers
     return torch.utils.data.DataLoader(
         dataset,
         batch_size=None,

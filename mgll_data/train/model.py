@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from PIL import Image
@@ -74,32 +77,55 @@ def build_model(config: TrainConfig, pretrained: bool = True) -> MGLLModel:
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
+T = TypeVar("T")
 
 
-def find_checkpoint(path: Path | str) -> Path:
-    """A checkpoint folder from itself, its weights file, or a run folder (then the latest checkpoint)."""
+CHECKPOINT_NAME = re.compile(r"step-\d+")  # a finished checkpoint; `step-N.tmp` is one being written
+
+
+def checkpoint_candidates(path: Path | str) -> list[Path]:
+    """Checkpoint folders `path` names, newest first: itself (or its weights file's folder), or a run folder's
+    finished `checkpoints/step-N` folders holding weights and config (`.tmp` folders are never read)."""
     path = Path(path)
     if path.is_file() and path.name == WEIGHTS_FILE:
         path = path.parent
     if (path / WEIGHTS_FILE).is_file() and (path / CONFIG_FILE).is_file():
-        return path
-    candidates = sorted((path / "checkpoints").glob("step-*")) if path.is_dir() else []
-    complete = [c for c in candidates if (c / WEIGHTS_FILE).is_file() and (c / CONFIG_FILE).is_file()]
+        return [path]
+    folders = sorted((path / "checkpoints").glob("step-*")) if path.is_dir() else []
+    complete = [
+        c
+        for c in folders
+        if CHECKPOINT_NAME.fullmatch(c.name) and (c / WEIGHTS_FILE).is_file() and (c / CONFIG_FILE).is_file()
+    ]
     if not complete:
         raise MgllError(
             f"{path}: no checkpoint found (expected a folder with {WEIGHTS_FILE} and {CONFIG_FILE}, "
             "or a run output_dir with checkpoints/step-NNNNNNNN/)"
         )
-    return complete[-1]
+    return complete[::-1]
 
 
-def load_model_from_checkpoint(
-    path: Path | str, map_location: str | torch.device = "cpu"
-) -> tuple[MGLLModel, TrainConfig]:
-    """Rebuild the model from a checkpoint's stored config and load its weights; returned in eval mode."""
+def find_checkpoint(path: Path | str) -> Path:
+    """A checkpoint folder from itself, its weights file, or a run folder (then the latest checkpoint)."""
+    return checkpoint_candidates(path)[0]
+
+
+def first_intact(candidates: list[Path], load: Callable[[Path], T], warn: Callable[[str], None]) -> tuple[Path, T]:
+    """`load` the newest candidate that loads; a damaged one (a crash mid-copy, a full disk) is skipped with a
+    warning naming it, so one bad folder never blocks a run while an older intact checkpoint exists."""
+    for position, folder in enumerate(candidates):
+        try:
+            return folder, load(folder)
+        except MgllError as exc:
+            if position == len(candidates) - 1:
+                raise
+            warn(f"{exc}; falling back to {candidates[position + 1]}")
+    raise MgllError("no checkpoint candidates given")
+
+
+def _read_checkpoint(folder: Path, map_location: str | torch.device) -> tuple[MGLLModel, TrainConfig]:
     from safetensors.torch import load_model
 
-    folder = find_checkpoint(path)
     config_file = folder / CONFIG_FILE
     try:
         stored = json.loads(config_file.read_text(encoding="utf-8"))
@@ -109,9 +135,36 @@ def load_model_from_checkpoint(
     model = build_model(config, pretrained=False)
     try:
         load_model(model, str(folder / WEIGHTS_FILE), device=str(map_location))
-    except (RuntimeError, OSError) as exc:
-        raise MgllError(f"{folder / WEIGHTS_FILE}: weights do not match the stored config ({exc})") from None
+    except Exception as exc:  # safetensors and torch raise their own types for a truncated or mismatched file
+        raise MgllError(
+            f"{folder / WEIGHTS_FILE}: weights do not match the stored config or are damaged ({exc})"
+        ) from None
     return model.eval(), config
+
+
+def load_checkpoint_folder(
+    path: Path | str, map_location: str | torch.device = "cpu", warn: Callable[[str], None] | None = None
+) -> tuple[Path, MGLLModel, TrainConfig]:
+    """The checkpoint folder actually loaded, its model (eval mode) and stored config.
+
+    Given a run folder, a damaged newest checkpoint falls back to the previous one with a warning."""
+    candidates = checkpoint_candidates(path)
+    folder, (model, config) = first_intact(
+        candidates, lambda folder: _read_checkpoint(folder, map_location), warn or _warn
+    )
+    return folder, model, config
+
+
+def load_model_from_checkpoint(
+    path: Path | str, map_location: str | torch.device = "cpu", warn: Callable[[str], None] | None = None
+) -> tuple[MGLLModel, TrainConfig]:
+    """Rebuild the model from a checkpoint's stored config and load its weights; returned in eval mode."""
+    _, model, config = load_checkpoint_folder(path, map_location, warn)
+    return model, config
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 def load_model(

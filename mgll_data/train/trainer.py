@@ -4,7 +4,13 @@ Why these pieces: AdamW without decay on biases, norms and the logit scale; line
 optimizer step; bf16 autocast on GPU (fp16 with a loss scaler skipped every step on H100 in the public code);
 contrastive losses over the batch gathered from all ranks (gradients flow back through the gather);
 checkpoints that restore weights, optimizer, schedule, step and RNG, with the data plan skipping what was
-already seen, so a resumed run continues exactly where an uninterrupted one would be.
+already seen, so a resumed run sees the very batches an uninterrupted one would.
+What is exact: on CPU a resumed run reproduces the uninterrupted losses bit for bit (tested). On GPU the
+batches and RNG streams are the same, but TF32 matmuls and non-deterministic kernels (atomics in attention
+backward, cuDNN autotuning) make the numbers differ in the last bits unless `run.deterministic: true`, which
+turns TF32 off and asks torch for deterministic kernels (slower). A resume must use the same world size.
+Gradient accumulation does not gather embeddings across micro-batches: the contrastive negatives of a
+micro-batch are its own rows (times the ranks), not the whole effective batch.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import os
 import random
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,12 +42,13 @@ from rich.progress import (
 
 from mgll_data.durations import format_duration
 from mgll_data.errors import MgllError
-from mgll_data.train.checkpoint import load_checkpoint, resume_folder, save_checkpoint
-from mgll_data.train.config import OptimConfig, TrainConfig
-from mgll_data.train.data import ParquetTrainData, make_loader
+from mgll_data.train.checkpoint import load_checkpoint, resume_candidates, save_checkpoint
+from mgll_data.train.config import DataConfig, OptimConfig, TrainConfig
+from mgll_data.train.data import ParquetTrainData, make_loader, row_id_hashes, split_files, split_ids
 from mgll_data.train.loggers import MetricLoggers
 from mgll_data.train.losses import make_loss
-from mgll_data.train.model import MGLLModel, build_model
+from mgll_data.train.model import MGLLModel, build_model, first_intact
+from mgll_data.train.training_copy import copy_folder, ensure_training_copy
 
 LOG_FILE = "train_log.jsonl"
 
@@ -98,6 +105,22 @@ def warmup_cosine(optim: OptimConfig, total_steps: int):
     return factor
 
 
+def cpu_threads(cores: int, world_size: int, num_workers: int, current: int) -> int:
+    """Intra-op threads for one training process on CPU: its share of the cores minus its decode workers."""
+    return max(1, min(current, cores // world_size - num_workers))
+
+
+def set_determinism(deterministic: bool) -> None:
+    """TF32 matmuls (fast, about 1e-3 relative error) unless `deterministic`, which also asks torch for
+    deterministic kernels, so two GPU runs of one config give the same weights; CPU runs are exact either way."""
+    torch.backends.cuda.matmul.allow_tf32 = not deterministic
+    torch.backends.cudnn.allow_tf32 = not deterministic
+    torch.backends.cudnn.benchmark = False
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for deterministic GEMMs
+    torch.use_deterministic_algorithms(deterministic)
+
+
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """bf16 on GPU (and on CPU only when asked); fp32 otherwise."""
     if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
@@ -149,15 +172,10 @@ class TrainResult:
 
 
 def _micro_batches(dataset: ParquetTrainData, first: int, pin_memory: bool) -> Iterator[dict[str, Any]]:
-    """Micro-batches from global index `first` on, epoch after epoch."""
-    per_epoch = dataset.batches_per_epoch()
-    epoch, skip = divmod(first, per_epoch)
-    while True:
-        dataset.epoch, dataset.skip_batches = epoch, skip
-        for batch in make_loader(dataset, pin_memory):
-            batch["epoch"] = epoch
-            yield batch
-        epoch, skip = epoch + 1, 0
+    """Micro-batches from global index `first` on, epoch after epoch, from one loader whose workers persist."""
+    dataset.epoch, dataset.skip_batches = divmod(first, dataset.batches_per_epoch())
+    dataset.epochs = None
+    yield from make_loader(dataset, pin_memory)
 
 
 @dataclass
@@ -185,6 +203,7 @@ class Session:
     step: int
     total_steps: int
     resumed_from: Path | None
+    training_rows: np.ndarray | None = None  # id hashes of the trained split, written with every checkpoint
 
     def batches(self) -> Iterator[dict[str, Any]]:
         """Micro-batches from where this session stands (after a resume: the next unseen batch)."""
@@ -244,22 +263,42 @@ class Session:
         return state
 
 
-def prepare(config: TrainConfig) -> Session:
-    """Process group, data plan, model, optimizer and schedule; restored from a checkpoint when resuming."""
+def training_data(config: TrainConfig, env: Distributed) -> DataConfig:
+    """The data section training reads: the split's training copy when configured (rank 0 writes it once,
+    the other ranks wait), else the build itself."""
+    data = config.data
+    files = split_files(data.dataset, data.split)
+    if data.training_copy is None:
+        return data
+    size = data.training_copy.size or -(-data.image_size * 8 // 7)
+    quality = data.training_copy.quality
+    folder = copy_folder(data.dataset, data.split, size, quality, config.run.output_dir)
+    if env.is_main:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        ensure_training_copy(files, folder, size, quality, workers=max(cores // env.world_size, 1))
+    if env.world_size > 1:
+        dist.barrier()
+    return data.model_copy(update={"dataset": str(folder)})
+
+
+def prepare(config: TrainConfig, warn: Callable[[str], None] | None = None) -> Session:
+    """Process group, data plan, model, optimizer and schedule; restored from a checkpoint when resuming.
+
+    A damaged newest checkpoint is skipped for the previous one, and `warn` says so."""
+    warn = warn or (lambda message: warnings.warn(message, stacklevel=2))
     env = init_distributed()
     run, optim = config.run, config.optim
     torch.manual_seed(run.seed)  # the same initial weights on every rank
     random.seed(run.seed + env.rank)
     np.random.seed(run.seed + env.rank)
-    if env.device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-    elif config.data.num_workers:
-        # CPU: leave cores to the decode workers; oversubscribed OpenMP threads spin and slow steps tenfold
+    set_determinism(run.deterministic)
+    if env.device.type == "cpu":
+        # leave cores to the decode workers and the other ranks; oversubscribed OpenMP threads spin (tenfold slower)
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores // env.world_size - config.data.num_workers)))
+        torch.set_num_threads(cpu_threads(cores, env.world_size, config.data.num_workers, torch.get_num_threads()))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # workers tokenise; no thread pools across forks
-    dataset = ParquetTrainData(config.data, run.seed, env.rank, env.world_size)  # fails fast on a missing dataset
+    data_config = training_data(config, env)  # fails fast on a missing dataset
+    dataset = ParquetTrainData(data_config, run.seed, env.rank, env.world_size)
     model: MGLLModel = build_model(config).to(env.device)
     dataset.tokenize = model.text.tokenize
     total_steps = optim.max_steps or max(optim.epochs * dataset.batches_per_epoch() // optim.accumulation_steps, 1)
@@ -268,9 +307,16 @@ def prepare(config: TrainConfig) -> Session:
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(optim, total_steps))
     step = 0
-    source = resume_folder(run.resume, run.output_dir)
-    if source is not None:
-        state = load_checkpoint(source, model, env.device)
+    source = None
+    candidates = resume_candidates(run.resume, run.output_dir)
+    if candidates:
+        source, state = first_intact(candidates, lambda folder: load_checkpoint(folder, model, env.device), warn)
+        stored_world = int(state.get("world_size", env.world_size))
+        if stored_world != env.world_size:
+            raise MgllError(
+                f"{source}: written by {stored_world} process(es), resumed on {env.world_size}; the data plan deals "
+                f"rows per rank, so resume with {stored_world} processes (or start a new run from these weights)"
+            )
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step = int(state["step"])
@@ -297,6 +343,7 @@ def prepare(config: TrainConfig) -> Session:
         step=step,
         total_steps=total_steps,
         resumed_from=source,
+        training_rows=row_id_hashes(split_ids(config.data.dataset, config.data.split)) if env.is_main else None,
     )
 
 
@@ -307,6 +354,19 @@ def _log_line(session: Session, outcome: StepOutcome, meter: Meter) -> dict[str,
     if session.env.device.type == "cuda":
         record["gpu_memory_gb"] = torch.cuda.max_memory_allocated(session.env.device) / 2**30
     return record
+
+
+def drop_replayed_lines(log: Path, step: int) -> None:
+    """Remove log lines past the resumed step: the resumed run logs those steps again (a kill after the last
+    checkpoint leaves them behind), and a log must have one line per step."""
+    if not log.is_file():
+        return
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
+    if len(kept) != len(lines):
+        temporary = log.with_name(log.name + ".tmp")
+        temporary.write_text("".join(kept), encoding="utf-8")
+        temporary.replace(log)
 
 
 def total_epochs(session: Session) -> int:
@@ -336,7 +396,7 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
     closing message and the log agree.
     """
     console = console or Console()
-    session = prepare(config)
+    session = prepare(config, warn=lambda message: console.print(f"[yellow]warning:[/] {message}", highlight=False))
     env, run, optim = session.env, config.run, config.optim
     output_dir = Path(run.output_dir)
     loggers = None
@@ -346,6 +406,7 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
         loggers = MetricLoggers(run.loggers, output_dir, config.model_dump(mode="json"), run.wandb_project)
         if session.resumed_from is not None:
             console.print(f"resumed from {session.resumed_from} at step {session.step}")
+            drop_replayed_lines(output_dir / LOG_FILE, session.step)
         if session.step >= session.total_steps:
             console.print(f"nothing to train: step {session.step} already reaches {session.total_steps} steps")
         effective = config.data.batch_size * optim.accumulation_steps * env.world_size
@@ -354,6 +415,14 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
             f"effective batch {effective}, precision {'bf16' if session.dtype else 'fp32'}, loss {config.loss.name}, "
             f"output {output_dir}"
         )
+        if session.dataset.config.dataset != config.data.dataset:
+            console.print(f"images from the training copy {session.dataset.config.dataset}", highlight=False)
+        if optim.accumulation_steps > 1:
+            console.print(
+                f"gradient accumulation: contrastive negatives stay within a micro-batch of "
+                f"{config.data.batch_size * env.world_size} images (not gathered across the {optim.accumulation_steps} "
+                "micro-batches)"
+            )
     batches = session.batches()
     meter, last_loss, checkpoint = Meter(), float("nan"), None
     first_step, started = session.step, time.perf_counter()
@@ -388,7 +457,13 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
             if step % run.checkpoint_every == 0 or step == session.total_steps:
                 if env.is_main:
                     checkpoint = save_checkpoint(
-                        output_dir, step, session.model, config, session.training_state(), run.keep_checkpoints
+                        output_dir,
+                        step,
+                        session.model,
+                        config,
+                        session.training_state(),
+                        run.keep_checkpoints,
+                        session.training_rows,
                     )
                 if env.world_size > 1:
                     dist.barrier()

@@ -175,3 +175,46 @@ def test_demo_recipe_validates() -> None:
     assert [(s.name, s.root) for s in recipe.sources] == [("odir", "demo://odir"), ("iu_xray", "demo://iu_xray")]
     assert recipe.output_dir() == PROJECT_ROOT / "out" / "demo"
     assert recipe.image.size == 256
+
+
+def test_demo_build_says_it_is_synthetic(tmp_path: Path) -> None:
+    """Rows carry attributes.synthetic; the card says drawn and written by mgll-data, uses the recipe's own
+    description, cites neither ODIR-5K nor IU X-ray as origin, and push warns about no third-party licence."""
+    import pyarrow.parquet as pq
+    import yaml
+
+    from mgll_data.builder import build
+    from mgll_data.engine import BuildProgress
+    from mgll_data.export.card import card_metadata, render_card
+    from mgll_data.export.push import plan_push
+    from mgll_data.output_layout import read_manifest
+
+    recipe = yaml.safe_load((PROJECT_ROOT / "recipes" / "demo.yaml").read_text(encoding="utf-8"))
+    recipe["image"]["size"] = 64
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    out = build(path, out=tmp_path / "out", progress=BuildProgress(quiet=True)).out_dir
+    flags = [row["synthetic"] for shard in (out / "data").glob("*.parquet")
+             for row in pq.read_table(shard, columns=["attributes"]).column("attributes").to_pylist()]  # fmt: skip
+    assert len(flags) > 50 and set(flags) == {True}
+    manifest = read_manifest(out)
+    card = render_card(manifest)
+    assert "drawn by mgll-data's code" in card and "every row has `attributes.synthetic = true`" in card
+    assert " ".join(recipe["description"].split()) in " ".join(card.split())
+    for citation in ("odir2019", "Demner-Fushman", "grand-challenge", "openi.nlm.nih.gov", "cc-by-nc-nd"):
+        assert citation not in card, citation
+    assert card.count("synthetic (demo://") == 2
+    metadata = card_metadata(manifest)
+    assert metadata["license"] == "apache-2.0" and metadata["annotations_creators"] == ["machine-generated"]
+    assert "source_datasets" not in metadata
+    assert plan_push(out, "me/mgll-demo").warnings == []
+
+
+def test_a_real_source_entry_keeps_its_terms_and_warning(tmp_path: Path) -> None:
+    from export.output_fixture import write_output
+
+    from mgll_data.export.push import plan_push
+
+    write_output(tmp_path / "out")  # the same adapters, read from real roots
+    warnings = plan_push(tmp_path / "out", "me/x").warnings
+    assert any("iu_xray is licensed cc-by-nc-nd-4.0 (no derivatives)" in w for w in warnings)

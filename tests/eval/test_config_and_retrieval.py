@@ -81,3 +81,15 @@ def test_retrieval_on_constructed_embeddings():
     shuffled = retrieval_scores(image_embeddings, text_embeddings[rng.permutation(10)], positives)
     assert shuffled["i2t_R@1"] < 0.5
     assert shuffled["i2t_R@10"] == 1.0  # all 10 texts fit in the top 10
+
+
+def test_eval_cli_set_overrides_reach_the_config_and_name_bad_keys(tmp_path, monkeypatch, capsys):
+    path = _write(tmp_path, "checkpoint: run\nfractions: [1.0]\n")
+    config = load_eval_config(path, ["fractions=[0.5, 1.0]", "probe.C=2", "checkpoint=other"])
+    assert config.fractions == [0.5, 1.0] and config.probe.C == 2.0 and config.checkpoint == str(tmp_path / "other")
+    monkeypatch.setattr(sys, "argv", ["mgll-data", "eval", str(path), "--set", "probe.max_iters=2"])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    stderr = capsys.readouterr().err
+    assert caught.value.code == 2 and "Traceback" not in stderr
+    assert "probe.max_iters: unknown key" in stderr and "did you mean 'max_iter'?" in stderr

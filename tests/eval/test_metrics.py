@@ -102,3 +102,21 @@ def test_recall_at_k_matches_a_per_query_loop_on_random_data():
         for k in (1, 5, 10):
             hits = [p[q, np.argsort(-s[q])[:k]].any() for q in range(s.shape[0]) if p[q].any()]
             assert result[f"{direction}_R@{k}"] == pytest.approx(np.mean(hits))
+
+
+def test_f1_per_class_matches_scikit_learn_on_the_decisions_of_the_accuracy_rule():
+    from sklearn.metrics import f1_score
+
+    from mgll_data.eval.metrics import classify
+
+    rng = np.random.default_rng(3)
+    y = rng.random((60, 4)) < 0.4
+    scores = rng.random((60, 4))
+    result = classify(y, scores, ["a", "b", "c", "d"], calibrated=True).to_dict()
+    expected = f1_score(y, scores >= 0.5, average=None)
+    np.testing.assert_allclose(list(result["f1_per_class"].values()), expected)
+    assert result["f1_macro"] == pytest.approx(expected.mean())
+    single = np.eye(3, dtype=bool)[rng.integers(3, size=30)]
+    top1 = classify(single, rng.random((30, 3)), ["a", "b", "c"], calibrated=False).to_dict()
+    assert top1["f1_macro"] is not None
+    assert classify(y, scores, ["a", "b", "c", "d"], calibrated=False).to_dict()["f1_macro"] is None

@@ -107,9 +107,9 @@ def test_refuses_a_non_empty_destination_and_unknown_format(output_dir, tmp_path
     (tmp_path / "busy" / "keep.txt").write_text("x")
     with pytest.raises(MgllError, match="busy: exists and is not an empty folder"):
         export_output(output_dir, "csv", tmp_path / "busy")
-    with pytest.raises(MgllError, match="available: csv, mgll-json"):
+    with pytest.raises(MgllError, match="available: csv, mgll-json, webdataset"):
         export_output(output_dir, "npz", tmp_path / "new")
-    assert sorted(EXPORTERS) == ["csv", "mgll-json"]
+    assert sorted(EXPORTERS) == ["csv", "mgll-json", "webdataset"]
 
 
 def test_broken_image_names_the_shard_and_row(tmp_path):
@@ -118,6 +118,7 @@ def test_broken_image_names_the_shard_and_row(tmp_path):
     write_output(tmp_path / "out", [record])
     with pytest.raises(MgllError, match=r"train-00000-of-00001.parquet: image of odir/1_left does not decode"):
         export_output(tmp_path / "out", "mgll-json", tmp_path / "mgll")
+    assert not (tmp_path / "mgll").exists()  # a failed export leaves nothing behind
 
 
 def test_cli_export(output_dir, tmp_path):
@@ -125,3 +126,15 @@ def test_cli_export(output_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "exported6rows(csv)" in "".join(result.output.split())  # immune to rich's line wrapping
     assert (tmp_path / "x" / "metadata.csv").is_file()
+
+
+def test_exported_files_follow_the_umask(output_dir, tmp_path):
+    import os
+
+    old = os.umask(0o077)  # a user who keeps medical data private
+    try:
+        export_output(output_dir, "csv", tmp_path / "private")
+    finally:
+        os.umask(old)
+    modes = {path.stat().st_mode & 0o777 for path in (tmp_path / "private").rglob("*") if path.is_file()}
+    assert modes == {0o600}

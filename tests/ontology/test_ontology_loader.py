@@ -81,7 +81,9 @@ def test_findings_by_modality_include_both(onto):
     fundus = {f.id for f in onto.findings("fundus")}
     assert "normal" in cxr and "normal" in fundus
     assert "glaucoma" not in cxr and "pneumothorax" not in fundus
-    assert cxr | fundus == {f.id for f in onto.findings()}
+    synthetic = {f.id for f in onto.findings("synthetic")}
+    assert "normal" not in synthetic and synthetic == {f.id for f in onto.findings() if f.id.startswith("shape_")}
+    assert cxr | fundus | synthetic == {f.id for f in onto.findings()}
 
 
 def test_finding_is_frozen_with_tuple_fields(onto):

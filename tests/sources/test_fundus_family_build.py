@@ -69,7 +69,7 @@ def test_fundus_family_builds_and_validates(tmp_path: Path) -> None:
 
     stats = compute_stats(out)
     counted = {source: sum(splits.values()) for source, splits in stats["by_source_split"].items()}
-    assert counted == {s: info["rows"] for s, info in result.manifest.sources.items()}
+    assert counted == {s: info.rows for s, info in result.manifest.sources.items()}
     assert stats["rejects"]["by_source"]["mured"]["exact_duplicate"] == 1
     near = [sorted(c["ids"]) for c in stats["duplicates"]["near"]["list"] if c["scope"] == "across sources"]
     assert ["mured/im0003", "rfmid/validation_1"] in near

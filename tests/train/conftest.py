@@ -41,7 +41,7 @@ def _tiny_config(dataset: Path, output_dir: Path, **sections: dict[str, Any]) ->
     return config
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_config():
     """Build a config dict for a 300k-parameter model (a step takes well under a second on one core)."""
     return _tiny_config
@@ -52,7 +52,8 @@ def demo_build(tmp_path_factory) -> Path:
     """The bundled demo (fundus + chest X-ray, the real adapters) built once at 64 px for the whole session."""
     import yaml
 
-    from mgll_data.engine import BuildProgress, build
+    from mgll_data.builder import build
+    from mgll_data.engine import BuildProgress
 
     root = Path(__file__).resolve().parents[2]
     recipe = yaml.safe_load((root / "recipes" / "demo.yaml").read_text(encoding="utf-8"))

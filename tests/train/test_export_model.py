@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,14 @@ from mgll_data.train.model import build_model, load_model
 TEXTS = ["pleural effusion", "normal fundus", "cardiomegaly with effusion"]
 WORDS = ["pleural", "effusion", "normal", "fundus", "cardio", "##megaly", "with", "no", "sign", "of"]
 BLOCK_MGLL = "import sys\nsys.modules['mgll_data'] = None  # importing mgll_data now fails: the export stands alone\n"
+
+
+@pytest.fixture(autouse=True)
+def usual_umask():
+    """Exported files follow the umask: under the usual 022 they must be 0644."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
 
 
 @pytest.fixture(scope="module")
@@ -85,70 +94,93 @@ def _subprocess(script: str, tmp_path, **env_overrides: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_open_clip_loads_the_export_alone(tiny_config, tmp_path, tiny_bert):
-    run = _run(tiny_config, tmp_path, tiny_bert, "timm:test_resnet")
-    dest = tmp_path / "open_clip"
-    result = CliRunner().invoke(app, ["export-model", str(run), "--format", "open_clip", "--out", str(dest)])
-    assert result.exit_code == 0, result.output
-    image_path = _image(tmp_path)
-    loaded = _subprocess(
-        f"""
-        import json, torch, open_clip
-        from PIL import Image
-        model, _, preprocess = open_clip.create_model_and_transforms("local-dir:{dest}")
-        tokenizer = open_clip.get_tokenizer("local-dir:{dest}")
-        model.eval()
-        with torch.no_grad():
-            image = model.encode_image(preprocess(Image.open("{image_path}"))[None])
-            text = model.encode_text(tokenizer({TEXTS!r}))
-        assert "mgll_data" not in {{m.split(".")[0] for m in sys.modules if sys.modules[m] is not None}}
-        print(json.dumps({{"image": image.tolist(), "text": text.tolist(), "scale": model.logit_scale.item()}}))
-        """,
-        tmp_path,
-    )
-    image, text = _ours(run, image_path)
-    np.testing.assert_allclose(np.array(loaded["image"]), image, atol=1e-4)
-    np.testing.assert_allclose(np.array(loaded["text"]), text, atol=1e-4)
-    assert loaded["scale"] == pytest.approx(2.5)
+def _no_machine_paths(folder, *paths) -> None:
+    """No exported file names a folder of this machine (the run, the text tower, the venv, this checkout)."""
+    for path in folder.rglob("*"):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for forbidden in (*map(str, paths), sys.prefix, str(Path(__file__).resolve().parents[2])):
+            assert forbidden not in text, f"{path.name} names {forbidden}"
+        assert path.stat().st_mode & 0o777 == 0o644, path.name  # safetensors wrote 0600 before
 
 
-def test_open_clip_loads_the_export_by_hub_id_after_upload(tiny_config, tmp_path, tiny_bert):
-    """The published path: upload the export to a (local fake) Hub, then `hf-hub:ORG/NAME` in a fresh process."""
+OPEN_CLIP_LOAD = """
+    import json, torch, open_clip
+    from PIL import Image
+    model, _, preprocess = open_clip.create_model_and_transforms({name!r}, **{kwargs})
+    tokenizer = open_clip.get_tokenizer({name!r})
+    model.eval()
+    with torch.no_grad():
+        image = model.encode_image(preprocess(Image.open({image!r}))[None])
+        text = model.encode_text(tokenizer({texts!r}))
+    assert "mgll_data" not in {{m.split(".")[0] for m in sys.modules if sys.modules[m] is not None}}
+    print(json.dumps({{"image": image.tolist(), "text": text.tolist(), "scale": model.logit_scale.item()}}))
+"""
+
+
+def test_open_clip_export_loads_on_another_machine(tiny_config, tmp_path, tiny_bert):
+    """The text tower's folder, the run and the export's first copy are gone: a copy elsewhere loads offline
+    (as its README says) and from the Hub repository it names, in processes without mgll_data or PYTHONPATH."""
+    import shutil
+
     from export.fake_hub import TOKEN, start_fake_hub
     from huggingface_hub import HfApi
 
-    run = _run(tiny_config, tmp_path, tiny_bert, "timm:test_resnet")
-    export_model(run, tmp_path / "open_clip", "open_clip")
+    tower = shutil.copytree(tiny_bert, tmp_path / "tower")
+    run = _run(tiny_config, tmp_path, tower, "timm:test_resnet")
+    dest = tmp_path / "open_clip"
+    args = ["export-model", str(run), "--format", "open_clip", "--out", str(dest), "--repo-id", "my-org/mgll-tiny"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    _no_machine_paths(dest, tmp_path, tower, run)
+    assert {"config.json", "tokenizer_config.json", "open_clip_model.safetensors"} <= {p.name for p in dest.iterdir()}
+    card = (dest / "README.md").read_text(encoding="utf-8")
+    assert "pip install torch open_clip_torch timm transformers safetensors" in card
+    image_path = _image(tmp_path)
+    image, text = _ours(run, image_path)
+    copy = shutil.copytree(dest, tmp_path / "elsewhere" / "model")
+    for gone in (tower, run, dest):
+        shutil.rmtree(gone)
+
+    offline_cfg = json.loads((copy / "open_clip_config.json").read_text())["model_cfg"]["text_cfg"]
+    offline_cfg["hf_model_name"] = str(copy)  # the README's offline recipe
+    runs = {
+        "offline": _subprocess(
+            OPEN_CLIP_LOAD.format(
+                name=f"local-dir:{copy}", kwargs={"text_cfg": offline_cfg}, image=str(image_path), texts=TEXTS
+            ),
+            tmp_path / "elsewhere",
+        )
+    }
     hub, server = start_fake_hub()
     try:
         api = HfApi(endpoint=hub.url, token=TOKEN)
         api.create_repo("my-org/mgll-tiny")
-        api.upload_folder(repo_id="my-org/mgll-tiny", folder_path=tmp_path / "open_clip")
-        image_path = _image(tmp_path)
-        loaded = _subprocess(
-            f"""
-            import json, torch, open_clip
-            from PIL import Image
-            model, _, preprocess = open_clip.create_model_and_transforms("hf-hub:my-org/mgll-tiny")
-            tokenizer = open_clip.get_tokenizer("hf-hub:my-org/mgll-tiny")
-            model.eval()
-            with torch.no_grad():
-                image = model.encode_image(preprocess(Image.open("{image_path}"))[None])
-                text = model.encode_text(tokenizer({TEXTS!r}))
-            print(json.dumps({{"image": image.tolist(), "text": text.tolist()}}))
-            """,
-            tmp_path,
-            HF_HUB_OFFLINE="0",
-            HF_ENDPOINT=hub.url,
-            HF_HOME=str(tmp_path / "hf-home"),
-        )
+        api.upload_folder(repo_id="my-org/mgll-tiny", folder_path=copy)
+        for name in ("hf-hub:my-org/mgll-tiny", f"local-dir:{copy}"):
+            runs[name] = _subprocess(
+                OPEN_CLIP_LOAD.format(name=name, kwargs={}, image=str(image_path), texts=TEXTS),
+                tmp_path / "elsewhere",
+                HF_HUB_OFFLINE="0",
+                HF_ENDPOINT=hub.url,
+                HF_HOME=str(tmp_path / f"hf-home-{len(runs)}"),
+            )
     finally:
         server.shutdown()
         server.server_close()
     assert "resolve" in hub.calls
-    image, text = _ours(run, image_path)
-    np.testing.assert_allclose(np.array(loaded["image"]), image, atol=1e-4)
-    np.testing.assert_allclose(np.array(loaded["text"]), text, atol=1e-4)
+    for loaded in runs.values():
+        np.testing.assert_allclose(np.array(loaded["image"]), image, atol=1e-4)
+        np.testing.assert_allclose(np.array(loaded["text"]), text, atol=1e-4)
+        assert loaded["scale"] == pytest.approx(2.5)
+
+
+def test_open_clip_export_of_a_local_text_tower_needs_a_repo_id(tiny_config, tmp_path, tiny_bert):
+    run = _run(tiny_config, tmp_path, tiny_bert, "timm:test_resnet")
+    with pytest.raises(MgllError, match=r"read from the local folder .*add --repo-id ORG/NAME"):
+        export_model(run, tmp_path / "refused", "open_clip")
+    assert not (tmp_path / "refused").exists()
+    with pytest.raises(MgllError, match="--repo-id 'nope': expected a Hub repository id"):
+        export_model(run, tmp_path / "refused", "open_clip", repo_id="nope")
 
 
 def test_transformers_loads_the_export_alone(tiny_config, tmp_path, tiny_bert):
@@ -158,6 +190,7 @@ def test_transformers_loads_the_export_alone(tiny_config, tmp_path, tiny_bert):
     assert {"config.json", "model.safetensors", "modeling_mgll.py", "preprocessor_config.json", "README.md"} <= set(
         export.files
     )
+    _no_machine_paths(dest, tmp_path, tiny_bert)
     image_path = _image(tmp_path)
     loaded = _subprocess(
         f"""
@@ -186,9 +219,15 @@ def test_unsupported_towers_and_sizes_are_clear_errors(tiny_config, tmp_path, ti
     save_checkpoint(tmp_path / "tiny", 1, build_model(tiny), tiny, {"step": 1})
     with pytest.raises(MgllError, match=r"text='tiny'.*timm vision tower with a Hugging Face text tower"):
         export_model(tmp_path / "tiny", tmp_path / "out1", "hf")
+    assert not (tmp_path / "out1").exists()
     vit = _run(tiny_config, tmp_path, tiny_bert, "timm:test_vit")
+    (tmp_path / "out2").mkdir()  # an empty folder given by the user stays, empty
     with pytest.raises(MgllError, match=r"open_clip builds timm:test_vit at its default input size.*--format hf"):
-        export_model(vit, tmp_path / "out2", "open_clip")
+        export_model(vit, tmp_path / "out2", "open_clip", repo_id="my-org/vit")
+    assert list((tmp_path / "out2").iterdir()) == []
+    with pytest.raises(MgllError, match=r"open_clip builds timm:test_vit"):
+        export_model(vit, tmp_path / "out4", "open_clip", repo_id="my-org/vit")
+    assert not (tmp_path / "out4").exists()
     with pytest.raises(MgllError, match="unknown model format 'onnx'; available: open_clip, hf"):
         export_model(vit, tmp_path / "out3", "onnx")
     (tmp_path / "taken").mkdir()

@@ -127,14 +127,32 @@ def test_demo_recipe_trains_on_the_built_demo(tmp_path, monkeypatch):
     recipe = yaml.safe_load((root / "recipes" / "train-demo.yaml").read_text(encoding="utf-8"))
     recipe["data"]["dataset"] = str(tmp_path / "demo")
     recipe["run"]["output_dir"] = str(tmp_path / "train-demo")
+    recipe["model"]["text"] = "hf:" + str(root / "recipes" / recipe["model"]["text"].removeprefix("hf:"))
     path = _write_config(tmp_path, recipe)
-    monkeypatch.setattr(sys, "argv", ["mgll-data", "train", str(path), "--max-steps", "3"])
+    monkeypatch.setattr(sys, "argv", ["mgll-data", "train", str(path), "--set", "optim.max_steps=3"])
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
     assert exit_info.value.code in (0, None)
     model, config = load_model_from_checkpoint(tmp_path / "train-demo")
-    assert config.model.vision == "timm:vit_tiny_patch16_224" and model.image_size == 64
+    assert config.model.vision == "timm:resnet18" and model.image_size == 64
+    assert config.model.text == "hf:" + str(root / "recipes" / "demo-text-tower")
     assert [r["step"] for r in _log(tmp_path / "train-demo")] == [3]
+    # the README's third command: the demo model exports to both layouts, and open_clip's copy gives our embeddings
+    import open_clip
+
+    for fmt in ("hf", "open_clip"):
+        args = ["export-model", str(tmp_path / "train-demo"), "--format", fmt, "--out", str(tmp_path / fmt)]
+        exported = CliRunner().invoke(cli.app, [*args, "--repo-id", "my-org/mgll-demo"])
+        assert exported.exit_code == 0, exported.output
+    text_cfg = json.loads((tmp_path / "open_clip" / "open_clip_config.json").read_text())["model_cfg"]["text_cfg"]
+    clip, _, _ = open_clip.create_model_and_transforms(
+        f"local-dir:{tmp_path / 'open_clip'}", text_cfg={**text_cfg, "hf_model_name": str(tmp_path / "open_clip")}
+    )
+    tokenizer = open_clip.get_tokenizer(f"local-dir:{tmp_path / 'open_clip'}")
+    texts = ["This is a fundus image of Normal, Healthy", "pleural effusion"]
+    with torch.no_grad():
+        ours, theirs = model.eval().encode_text(texts), clip.eval().encode_text(tokenizer(texts))
+    torch.testing.assert_close(theirs, ours, atol=1e-4, rtol=1e-4)
 
 
 def test_log_lines_count_epochs_from_one_and_the_final_loss_matches_the_last_line(tiny_dataset, tiny_config, tmp_path):

@@ -68,7 +68,7 @@ class MgllModel(PreTrainedModel):
         """Embeddings of both inputs and the image-to-text logits (cosine similarity times the logit scale)."""
         image = self.get_image_features(pixel_values)
         text = self.get_text_features(input_ids, attention_mask)
-        logits = self.logit_scale.exp() * nn.functional.normalize(image, dim=-1) @ nn.functional.normalize(
-            text, dim=-1
-        ).T
+        logits = (
+            self.logit_scale.exp() * nn.functional.normalize(image, dim=-1) @ nn.functional.normalize(text, dim=-1).T
+        )
         return {"image_embeds": image, "text_embeds": text, "logits_per_image": logits, "logits_per_text": logits.T}
