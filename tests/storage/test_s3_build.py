@@ -7,6 +7,7 @@ the credentials it ran with.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -52,14 +53,16 @@ def rows_by_id(tables) -> dict[str, str]:
 def test_demo_with_roots_and_output_in_s3_validates_loads_and_equals_the_local_build(tmp_path, bucket):
     fs = bucket.fs
     recipe = yaml.safe_load((PROJECT / "recipes" / "demo.yaml").read_text(encoding="utf-8"))
-    for source in recipe["sources"]:
+    local_recipe = copy.deepcopy(recipe)  # the same trees as plain folders (a demo:// root marks rows synthetic)
+    for source, local_source in zip(recipe["sources"], local_recipe["sources"], strict=True):
         local_root = resolve_demo_root(source["name"])
         fs.put(str(local_root), bucket.url(f"downloads/{source['name']}"), recursive=True)
-        source["root"] = bucket.url(f"downloads/{source['name']}")
+        source["root"], local_source["root"] = bucket.url(f"downloads/{source['name']}"), str(local_root)
     recipe["output"]["dir"] = bucket.url("out")
     (tmp_path / "s3.yaml").write_text(yaml.safe_dump(recipe))
+    (tmp_path / "local.yaml").write_text(yaml.safe_dump(local_recipe))
 
-    local = build_recipe(load_recipe(PROJECT / "recipes" / "demo.yaml"), out=tmp_path / "local")
+    local = build_recipe(load_recipe(tmp_path / "local.yaml"), out=tmp_path / "local")
     code, build_log = cli(bucket.env, "build", "s3.yaml", cwd=tmp_path)
     assert code == 0, build_log
     code, validate_log = cli(bucket.env, "validate", bucket.url("out"), cwd=tmp_path)
