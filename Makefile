@@ -19,7 +19,7 @@ $(FULL): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch and torchvision first, pinned to the builds this machine image keeps on disk
 	$(BIN)/python -m pip install --quiet torch==2.14.1 torchvision==0.29.1
-	$(BIN)/python -m pip install --quiet -e '.[dicom,dicom-gpl,train,dev,ray]'
+	$(BIN)/python -m pip install --quiet -e '.[dicom,dicom-gpl,train,dev,ray,cloud]'
 	touch $(FULL) $(CORE)
 
 install: $(FULL)

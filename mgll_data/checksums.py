@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from mgll_data import storage
 
-def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
+
+def file_sha256(path: Path | storage.AnyPath, chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of a file, read in chunks so a large shard never sits in memory whole."""
     digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
+    with storage.location(path).open("rb") as handle:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()

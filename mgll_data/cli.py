@@ -279,14 +279,14 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", metavar="", help="Print the statistics as JSON too."),
 ) -> None:
     """Counts, label prevalence, text lengths, duplicate clusters and rejects, as a Markdown report with plots."""
-    from pathlib import Path
 
+    from mgll_data import storage
     from mgll_data.checks.folder import check_output
     from mgll_data.checks.stats import compute_stats, print_summary, write_report
 
     check_output(directory)
     result = compute_stats(directory, near_distance=near_distance)
-    written = write_report(result, Path(report) if report else Path(directory) / "stats")
+    written = write_report(result, report or storage.location(directory) / "stats")
     if as_json:
         print_json(result)
         return

@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mgll_data import storage
 from mgll_data.errors import ValidationError
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
@@ -94,9 +95,9 @@ def parse_shard_name(name: str) -> ShardName | None:
     return ShardName(match["split"], int(match["index"]), int(match["count"]))
 
 
-def require_output_dir(out_dir: Path | str) -> Path:
-    """The folder as a Path, or a ValidationError when it is not a folder at all."""
-    out_dir = Path(out_dir)
+def require_output_dir(out_dir: Path | str | storage.AnyPath) -> storage.AnyPath:
+    """The folder as a Path (a UPath for an object store URL), or a ValidationError when it is not a folder."""
+    out_dir = storage.location(out_dir)
     if not out_dir.is_dir():
         raise ValidationError(f"{out_dir}: not a folder (expected a built output folder with {MANIFEST_FILE})")
     return out_dir
@@ -137,7 +138,7 @@ def iter_batches(
     path: Path, columns: Sequence[str] | None, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pa.RecordBatch]:
     """Stream `columns` (None: all) of one shard in small batches (image bytes never all in memory at once)."""
-    parquet = pq.ParquetFile(path)
+    parquet = pq.ParquetFile(storage.arrow_source(path))
     available = parquet.schema_arrow.names
     wanted = available if columns is None else [column for column in columns if column in set(available)]
     yield from parquet.iter_batches(batch_size=batch_rows, columns=wanted)

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from mgll_data.storage import is_remote, is_url
+
 DEMO_SCHEME = "demo://"
 
 
@@ -85,6 +87,11 @@ def path_in_source(path: Path | str, root: str) -> str:
     Symbolic links are not followed (a looping or dangling link still has a name), and undecodable bytes in
     a name are escaped, so any path the walk saw can be written to Parquet.
     """
+    if is_remote(path) or is_url(root):  # an object store: the key below the root's URL
+        text, base = str(path), str(root).rstrip("/") + "/"
+        if text.startswith(base):
+            return printable(text[len(base) :])
+        return printable(text.rpartition("/")[2] if is_url(text) else text)  # relative text stays as it is
     path = Path(path)
     if not path.is_absolute():
         return printable(path.as_posix())
@@ -107,12 +114,16 @@ def published_item(path: Path | str, root: str, published: str | None = None) ->
 
 def relative_text(text: str, root: str) -> str:
     """`text` (a reject detail, a decoder message) with the source root's absolute path taken out of it."""
+    if is_url(root):
+        return text.replace(str(root).rstrip("/") + "/", "")
     for prefix in {str(Path(root)), str(Path(root).resolve())}:
         text = text.replace(prefix + os.sep, "")
     return text
 
 
 def portable_root(root: str, entry_id: str) -> str:
-    """A root as it may be published: a demo:// root as written, any other by its recipe entry id (`<local>/odir`),
-    since a folder's own name may carry an identifier (`MRN7734219_DOE/`)."""
-    return root if root.startswith(DEMO_SCHEME) else f"<local>/{entry_id}"
+    """A root as it may be published: a demo:// root as written, any other by its recipe entry id (`<local>/odir`,
+    `<s3>/odir` for a bucket), since a folder's or bucket's own name may carry an identifier (`MRN7734219_DOE/`)."""
+    if root.startswith(DEMO_SCHEME):
+        return root
+    return f"<{root.partition('://')[0]}>/{entry_id}" if is_url(root) else f"<local>/{entry_id}"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from mgll_data import storage
 from mgll_data.config_io import load_config, parse_config
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.published import DEMO_SCHEME, portable_root
@@ -46,7 +47,9 @@ class SourceSpec(BaseModel):
         pattern=r"^[a-z0-9][a-z0-9_.-]*$",
         description="entry id, unique in the recipe; prefixes row ids (default: the adapter name)",
     )
-    root: str = Field(description="folder of the download, relative to the recipe file, or demo://<name>")
+    root: str = Field(
+        description="folder of the download, relative to the recipe file, an fsspec URL (s3://...), or demo://<name>"
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="adapter options (see `mgll-data sources`)")
     split: Literal["official", "policy"] | None = Field(
         None,
@@ -132,16 +135,23 @@ class Recipe(BaseModel):
         self._base_dir, self._origin = Path(base_dir).resolve(), origin
         return self
 
-    def resolve_root(self, source: SourceSpec) -> Path:
-        """Absolute root of a source; `demo://<name>` asks the bundled demo data for its tree."""
+    def resolve_root(self, source: SourceSpec) -> storage.AnyPath:
+        """Absolute root of a source (an object store URL as it is); `demo://<name>` asks the bundled demo data
+        for its tree."""
         if source.root.startswith(DEMO_SCHEME):
             from mgll_data.demo import resolve_demo_root
 
             return Path(resolve_demo_root(source.root[len(DEMO_SCHEME) :]))
+        if storage.is_url(source.root):
+            return storage.location(source.root)
         return (self._base_dir / Path(source.root).expanduser()).resolve()
 
-    def output_dir(self, override: Path | str | None = None) -> Path:
-        """`--out` (relative to the working folder) wins over `output.dir` (relative to the recipe)."""
+    def output_dir(self, override: Path | str | None = None) -> storage.AnyPath:
+        """`--out` (relative to the working folder) wins over `output.dir` (relative to the recipe); either may be
+        an object store URL."""
+        chosen = self.output.dir if override is None else override
+        if storage.is_url(chosen):
+            return storage.location(chosen)
         if override is not None:
             return Path(override).expanduser().resolve()
         return (self._base_dir / Path(self.output.dir).expanduser()).resolve()

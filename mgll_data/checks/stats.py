@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
+from mgll_data import storage
 from mgll_data.errors import ValidationError
 from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clusters
 from mgll_data.output_layout import DATA_DIR, REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
@@ -118,7 +119,7 @@ def reject_summary(out_dir: Path) -> dict[str, Any]:
     path = out_dir / REJECTS_FILE
     if not path.is_file():
         return {"total": 0, "by_reason": {}, "by_source": {}}
-    table = pq.read_table(path, columns=["source", "reason"])
+    table = pq.read_table(storage.arrow_source(path), columns=["source", "reason"])
     by_source: dict[str, Counter] = defaultdict(Counter)
     for source, reason in zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True):
         by_source[source][reason] += 1
@@ -256,7 +257,8 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
     def save(fig, name: str, title: str) -> None:
         fig.suptitle(title, fontweight="bold")
         fig.tight_layout()
-        fig.savefig(report_dir / name, dpi=100)
+        with (report_dir / name).open("wb") as handle:  # a file object: the folder may be in an object store
+            fig.savefig(handle, dpi=100, format="png")
         plt.close(fig)
         files[title] = name
 
@@ -402,9 +404,9 @@ def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_report(stats: dict[str, Any], report_dir: Path | str) -> Path:
+def write_report(stats: dict[str, Any], report_dir: Path | str | storage.AnyPath) -> storage.AnyPath:
     """Write report.md, stats.json and the PNG plots into `report_dir`; returns the report's path."""
-    report_dir = Path(report_dir)
+    report_dir = storage.location(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
     plots = _plot_files(stats, report_dir)

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 from PIL import Image
 
+from mgll_data import storage
 from mgll_data.checksums import file_sha256
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import (
@@ -244,7 +245,7 @@ def _image_problem(image: dict[str, Any] | None, width: Any, height: Any) -> str
 
 def _scan_image_paths(path: Path, scan: _Scan) -> None:
     """Record each row's stored `image.path` (read without the image bytes): exports write files by that name."""
-    parquet = pq.ParquetFile(path)
+    parquet = pq.ParquetFile(storage.arrow_source(path))
     schema = parquet.schema_arrow
     if "id" not in schema.names or "image" not in schema.names or not pa.types.is_struct(schema.field("image").type):
         return
@@ -383,7 +384,7 @@ def _rejects_counts(out_dir: Path) -> tuple[list[Violation], Counter, Counter] |
     if not path.is_file():
         return None
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(storage.arrow_source(path))
     except (OSError, pa.ArrowException) as exc:
         return [Violation(REJECTS_FILE, "rejects", f"not a readable Parquet file: {exc}")], Counter(), Counter()
     missing = [name for name in REJECT_COLUMNS if name not in table.column_names]
@@ -629,7 +630,7 @@ def validate_output(
     for path in paths:
         file = _relative(out_dir, path)
         try:
-            schema = pq.ParquetFile(path).schema_arrow
+            schema = pq.ParquetFile(storage.arrow_source(path)).schema_arrow
         except (OSError, pa.ArrowException) as exc:
             found.append(Violation(file, "schema", f"not a readable Parquet file: {exc}"))
             continue

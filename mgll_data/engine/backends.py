@@ -124,7 +124,13 @@ def run_ray(
     while pending:
         finished, pending = ray.wait(pending, num_returns=1)
         pending += [remote.remote(task, *shared, work) for task in islice(queue, 1)]
-        yield ray.get(finished[0])
+        try:
+            done = ray.get(finished[0])
+        except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError, ray.exceptions.ObjectLostError):
+            # Ray already retried the task on the nodes left (a lost node's tasks rerun elsewhere); this is the end
+            # of those retries. Its shard was never renamed into place, so a rerun builds it.
+            raise WorkerLost("a Ray worker or node kept dying while shards were being built") from None
+        yield done
 
 
 def parallelism(backend: str, workers: int, address: str | None = None) -> int:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mgll_data import storage
 from mgll_data.checksums import file_sha256
 from mgll_data.engine.plan import Task, read_plan_notes, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
@@ -81,7 +82,7 @@ def drop_cross_source_duplicates(
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
     parts = []
     for order, task in enumerate(tasks):
-        table = pq.read_table(work.data / task.shard_name, columns=["id", "source", "hashes"])
+        table = pq.read_table(storage.arrow_source(work.data / task.shard_name), columns=["id", "source", "hashes"])
         pixel = pc.struct_field(table["hashes"], "pixel_sha256")
         columns = {
             "pixel": pixel,
@@ -117,7 +118,7 @@ def _rewrite_without_duplicates(
     work: WorkDir,
 ) -> bool:
     shard = work.data / task.shard_name
-    source_file = pq.ParquetFile(shard)
+    source_file = pq.ParquetFile(storage.arrow_source(shard))
     columns = ["id", "source", "hashes", "provenance"]
     duplicates = []
     for row in source_file.read(columns=columns).to_pylist():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mgll_data import storage
 from mgll_data.engine import guard
 from mgll_data.engine.backends import TaskRunner, check_backend, parallelism, run_tasks
 from mgll_data.engine.endings import WorkerLost, explain, sigterm_as_interrupt
@@ -78,7 +79,7 @@ def run_build(
     if missing or len(sources) != len(specs):
         raise RecipeError(f"{recipe.origin}: sources {missing or sorted(specs)} do not match the recipe's sources")
     ordered = sorted(sources, key=lambda source: list(specs).index(source.entry_id))
-    out = Path(out_dir)
+    out = storage.location(out_dir)
     guard.refuse_overlap(out, {source.entry_id: source.root for source in ordered})
     guard.check_claimable(out, recipe.name)
     guard.refuse_foreign_files(out)

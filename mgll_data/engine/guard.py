@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mgll_data import storage
 from mgll_data.errors import MgllError
 from mgll_data.output_layout import (
     DATA_DIR,
@@ -43,11 +44,17 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _resolved(path: storage.AnyPath) -> storage.AnyPath:
+    """A local path made absolute; an object store location as it is (two stores never overlap: their paths
+    never compare equal)."""
+    return path if storage.is_remote(path) else Path(path).resolve()
+
+
 def refuse_overlap(out: Path, roots: Mapping[str, Path]) -> None:
     """An output inside an input root, or an input inside the output, would read what it deletes."""
-    out = out.resolve()
+    out = _resolved(out)
     for name, root in roots.items():
-        root = Path(root).resolve()
+        root = _resolved(root)
         if _inside(out, root):
             problem = f"the output folder is inside the input root of {name} ({root})"
         elif _inside(root, out):
@@ -204,6 +211,10 @@ def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
     `break_lock` removes the lock file first, so the new build locks a fresh file whatever holds the old one.
     """
     path = out / WORK_DIR / LOCK_FILE
+    if storage.is_remote(out):
+        with _object_lock(out, path, break_lock):
+            yield
+        return
     if break_lock:
         _refuse_breaking_a_live_lock(out, path)
         path.unlink(missing_ok=True)
@@ -229,3 +240,32 @@ def build_lock(out: Path, break_lock: bool = False) -> Iterator[None]:
     finally:
         _HELD.discard(fd)
         os.close(fd)
+
+
+@contextmanager
+def _object_lock(out: storage.AnyPath, path: storage.AnyPath, break_lock: bool) -> Iterator[None]:
+    """The lock in an object store: a lock object created only if absent (a conditional PUT), deleted at the end.
+
+    No kernel releases it when its holder dies, so a killed build leaves it behind: a rerun on the same machine
+    takes it over once that process is gone; from another machine, `--break-lock` does, after the user checked
+    that the holder is gone for good.
+    """
+    if break_lock:
+        path.unlink(missing_ok=True)
+    info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}) + "\n"
+    if not storage.create_exclusive(path, info.encode()):
+        holder = _holder(path)
+        orphaned = holder.get("host") == socket.gethostname() and not _pid_alive(holder.get("pid"))
+        if orphaned:
+            path.unlink(missing_ok=True)
+        if not (orphaned and storage.create_exclusive(path, info.encode())):
+            raise MgllError(
+                f"{out}: another build is writing this folder ({_describe(holder)}); wait for it to end, or, if it is "
+                "gone for good (a killed build on another machine leaves its lock in an object store), rerun with "
+                "--break-lock"
+            )
+    try:
+        yield
+    finally:
+        if _holder(path) == json.loads(info):  # still ours (not taken over with --break-lock meanwhile)
+            path.unlink(missing_ok=True)

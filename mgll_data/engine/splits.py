@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mgll_data import storage
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import SPLITS
 
@@ -41,7 +42,7 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
     """
     triples, ids = [], []
     for path in shards:
-        table = pq.read_table(path, columns=["id", "source", "patient_id", "split"])
+        table = pq.read_table(storage.arrow_source(path), columns=["id", "source", "patient_id", "split"])
         keys = ["source", "patient_id", "split"]
         triples.append(table.select(keys).group_by(keys).aggregate([]))
         ids.append(table["id"])
@@ -97,7 +98,7 @@ def check_no_image_leakage(shards: Iterable[Path], max_examples: int = 5) -> Non
     """
     pairs: list[pa.Table] = []
     for path in shards:
-        table = pq.read_table(path, columns=["id", "source", "split", "hashes"])
+        table = pq.read_table(storage.arrow_source(path), columns=["id", "source", "split", "hashes"])
         pixel = pc.struct_field(table["hashes"], "pixel_sha256")
         columns = {"pixel": pixel, "source": table["source"], "split": table["split"], "id": table["id"]}
         pairs.append(pa.table(columns).filter(pc.is_valid(pixel)))

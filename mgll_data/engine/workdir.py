@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mgll_data import storage
 from mgll_data.output_layout import (
     DATA_DIR,
     DONE_DIR,
@@ -41,10 +40,14 @@ def code_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write next to the target, then rename: readers see the old file or the whole new one."""
+    """Write next to the target, then rename: readers see the old file or the whole new one (in an object store,
+    one PUT gives the same)."""
+    if storage.is_remote(path):
+        path.write_text(text, encoding="utf-8")
+        return
     tmp = path.with_name(f"{TMP_PREFIX}{path.name}")
     tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    storage.replace(tmp, path)
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -58,7 +61,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class WorkDir:
-    out: Path
+    out: storage.AnyPath
 
     @property
     def root(self) -> Path:
@@ -105,7 +108,7 @@ class WorkDir:
             elif previous.get("code_hash") != code_hash:
                 message = f"mgll-data code or data files changed since the previous build in {self.out}"
         if message:
-            shutil.rmtree(self.done, ignore_errors=True)
+            storage.remove_tree(self.done)
             message += ": its shards are not reused, rebuilding all"
         for folder in (self.tasks, self.done, self.data):
             folder.mkdir(parents=True, exist_ok=True)
@@ -137,4 +140,4 @@ class WorkDir:
         atomic_write_text(self.done_path(shard_name), json.dumps(record.to_json(), sort_keys=True))
 
     def clear_tasks(self) -> None:
-        shutil.rmtree(self.tasks, ignore_errors=True)
+        storage.remove_tree(self.tasks)

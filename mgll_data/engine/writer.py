@@ -7,13 +7,12 @@ on close, so a final shard name only ever points at a complete file.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mgll_data import storage
 from mgll_data.output_layout import TMP_PREFIX
 from mgll_data.schema import arrow_schema
 
@@ -21,14 +20,16 @@ from mgll_data.schema import arrow_schema
 class ShardWriter:
     """Write rows of the record schema to `path`; use as a context manager (an error leaves no file)."""
 
-    def __init__(self, path: Path, row_group_size: int, schema: pa.Schema | None = None):
-        self.path = Path(path)
+    def __init__(self, path: storage.AnyPath, row_group_size: int, schema: pa.Schema | None = None):
+        self.path = storage.location(path)
         self.tmp = self.path.with_name(f"{TMP_PREFIX}{self.path.name}")
         self.schema = schema or arrow_schema()
         self.row_group_size = row_group_size
         self.rows = 0
         self._buffer: list[dict[str, Any]] = []
-        self._writer = pq.ParquetWriter(self.tmp, self.schema)
+        # An object store gets a file object (uploaded in parts, committed on close); a local file its path.
+        self._handle = self.tmp.open("wb") if storage.is_remote(self.tmp) else None
+        self._writer = pq.ParquetWriter(self._handle or self.tmp, self.schema)
 
     def write(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
@@ -53,7 +54,11 @@ class ShardWriter:
         if exc_type is None:
             self._flush()
             self._writer.close()
-            os.replace(self.tmp, self.path)
+            if self._handle:
+                self._handle.close()
+            storage.replace(self.tmp, self.path)
         else:
             self._writer.close()
+            if self._handle:
+                self._handle.close()
             self.tmp.unlink(missing_ok=True)

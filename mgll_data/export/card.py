@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import yaml
 
+from mgll_data import storage
 from mgll_data.export.terms import SourceTerms, mgll_bibtex, source_terms
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
 from mgll_data.recipe import is_synthetic_root
@@ -401,6 +402,6 @@ def render_card(manifest: dict[str, Any], load_path: str | None = None) -> str:
 
 def write_card(out_dir: Path, manifest: dict[str, Any], load_path: str | None = None) -> Path:
     """Write `OUT/README.md` from the manifest; `load_path` (a Hub repo id) goes in the loading example."""
-    path = Path(out_dir) / CARD_FILE
+    path = storage.location(out_dir) / CARD_FILE
     path.write_text(render_card(manifest, load_path), encoding="utf-8")
     return path

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mgll_data import storage
 from mgll_data.errors import MgllError, ValidationError
 from mgll_data.export.card import render_card
 from mgll_data.export.terms import source_terms
@@ -150,13 +151,18 @@ def plan_push(out_dir: Path | str, repo_id: str, *, allow_credentialed: bool = F
 
 @contextmanager
 def _staged(plan: PushPlan) -> Iterator[Path]:
-    """A temporary copy of the folder's uploadable files as links, with the card for the repo."""
+    """A temporary copy of the folder's uploadable files as links, with the card for the repo (a folder in an object
+    store is downloaded into it: the Hub client uploads from a local folder)."""
     with tempfile.TemporaryDirectory(prefix="mgll-push-") as temporary:
         stage = Path(temporary)
         for relative, _ in plan.files:
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             if relative == CARD_FILE:
+                continue
+            if storage.is_remote(plan.out_dir):
+                with (plan.out_dir / relative).open("rb") as source, target.open("wb") as copy:
+                    shutil.copyfileobj(source, copy, 1 << 20)
                 continue
             try:
                 os.link(plan.out_dir / relative, target)
@@ -259,5 +265,5 @@ def push_output(
     card = plan.out_dir / CARD_FILE
     temporary = card.with_name(card.name + ".tmp")
     temporary.write_text(plan.card_after, encoding="utf-8")
-    shutil.move(temporary, card)
+    storage.replace(temporary, card)
     return PushResult(str(repo), str(getattr(commit, "commit_url", "")), getattr(commit, "pr_url", None))

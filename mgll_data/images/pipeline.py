@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from mgll_data import storage
 from mgll_data.images import dedup, fundus, intensity
 from mgll_data.images.decoded import DecodedImage
 from mgll_data.images.dicom import is_dicom, read_dicom
@@ -51,7 +52,14 @@ def process_image(path: Path, modality: str, policy: ImagePolicy) -> ProcessedIm
 
     Full-resolution work is kept to what the output needs: a JPEG is decoded at the coarsest DCT scale that
     still covers the stored size (for a fundus photo, guessing the field spans the shorter side and decoding
-    again finer in the rare case it is smaller), and DICOM values are windowed after the resize."""
+    again finer in the rare case it is smaller), and DICOM values are windowed after the resize. An image in an
+    object store is fetched once into a temporary file, since the decoders read a file several times."""
+    if storage.is_remote(path):
+        with storage.local_copy(path) as local:
+            try:
+                return process_image(local, modality, policy)
+            except ImageRejected as error:
+                raise ImageRejected(error.reason, error.detail.replace(str(local), str(path))) from None
     path = Path(path)
     if not path.is_file():
         reason = RejectReason.NOT_A_REGULAR_FILE if path.exists() else RejectReason.MISSING_FILE

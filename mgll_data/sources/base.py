@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -25,6 +26,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from mgll_data import storage
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.files import FileIndex, printable
@@ -94,10 +96,11 @@ class Source(ABC):
         if problems:
             raise TypeError(f"source adapter {cls.__qualname__}: {'; '.join(problems)}")
 
-    def __init__(self, root: Path | str, **options: Any):
-        self.root = Path(root)
-        # Folders a listed path may resolve into: the root and any folder an option names (option_path adds them)
-        self._roots: list[str] = [os.path.realpath(self.root)]
+    def __init__(self, root: Path | str | storage.AnyPath, **options: Any):
+        self.root = storage.location(root)
+        # Folders a listed path may resolve into: the root and any folder an option names (option_path adds them);
+        # an object store has no links, so nothing there can resolve elsewhere
+        self._roots: list[str] = [] if storage.is_remote(self.root) else [os.path.realpath(self.root)]
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
         self.unmapped: dict[str, Counter[str]] = {}
@@ -148,6 +151,10 @@ class Source(ABC):
 
     def option_path(self, value: str | Path) -> Path:
         """A file or folder an option names: absolute, or relative to the source root (`../CheXpert-v1.0`)."""
+        if storage.is_url(value):
+            return storage.location(value)
+        if storage.is_remote(self.root):  # a key relative to the root's; `..` steps up a prefix
+            return storage.location(f"{self.root.protocol}://{posixpath.normpath(f'{self.root.path}/{value}')}")
         path = Path(value).expanduser()
         found = Path(os.path.normpath(path if path.is_absolute() else self.root / path))
         self._roots.append(os.path.realpath(found))  # the user named it: paths listed under it are inside
@@ -217,7 +224,8 @@ class Source(ABC):
             listed += suffixes[0]
         else:
             found = self.files.find(listed, under=under)
-        return self.image_at(found, Path(under or "") / listed, entry)
+        folder = under if storage.is_remote(under) else Path(under or "")
+        return self.image_at(found, folder / listed, entry)
 
     def image_at(self, found: Path | None, listed: str | Path, entry: str = "") -> Path | Reject:
         """`found` (the file an adapter located its own way, None when it found none) once checked, or the reject
@@ -250,7 +258,7 @@ class Source(ABC):
     def outside_root(self, path: Path, item: str | Path | None = None) -> Reject | None:
         """An `outside_root` reject when `path`, resolved with every symbolic link, is under neither the root nor a
         folder an option names; None when it stays inside. `item` names it in the reject (default: the path)."""
-        if inside_roots(path, self.roots()):
+        if storage.is_remote(path) or inside_roots(path, self.roots()):
             return None
         return self.reject(item if item is not None else path, "source", "outside_root", "resolves outside the root")
 
@@ -261,6 +269,10 @@ class Source(ABC):
         Adapters never decode pixels; this only looks at the file system, so a listed image that is not
         there becomes a reject row instead of a crash in a worker.
         """
+        if storage.is_remote(path):  # an object store has no links or permission bits: a key, or none
+            if not path.is_file():
+                return self.reject(path, "source", "missing_file")
+            return self.reject(path, "source", "empty_file") if path.stat().st_size == 0 else None
         if path.is_symlink() and not path.exists():
             return self.reject(path, "source", "broken_link")
         if outside := self.outside_root(path):

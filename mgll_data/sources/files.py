@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
+from mgll_data import storage
 from mgll_data.published import printable
 
 __all__ = ["FileIndex", "path_key", "printable"]
@@ -50,8 +51,8 @@ class FileIndex:
     the folder the caller names (`under=`); a bare name that is ambiguous returns None from `find_name`.
     """
 
-    def __init__(self, root: Path | str):
-        self.root = Path(root)
+    def __init__(self, root: Path | str | storage.AnyPath):
+        self.root = storage.location(root)
         self._by_key: dict[tuple[str, ...], Path] = {}
         self._folders: dict[tuple[str, ...], Path] = {(): self.root}
         self._by_name: dict[str, list[Path]] = defaultdict(list)
@@ -66,6 +67,10 @@ class FileIndex:
         # (`A.png` beside `a.png`, `a b.png` beside `a%20b.png`, `x/x/a.png` beside `x/a.png`) with the kept one.
         self.hidden: list[Path] = []
         self.shadowed: list[tuple[Path, Path]] = []
+        if storage.is_remote(self.root):  # an object store: one listing of its keys, no links to follow
+            for folder, _, filenames in storage.walk(self.root):
+                self._add(folder, filenames)
+            return
         visited = {os.path.realpath(self.root)}
         for folder, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
             kept = []
@@ -80,19 +85,22 @@ class FileIndex:
                 if os.path.islink(os.path.join(folder, name)):
                     self.linked.append(real)
             dirnames[:] = kept
-            here = Path(folder)
-            base = path_key(here.relative_to(self.root).as_posix())
-            self._folders.setdefault(base, here)
-            for name in sorted(filenames):
-                path = here / name
-                if name.startswith("."):
-                    self.hidden.append(path)
-                    continue
-                kept_path = self._by_key.setdefault(_join(base, path_key(name)), path)
-                if kept_path is not path:
-                    self.shadowed.append((path, kept_path))
-                self._by_name[name.casefold()].append(path)
-                self._by_stem[Path(name).stem.casefold()].append(path)
+            self._add(Path(folder), filenames)
+
+    def _add(self, here: storage.AnyPath, filenames: list[str]) -> None:
+        """Index the files of one folder; hidden names and names another file's normal form took are kept aside."""
+        base = path_key(here.relative_to(self.root).as_posix())
+        self._folders.setdefault(base, here)
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith("."):
+                self.hidden.append(path)
+                continue
+            kept_path = self._by_key.setdefault(_join(base, path_key(name)), path)
+            if kept_path is not path:
+                self.shadowed.append((path, kept_path))
+            self._by_name[name.casefold()].append(path)
+            self._by_stem[Path(name).stem.casefold()].append(path)
 
     def _unreadable(self, error: OSError) -> None:
         reason = "permission_denied" if isinstance(error, PermissionError) else "unreadable_folder"
@@ -113,14 +121,18 @@ class FileIndex:
         """The file `listed` names, relative to `under` (a folder inside the root, or absolute under it)."""
         prefix: tuple[str, ...] = ()
         if under is not None:
-            under = Path(under)
-            if under.is_absolute():
-                try:
-                    under = under.relative_to(self.root)
-                except ValueError:
-                    return None
-            prefix = path_key(under.as_posix())
+            try:
+                prefix = path_key(self._relative(under))
+            except ValueError:
+                return None
         return self._by_key.get(_join(prefix, path_key(listed)))
+
+    def _relative(self, folder: Path | str | storage.AnyPath) -> str:
+        """`folder` relative to the root (a ValueError when it is outside); relative text is taken as it is."""
+        if storage.is_remote(folder):
+            return folder.relative_to(self.root).as_posix()
+        folder = Path(folder)
+        return (folder.relative_to(self.root) if folder.is_absolute() else folder).as_posix()
 
     def find_name(self, name: str) -> Path | None:
         """The one file called `name` anywhere in the tree (case-insensitive); None if absent or ambiguous."""
@@ -137,8 +149,7 @@ class FileIndex:
 
     def files_under(self, folder: Path | str, suffixes: tuple[str, ...] = ()) -> list[Path]:
         """Files inside `folder` (recursively), sorted by relative path; only `suffixes` (case-insensitive) if given."""
-        folder = Path(folder)
-        prefix = path_key((folder.relative_to(self.root) if folder.is_absolute() else folder).as_posix())
+        prefix = path_key(self._relative(folder))
         wanted = tuple(s.casefold() for s in suffixes)
         found = [
             path

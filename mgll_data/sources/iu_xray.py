@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import Field
 
+from mgll_data import storage
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions, leaves_root
 from mgll_data.sources.spec import layout_spec
@@ -79,7 +80,7 @@ def report_files(reports: Path) -> Iterator[tuple[str, bytes | int]]:
             yield f"{reports.name}/{path.name}", size if size > limit else path.read_bytes()
         return
     try:
-        with tarfile.open(reports, "r:*") as archive:
+        with storage.open_input(reports) as raw, tarfile.open(fileobj=raw, mode="r:*") as archive:
             members = [(m, _REPORT_NAME.search(m.name)) for m in archive.getmembers() if m.isfile()]
             for member, _ in sorted(((m, k) for m, k in members if k), key=lambda mk: int(mk[1].group(1))):
                 if member.size > limit:
@@ -94,7 +95,11 @@ def report_files(reports: Path) -> Iterator[tuple[str, bytes | int]]:
 def read_views(metadata_csv: Path) -> dict[str, str]:
     """Image id -> normalised view from the Open-i DICOM metadata table (`imageid`, `View Position`)."""
     try:
-        table = pd.read_csv(metadata_csv, usecols=["imageid", "View Position"], dtype=str, keep_default_na=False)
+        gzipped = "gzip" if metadata_csv.name.casefold().endswith(".gz") else None  # a file object has no suffix
+        with storage.open_input(metadata_csv) as handle:
+            table = pd.read_csv(
+                handle, usecols=["imageid", "View Position"], dtype=str, keep_default_na=False, compression=gzipped
+            )
     except (OSError, ValueError) as error:
         raise LayoutError(
             "iu_xray", metadata_csv, f"a CSV with the columns 'imageid' and 'View Position' ({error})"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mgll_data import storage
 from mgll_data.errors import LayoutError
 from mgll_data.ontology.model import normalise_label
 
@@ -96,9 +97,10 @@ def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: S
     if path.suffix.casefold() in EXCEL_SUFFIXES:
         try:
             engine = "xlrd" if path.suffix.casefold() == ".xls" else "openpyxl"
-            frame = pd.read_excel(
-                path, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False, engine=engine
-            )
+            with storage.open_input(path) as handle:
+                frame = pd.read_excel(
+                    handle, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False, engine=engine
+                )
         except ImportError as error:
             raise LayoutError(source, path, f"an Excel file; install the reader it needs ({error})") from None
         except Exception as error:  # noqa: BLE001 - a damaged workbook raises zipfile, xlrd, openpyxl or IndexError
@@ -146,8 +148,8 @@ def read_table(
     as RFMiD's 46 condition columns). A table without a data row is a `LayoutError` naming it (a truncated
     download would otherwise vanish without a row or a reject) unless `allow_empty` (an optional extra table).
     """
-    path = Path(path)
-    if not path.is_file():  # a FIFO would block the read forever; a folder or device is no table
+    path = storage.location(path)
+    if not storage.is_remote(path) and not path.is_file():  # a FIFO would block the read forever
         raise LayoutError(source, path, "a label table that is a regular file")
     frame, encoding = _read_frame(path, source, sep, header, names, sheet)
     frame = frame.fillna("").astype(str)

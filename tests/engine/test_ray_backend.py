@@ -3,12 +3,15 @@ rows; `--address` belongs to it. Runs wherever the `ray` extra is installed (`ma
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from build_fixtures import CsvSource, make_recipe, row_hashes
 
 from mgll_data import cli
 from mgll_data.builder import run_build
 from mgll_data.engine import backends
+from mgll_data.engine.endings import BuildStopped
 
 
 @pytest.fixture
@@ -41,6 +44,17 @@ def test_ray_rows_equal_the_local_rows(tmp_path, fundus_tree, ray_cluster, monke
     assert row_hashes(on_ray.out_dir) == row_hashes(local.out_dir) and len(row_hashes(local.out_dir)) == 20
     assert sorted(submitted) == sorted(s.file.removeprefix("data/") for s in on_ray.manifest.shards)
     assert backends.connect_ray("auto") == 2  # joins the running cluster instead of starting another
+
+
+def test_a_task_whose_ray_worker_keeps_dying_stops_the_build_with_one_line(tmp_path, fundus_tree, ray_cluster):
+    def dying(task, recipe, sources, work):
+        if task.split == "train":  # its worker process dies as an out-of-memory kill ends it, on every retry
+            os._exit(1)
+        return {"rows": 0}
+
+    recipe = make_recipe(tmp_path, [{"name": "csv_fundus", "root": "fundus"}], output={"shard_size": 100})
+    with pytest.raises(BuildStopped, match=r"Ray worker or node kept dying.*rerun the same command"):
+        run_build(recipe, [CsvSource(tmp_path / "fundus")], tmp_path / "out", backend="ray", runner=dying)
 
 
 def test_address_without_the_ray_backend_is_a_user_error(tmp_path, monkeypatch, capsys):
