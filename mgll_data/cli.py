@@ -201,7 +201,7 @@ def build_command(
     console.print(summary_table(result), highlight=False)
 
 
-@app.command("plan")
+@app.command("plan", cls=UsageCommand)
 def plan_command(
     recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/)."),
     as_json: bool = typer.Option(False, "--json", metavar="", help="Print the plan as JSON."),

@@ -259,11 +259,12 @@ class EvalResult:
     n_train: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The file's content: fields that were not computed (None) are left out, as before."""
-        return _without_none(dataclasses.asdict(self))
+        """The file's content: result fields that were not computed (None) are left out, as before; the scores
+        inside a task's metrics are kept as computed (None included)."""
+        data = _set_fields(dataclasses.asdict(self))
+        data["modalities"] = {name: _set_fields(block) for name, block in data["modalities"].items()}
+        return data
 
 
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_none(item) for key, item in value.items() if item is not None}
-    return value
+def _set_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
