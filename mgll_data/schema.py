@@ -143,7 +143,7 @@ FIELDS: tuple[Field, ...] = (
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 
 
-def features():
+def features() -> Any:
     """The `datasets.Features` of a record (Image for `image`, lists as `List`)."""
     import datasets
 

@@ -29,7 +29,9 @@ try:  # the `cloud` extra; without it every location is local
 except ImportError:  # pragma: no cover - exercised only in an install without the extra
     UPath = None  # type: ignore[assignment,misc]
 
-AnyPath: TypeAlias = "Path | UPath"
+# A UPath offers the pathlib API (`/`, `relative_to`, `open`, `is_file`, ...), so the code is typed against `Path`;
+# where the two differ (links, permissions, `os.path` calls) the code asks `is_remote` first.
+AnyPath: TypeAlias = Path
 URL = re.compile(r"^(?P<protocol>[A-Za-z][A-Za-z0-9+.-]*)://")
 LOCAL_PROTOCOLS = ("file", "local")
 # Stores whose writes can be made exclusive (a conditional PUT, If-None-Match: *): the lock needs it.

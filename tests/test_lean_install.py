@@ -29,7 +29,7 @@ def test_make_demo_installs_the_core_only_and_make_test_everything():
     for heavy in ("torch", "ray", "dicom", "train", "["):
         assert heavy not in demo.replace("--upgrade pip", ""), heavy
     test = " ".join(_pip_lines("test"))
-    assert "torch==2.14.1 torchvision==0.29.1" in test and "-e '.[dicom,dicom-gpl,train,dev,ray]'" in test
+    assert "torch==2.14.1 torchvision==0.29.1" in test and "-e '.[dicom,dicom-gpl,train,dev,ray,cloud]'" in test
 
 
 def test_core_dependencies_hold_no_training_ray_or_gpl_package():

@@ -95,7 +95,12 @@ def _cluster(ids: list[str], source_of: dict[str, str], split_of: dict[str, str]
 
 
 def _duplicates(
-    ids: list[str], pixel: list[str | None], phash: list[str | None], source_of, split_of, near_distance
+    ids: list[str],
+    pixel: list[str | None],
+    phash: list[str | None],
+    source_of: dict[str, str],
+    split_of: dict[str, str],
+    near_distance: int | None,
 ) -> dict[str, Any]:
     exact = exact_duplicate_clusters(ids, pixel)
     near_options = {} if near_distance is None else {"max_distance": near_distance}
@@ -120,7 +125,7 @@ def reject_summary(out_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         return {"total": 0, "by_reason": {}, "by_source": {}}
     table = pq.read_table(storage.arrow_source(path), columns=["source", "reason"])
-    by_source: dict[str, Counter] = defaultdict(Counter)
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
     for source, reason in zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True):
         by_source[source][reason] += 1
     by_reason = Counter(table.column("reason").to_pylist())
@@ -143,7 +148,7 @@ class _Diversity:
     def __init__(self) -> None:
         self.rows = 0
         self.distinct: dict[str, set[int]] = {g: set() for g in THREE_TEXTS}
-        self.triples: Counter = Counter()
+        self.triples: Counter[int] = Counter()
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
@@ -172,14 +177,16 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
     shards = shards_by_split(out_dir)
     if not shards:
         raise ValidationError(f"{out_dir / DATA_DIR}: no shards named {{split}}-00000-of-0000N.parquet")
-    by_source_split: dict[str, Counter] = defaultdict(Counter)
-    split_rows: Counter = Counter()
-    modality_rows: dict[str, Counter] = defaultdict(Counter)
-    labels: dict[str, dict[str, dict[str, Counter]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Counter)))
+    by_source_split: dict[str, Counter[str]] = defaultdict(Counter)
+    split_rows: Counter[str] = Counter()
+    modality_rows: dict[str, Counter[str]] = defaultdict(Counter)
+    labels: dict[str, dict[str, dict[str, Counter[str]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(Counter))
+    )
     text_items: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
     text_words: dict[str, list[int]] = {g: [] for g in GRANULARITIES}
-    views: dict[str, Counter] = defaultdict(Counter)
-    lateralities: dict[str, Counter] = defaultdict(Counter)
+    views: dict[str, Counter[str]] = defaultdict(Counter)
+    lateralities: dict[str, Counter[str]] = defaultdict(Counter)
     diversity: dict[tuple[str, str], _Diversity] = defaultdict(_Diversity)
     ids: list[str] = []
     pixel: list[str | None] = []
@@ -254,7 +261,7 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
 
     files: dict[str, str] = {}
 
-    def save(fig, name: str, title: str) -> None:
+    def save(fig: Any, name: str, title: str) -> None:
         fig.suptitle(title, fontweight="bold")
         fig.tight_layout()
         with (report_dir / name).open("wb") as handle:  # a file object: the folder may be in an object store
@@ -298,11 +305,12 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
         save(fig, "text_lengths.png", "Text lengths per granularity")
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, key in zip(axes, ("view", "laterality"), strict=True):
-        values = sorted({value for counts in stats[key].values() for value in counts}, key=lambda v: (v == UNKNOWN, v))
-        bottom = np.zeros(len(values))
+        found = {value for counts in stats[key].values() for value in counts}
+        kinds = sorted(found, key=lambda v: (v == UNKNOWN, v))
+        bottom = np.zeros(len(kinds))
         for source, counts in stats[key].items():  # stacked per source: '(none)' shows whose rows lack the field
-            heights = np.array([counts.get(value, 0) for value in values])
-            ax.bar(values, heights, bottom=bottom, label=source)
+            heights = np.array([counts.get(value, 0) for value in kinds])
+            ax.bar(kinds, heights, bottom=bottom, label=source)
             bottom += heights
         ax.set_title(f"{key} per source", fontsize=9)
         ax.set_xlabel(key)
@@ -316,14 +324,14 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
 
 def _top_labels(block: dict[str, Any]) -> list[str]:
     """The most frequent positive labels of one modality over its splits, most frequent last (for barh)."""
-    top: Counter = Counter()
+    top: Counter[str] = Counter()
     for split_block in block.values():
         for label, counts in split_block["labels"].items():
             top[label] += counts["positive"]
     return [label for label, count in top.most_common(PLOTTED_LABELS) if count][::-1]
 
 
-def _prevalence_axis(ax, modality: str, block: dict[str, Any]) -> None:
+def _prevalence_axis(ax: Any, modality: str, block: dict[str, Any]) -> None:
     """Grouped horizontal bars of one modality: share of its rows per split, the count at each bar's end."""
     names = _top_labels(block)
     splits = list(block)

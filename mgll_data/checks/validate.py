@@ -89,8 +89,8 @@ class _Scan:
     duplicates: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     patient_splits: dict[tuple[str, str], dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     rows_by_file: dict[str, int] = field(default_factory=dict)
-    rows_by_source_split: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    flagged_rows: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    rows_by_source_split: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    flagged_rows: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     image_paths: dict[str, str] = field(default_factory=dict)
     repeated_paths: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -146,8 +146,8 @@ def _check_card(out_dir: Path, split_rows: dict[str, int]) -> list[Violation]:
         if stated.get(split) != rows:
             message = f"dataset_info.splits says {split} has {stated.get(split)} rows, shards hold {rows}"
             found.append(Violation(CARD_FILE, "card", message))
-    for split in sorted(set(patterns) - set(split_rows), key=str):
-        found.append(Violation(CARD_FILE, "card", f"configs lists split {split!r}, which has no shards"))
+    for listed in sorted(set(patterns) - set(split_rows), key=str):
+        found.append(Violation(CARD_FILE, "card", f"configs lists split {listed!r}, which has no shards"))
     return found
 
 
@@ -269,7 +269,7 @@ def _scan_shard(
     file_split = shard.split if shard is not None and shard.split in SPLITS else None
     columns = [f.name for f in FIELDS if f.name != "image" or check_images]
     _scan_image_paths(path, scan)
-    nulls: Counter = Counter()
+    nulls: Counter[str] = Counter()
     unknown: dict[tuple[str, str], list[str]] = defaultdict(list)
     bad_split: dict[str, list[str]] = defaultdict(list)
     empty_text: list[str] = []
@@ -308,9 +308,9 @@ def _scan_shard(
             for problem in _row_text_problems(row):
                 misfit[problem.kind].append(f"{record_id} ({problem.words or 'text'} in {problem.text!r})")
             if check_images and "image" in row:
-                problem = _image_problem(row["image"], row.get("width"), row.get("height"))
-                if problem:
-                    images.append(f"{record_id}: {problem}")
+                image_problem = _image_problem(row["image"], row.get("width"), row.get("height"))
+                if image_problem:
+                    images.append(f"{record_id}: {image_problem}")
     scan.rows_by_file[file] = rows
     found = [
         Violation(file, "null", f"{count} null value(s) in non-nullable column {name!r}")
@@ -379,7 +379,7 @@ def _cross_shard(scan: _Scan) -> list[Violation]:
     return found
 
 
-def _rejects_counts(out_dir: Path) -> tuple[list[Violation], Counter, Counter] | None:
+def _rejects_counts(out_dir: Path) -> tuple[list[Violation], Counter[str], Counter[str]] | None:
     path = out_dir / REJECTS_FILE
     if not path.is_file():
         return None
@@ -442,7 +442,7 @@ def _check_unmapped(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
     source, and the card's table listing exactly the manifest's (source, field, value, count) rows."""
     found: list[Violation] = []
     stated = {name: _unmapped_counts(name, info, found) for name, info in (manifest.get("sources") or {}).items()}
-    rejected: Counter = Counter()
+    rejected: Counter[str] = Counter()
     try:
         table = pq.read_table(out_dir / REJECTS_FILE, columns=["source", "reason"])
         pairs = zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True)
@@ -463,8 +463,9 @@ def _check_unmapped(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
         }
         for row in sorted(expected - card):
             found.append(Violation(CARD_FILE, "unmapped", f"the card does not list unmapped value {row}"))
-        for row in sorted(card - expected):
-            found.append(Violation(CARD_FILE, "unmapped", f"the card lists unmapped value {row}, the manifest not"))
+        for listed_row in sorted(card - expected):
+            message = f"the card lists unmapped value {listed_row}, the manifest not"
+            found.append(Violation(CARD_FILE, "unmapped", message))
     return found
 
 
@@ -509,9 +510,9 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
     for file in sorted(on_disk):
         name = parse_shard_name(Path(file).name)
         if name is not None:
-            split = actual_splits.setdefault(name.split, {"rows": 0, "shards": []})
-            split["rows"] += scan.rows_by_file.get(file, 0)
-            split["shards"].append(file)
+            split_entry = actual_splits.setdefault(name.split, {"rows": 0, "shards": []})
+            split_entry["rows"] += scan.rows_by_file.get(file, 0)
+            split_entry["shards"].append(file)
     stated_splits = {
         name: {"rows": info.get("rows"), "shards": sorted(info.get("shards", []))}
         for name, info in (manifest.get("splits") or {}).items()
@@ -540,8 +541,9 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
                 )
             )
         _compare(found, f"sources.{name}.rows", info.get("rows"), sum(actual_by_source.get(name, {}).values()))
-    for name in sorted(set(actual_by_source) - set(sources)):
-        found.append(Violation(MANIFEST_FILE, "manifest", f"source {name!r} has rows but no entry under sources"))
+    for source_name in sorted(set(actual_by_source) - set(sources)):
+        message = f"source {source_name!r} has rows but no entry under sources"
+        found.append(Violation(MANIFEST_FILE, "manifest", message))
     rejects = _rejects_counts(out_dir)
     if rejects is not None:
         problems, by_reason, by_source = rejects
@@ -637,7 +639,7 @@ def validate_output(
         found += _check_schema(file, schema)
         found += _scan_shard(out_dir, path, ontology, check_images, scan)
     found += _cross_shard(scan)
-    split_rows: Counter = Counter()
+    split_rows: Counter[str] = Counter()
     for file, rows in scan.rows_by_file.items():
         name = parse_shard_name(Path(file).name)
         if name is not None:
@@ -655,6 +657,6 @@ def validate_output(
     return found
 
 
-def summarise(violations: Iterable[Violation]) -> Counter:
+def summarise(violations: Iterable[Violation]) -> Counter[str]:
     """Violations per check name, for a one-line summary."""
     return Counter(violation.check for violation in violations)

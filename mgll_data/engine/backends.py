@@ -97,7 +97,8 @@ def connect_ray(address: str | None) -> int:
             ray.init(address=address, log_to_driver=False)
         except ConnectionError as error:
             raise MgllError(f"--address {address}: no Ray cluster answered ({error})") from None
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+    resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    return max(1, int(resources.get("CPU", 1)))
 
 
 def run_ray(

@@ -24,7 +24,6 @@ from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
 from mgll_data.engine.writer import ShardWriter
 from mgll_data.errors import MgllError
-from mgll_data.images.rejects import RejectReason
 from mgll_data.output_layout import MANIFEST_FILE, REJECTS_FILE, REJECTS_SCHEMA, SPLITS
 from mgll_data.published import portable_root
 from mgll_data.recipe import Recipe
@@ -141,7 +140,7 @@ def _rewrite_without_duplicates(
             row["source"],
             row["provenance"]["image_file"],
             "finalize",
-            RejectReason.EXACT_DUPLICATE.value,
+            "exact_duplicate",
             f"same pixels as {kept_id}",
             row["id"],
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mgll_data import storage
 from mgll_data.engine import guard
@@ -37,6 +36,14 @@ class BuildResult:
     tasks_reused: int
     elapsed_s: float = 0.0
     rows_written: int = 0
+
+
+@dataclass
+class ShardTally:
+    """Shards done and planned so far, for the message a stopped build ends with (total None: not planned yet)."""
+
+    done: int = 0
+    total: int | None = None
 
 
 def open_sources(recipe: Recipe) -> list[Source]:
@@ -84,14 +91,14 @@ def run_build(
     guard.check_claimable(out, recipe.name)
     guard.refuse_foreign_files(out)
     work = WorkDir(out)
-    counts = {"done": 0, "total": None}
+    counts = ShardTally()
     try:
         work.root.mkdir(parents=True, exist_ok=True)
         with sigterm_as_interrupt(), guard.build_lock(out, break_lock):
             guard.write_marker(out, recipe.name)
             return _locked_build(recipe, ordered, work, workers, backend, progress, runner, counts, address)
     except (KeyboardInterrupt, OSError, WorkerLost) as error:
-        ending = explain(error, out, counts["done"], counts["total"])
+        ending = explain(error, out, counts.done, counts.total)
         if ending is None:
             raise
         raise ending from None
@@ -105,7 +112,7 @@ def _locked_build(
     backend: str,
     progress: BuildProgress | None,
     runner: TaskRunner,
-    counts: dict[str, Any],
+    counts: ShardTally,
     address: str | None,
 ) -> BuildResult:
     """Plan, run and finalise while holding the lock; `counts` tracks shards done for the ending message."""
@@ -120,11 +127,11 @@ def _locked_build(
         pairs = [(specs[s.entry_id], s) for s in ordered]
         tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read, parallelism(backend, workers, address))
         pending = [task for task in tasks if not is_complete(task, work)]
-        counts.update(done=len(tasks) - len(pending), total=len(tasks))
+        counts.done, counts.total = len(tasks) - len(pending), len(tasks)
         progress.start_tasks(len(tasks), len(tasks) - len(pending))
         metas = {s.entry_id: source_meta(s, is_synthetic_root(specs[s.entry_id].root)) for s in ordered}
         for done in run_tasks(backend, pending, recipe, metas, work, workers, runner, address):
-            counts["done"] += 1
+            counts.done += 1
             progress.task_done(done.rows)
     manifest = finalize(recipe, ordered, tasks, work)
     work.write_state(recipe.content_hash(), code_hash, finished=True)

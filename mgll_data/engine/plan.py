@@ -260,7 +260,8 @@ class _SplitFile:
         self._records.flush()
         with self.path.open("rb") as handle:
             handle.seek(self.offsets[index])
-            return pickle.load(handle)
+            record: RawRecord = pickle.load(handle)
+            return record
 
     def close(self) -> None:
         self.offsets.append(self._records.tell())  # the end of the last record
@@ -307,15 +308,16 @@ def plan_tasks(
                     on_record()
                     root = str(source.root)
                     if isinstance(item, Reject):
-                        problem = dataclasses.replace(
+                        moved = dataclasses.replace(
                             item,
                             source=spec.entry_id,
                             item=path_in_source(item.item, root),
                             detail=relative_text(item.detail, root),
                         )
-                    else:
-                        item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                        problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
+                        rejects_file.write(json.dumps(moved.as_row()) + "\n")
+                        continue
+                    item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
+                    problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
                     if problem is not None:
                         rejects_file.write(json.dumps(problem.as_row()) + "\n")
                         continue

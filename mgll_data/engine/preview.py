@@ -15,9 +15,10 @@ from typing import Any
 
 from mgll_data.engine.flow import open_sources
 from mgll_data.engine.plan import Repeats, check_record, choose_split, plan_notes, split_origin
-from mgll_data.engine.rows import path_in_source
+from mgll_data.published import path_in_source
 from mgll_data.recipe import Recipe
-from mgll_data.sources.base import Reject, Source
+from mgll_data.records import Reject
+from mgll_data.sources.base import Source
 
 
 @dataclass

@@ -11,7 +11,15 @@ import time
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from mgll_data.durations import format_duration
 
@@ -48,8 +56,8 @@ class BuildProgress:
             console=self.console,
             disable=not self.bars,
         )
-        self._planning = None
-        self._tasks = None
+        self._planning: TaskID | None = None
+        self._tasks: TaskID | None = None
         self._rows = 0
         self._records = 0
         self._total = self._done = self._reused = 0
@@ -60,7 +68,7 @@ class BuildProgress:
         self._progress.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
     @property
@@ -85,11 +93,13 @@ class BuildProgress:
 
     def record_read(self) -> None:
         self._records += 1
-        self._progress.advance(self._planning)
+        if self._planning is not None:
+            self._progress.advance(self._planning)
         self._line(f"planning: {self._records} records read")
 
     def start_tasks(self, total: int, already_done: int) -> None:
-        self._progress.update(self._planning, total=self._progress.tasks[self._planning].completed)
+        if self._planning is not None:
+            self._progress.update(self._planning, total=self._progress.tasks[self._planning].completed)
         self._tasks = self._progress.add_task(
             "shards", total=total, completed=already_done, detail=f"{already_done} reused"
         )
@@ -100,7 +110,8 @@ class BuildProgress:
     def task_done(self, rows: int) -> None:
         self._rows += rows
         self._done += 1
-        self._progress.update(self._tasks, advance=1, detail=f"{self._rows} rows written")
+        if self._tasks is not None:
+            self._progress.update(self._tasks, advance=1, detail=f"{self._rows} rows written")
         spent = max(self.clock() - self._tasks_started, 1e-9)
         built = self._done - self._reused
         eta = spent / built * (self._total - self._done)

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
@@ -154,7 +154,8 @@ class Source(ABC):
         if storage.is_url(value):
             return storage.location(value)
         if storage.is_remote(self.root):  # a key relative to the root's; `..` steps up a prefix
-            return storage.location(f"{self.root.protocol}://{posixpath.normpath(f'{self.root.path}/{value}')}")
+            protocol, key = self.root.protocol, self.root.path  # type: ignore[attr-defined]  # UPath's own fields
+            return storage.location(f"{protocol}://{posixpath.normpath(f'{key}/{value}')}")
         path = Path(value).expanduser()
         found = Path(os.path.normpath(path if path.is_absolute() else self.root / path))
         self._roots.append(os.path.realpath(found))  # the user named it: paths listed under it are inside
@@ -224,7 +225,7 @@ class Source(ABC):
             listed += suffixes[0]
         else:
             found = self.files.find(listed, under=under)
-        folder = under if storage.is_remote(under) else Path(under or "")
+        folder = cast(Path, under) if storage.is_remote(under) else Path(under or "")
         return self.image_at(found, folder / listed, entry)
 
     def image_at(self, found: Path | None, listed: str | Path, entry: str = "") -> Path | Reject:

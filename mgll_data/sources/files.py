@@ -72,7 +72,8 @@ class FileIndex:
                 self._add(folder, filenames)
             return
         visited = {os.path.realpath(self.root)}
-        for folder, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
+        for walked, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
+            folder = Path(walked)
             kept = []
             self.hidden.extend(Path(folder) / d for d in sorted(dirnames) if d.startswith("."))
             for name in sorted(d for d in dirnames if not d.startswith(".")):
@@ -130,7 +131,7 @@ class FileIndex:
     def _relative(self, folder: Path | str | storage.AnyPath) -> str:
         """`folder` relative to the root (a ValueError when it is outside); relative text is taken as it is."""
         if storage.is_remote(folder):
-            return folder.relative_to(self.root).as_posix()
+            return str(folder.relative_to(self.root).as_posix())  # type: ignore[union-attr]
         folder = Path(folder)
         return (folder.relative_to(self.root) if folder.is_absolute() else folder).as_posix()
 

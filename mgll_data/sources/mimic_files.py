@@ -238,7 +238,7 @@ class StudyRows:
     def _compute(self, study_id: str, report_file: str) -> dict[str, Any] | tuple:
         report = self.reports.read(report_file) if self.reports is not None else None
         if isinstance(report, tuple):
-            return ("source", *report)
+            return ("source", *report, ())  # no unmapped values: the report could not be read
         sections = report_sections(report) if report is not None else None
         return study_fields(self.labels.get(study_id), sections, report_file if self.reports is not None else None)
 

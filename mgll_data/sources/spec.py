@@ -17,4 +17,5 @@ from mgll_data.config_io import load_data_yaml
 def layout_spec(name: str) -> dict[str, Any]:
     """The parsed `mgll_data/sources/<name>.yaml`."""
     text = resources.files("mgll_data.sources").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return load_data_yaml(text)
+    data: dict[str, Any] = load_data_yaml(text)
+    return data

@@ -40,7 +40,7 @@ class Table:
     def rows(self) -> Iterable[tuple[str, dict[str, str]]]:
         """(entry, row) pairs; `entry` names the row as a user finds it in the file ("row 7" = 7th data line)."""
         for position, row in enumerate(self.frame.to_dict("records")):
-            yield f"{self.file.name}: line {position + self.header_row + 1}", row
+            yield f"{self.file.name}: line {position + self.header_row + 1}", {str(k): v for k, v in row.items()}
 
     @property
     def columns(self) -> list[str]:
@@ -92,13 +92,15 @@ def _read_text(path: Path, source: str) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes every byte string")
 
 
-def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: Sequence[str] | None, sheet: int | str):
+def _read_frame(
+    path: Path, source: str, sep: str | None, header: bool, names: Sequence[str] | None, sheet: int | str
+) -> tuple[pd.DataFrame, str | None]:
     head = 0 if header else None
     if path.suffix.casefold() in EXCEL_SUFFIXES:
         try:
             engine = "xlrd" if path.suffix.casefold() == ".xls" else "openpyxl"
             with storage.open_input(path) as handle:
-                frame = pd.read_excel(
+                frame = pd.read_excel(  # type: ignore[call-overload]  # pandas-stubs lack IO + names together
                     handle, sheet_name=sheet, dtype=str, header=head, names=names, keep_default_na=False, engine=engine
                 )
         except ImportError as error:
@@ -109,7 +111,7 @@ def _read_frame(path: Path, source: str, sep: str | None, header: bool, names: S
     text, encoding = _read_text(path, source)
     separator = _separator(path, sep) or _sniff(text)
     try:
-        frame = pd.read_csv(
+        frame = pd.read_csv(  # type: ignore[call-overload]  # pandas-stubs lack a names sequence here
             io.StringIO(text),
             sep=separator,
             dtype=str,
