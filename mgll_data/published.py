@@ -22,6 +22,7 @@ import yaml
 from mgll_data.storage import is_remote, is_url
 
 DEMO_SCHEME = "demo://"
+PUBLISHED_ROOT = re.compile(r"^<[a-z0-9+.-]+>/")
 
 
 def printable(text: str) -> str:
@@ -124,6 +125,6 @@ def relative_text(text: str, root: str) -> str:
 def portable_root(root: str, entry_id: str) -> str:
     """A root as it may be published: a demo:// root as written, any other by its recipe entry id (`<local>/odir`,
     `<s3>/odir` for a bucket), since a folder's or bucket's own name may carry an identifier (`MRN7734219_DOE/`)."""
-    if root.startswith(DEMO_SCHEME):
+    if root.startswith(DEMO_SCHEME) or PUBLISHED_ROOT.match(root):  # already published (a manifest read back)
         return root
     return f"<{root.partition('://')[0]}>/{entry_id}" if is_url(root) else f"<local>/{entry_id}"

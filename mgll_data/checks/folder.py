@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mgll_data import storage
 from mgll_data.checksums import file_sha256
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import (
@@ -31,7 +32,10 @@ from mgll_data.output_layout import (
 
 
 def being_rebuilt(out_dir: Path) -> bool:
-    """True while a build holds the folder's lock (it replaces shards and the manifest as it finishes)."""
+    """True while a build holds the folder's lock (it replaces shards and the manifest as it finishes). In an object
+    store the lock is a file created only when absent and removed when the build ends, so it is held while it exists."""
+    if storage.is_remote(out_dir):
+        return bool((out_dir / WORK_DIR / LOCK_FILE).exists())
     try:
         fd = os.open(out_dir / WORK_DIR / LOCK_FILE, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
@@ -61,14 +65,18 @@ def _manifest_shards(manifest: dict[str, Any], path: Path) -> list[dict[str, Any
 
 
 def _readable_parquet(path: Path, what: str) -> pq.ParquetFile:
+    if storage.is_remote(path):
+        if not path.is_file():
+            raise ValidationError(f"{path}: {what} is missing")
+    else:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            raise ValidationError(f"{path}: {what} is missing") from None
+        if not stat.S_ISREG(mode):
+            raise ValidationError(f"{path}: {what} is not a regular file")
     try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: {what} is missing") from None
-    if not stat.S_ISREG(mode):
-        raise ValidationError(f"{path}: {what} is not a regular file")
-    try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(storage.arrow_source(path))
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ValidationError(f"{path}: {what} is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
 

@@ -444,7 +444,7 @@ def _check_unmapped(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
     stated = {name: _unmapped_counts(name, info, found) for name, info in (manifest.get("sources") or {}).items()}
     rejected: Counter[str] = Counter()
     try:
-        table = pq.read_table(out_dir / REJECTS_FILE, columns=["source", "reason"])
+        table = pq.read_table(storage.arrow_source(out_dir / REJECTS_FILE), columns=["source", "reason"])
         pairs = zip(table.column("source").to_pylist(), table.column("reason").to_pylist(), strict=True)
         rejected.update(source for source, reason in pairs if reason == "unmapped_label")
     except (OSError, KeyError, pa.ArrowException):

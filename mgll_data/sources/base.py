@@ -259,7 +259,7 @@ class Source(ABC):
     def outside_root(self, path: Path, item: str | Path | None = None) -> Reject | None:
         """An `outside_root` reject when `path`, resolved with every symbolic link, is under neither the root nor a
         folder an option names; None when it stays inside. `item` names it in the reject (default: the path)."""
-        if storage.is_remote(path) or inside_roots(path, self.roots()):
+        if inside_roots(path, self.roots()):
             return None
         return self.reject(item if item is not None else path, "source", "outside_root", "resolves outside the root")
 
@@ -296,7 +296,11 @@ def leaves_root(listed: str | Path) -> bool:
 
 
 def inside_roots(path: Path | str, roots: list[str]) -> bool:
-    """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved)."""
+    """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved). A key in an
+    object store has no links to follow: the listing it came from is the root's, and `leaves_root` has already
+    refused listed paths that climb out of it."""
+    if storage.is_remote(path):
+        return True
     try:
         real = os.path.realpath(path)
     except (OSError, RuntimeError, ValueError):
