@@ -32,7 +32,7 @@ def is_synthetic_root(root: str) -> bool:
     return root.startswith(DEMO_SCHEME)
 
 
-class SourceSpec(BaseModel):
+class SourceEntry(BaseModel):
     """One source entry: an adapter name, where its download lives, and options for the adapter.
 
     One adapter may be listed several times (two `folder` trees, RFMiD 1.0 beside 2.0); each entry's `id`
@@ -105,7 +105,7 @@ class Recipe(BaseModel):
 
     name: str = Field(description="dataset name, used in the dataset card")
     description: str | None = None
-    sources: list[SourceSpec] = Field(min_length=1)
+    sources: list[SourceEntry] = Field(min_length=1)
     output: OutputSpec
     image: ImagePolicy = Field(default_factory=ImagePolicy)
     text: TextPolicy = Field(default_factory=TextPolicy)
@@ -135,7 +135,7 @@ class Recipe(BaseModel):
         self._base_dir, self._origin = Path(base_dir).resolve(), origin
         return self
 
-    def resolve_root(self, source: SourceSpec) -> storage.AnyPath:
+    def resolve_root(self, source: SourceEntry) -> storage.AnyPath:
         """Absolute root of a source (an object store URL as it is); `demo://<name>` asks the bundled demo data
         for its tree."""
         if source.root.startswith(DEMO_SCHEME):
@@ -156,7 +156,7 @@ class Recipe(BaseModel):
             return Path(override).expanduser().resolve()
         return (self._base_dir / Path(self.output.dir).expanduser()).resolve()
 
-    def keeps_official_split(self, source: SourceSpec) -> bool:
+    def keeps_official_split(self, source: SourceEntry) -> bool:
         return source.split == "official" if source.split else self.split.keep_official
 
     def as_json(self) -> dict[str, Any]:

@@ -110,6 +110,18 @@ class Reject:
         )
 
 
+@dataclass(frozen=True)
+class EntryFacts:
+    """What a shard task needs to know about a recipe entry; the adapter instance itself stays in the planner."""
+
+    name: str
+    root: str
+    version: str
+    licence_class: str
+    adapter: str
+    synthetic: bool = False  # drawn and written by mgll-data (a demo:// root): its rows say so
+
+
 @dataclass
 class CompletionRecord:
     """What a finished shard task leaves in `OUT/.mgll-build/done/<shard>.json`: a build resumes from these.

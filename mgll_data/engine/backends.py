@@ -16,17 +16,17 @@ from itertools import islice
 
 from mgll_data.engine.endings import WorkerLost
 from mgll_data.engine.orphans import init_worker
-from mgll_data.engine.plan import SourceMeta, Task
+from mgll_data.engine.plan import Task
 from mgll_data.engine.task import run_task
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.errors import MgllError
 from mgll_data.recipe import Recipe
-from mgll_data.records import CompletionRecord
+from mgll_data.records import CompletionRecord, EntryFacts
 
 BACKENDS = ("local", "ray")
 IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: one running, one queued behind it
 
-TaskRunner = Callable[[Task, Recipe, dict[str, SourceMeta], WorkDir], CompletionRecord]
+TaskRunner = Callable[[Task, Recipe, dict[str, EntryFacts], WorkDir], CompletionRecord]
 
 
 def largest_first(tasks: list[Task]) -> list[Task]:
@@ -35,7 +35,7 @@ def largest_first(tasks: list[Task]) -> list[Task]:
 
 
 def run_local(
-    tasks: list[Task], recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir, workers: int, runner: TaskRunner
+    tasks: list[Task], recipe: Recipe, sources: dict[str, EntryFacts], work: WorkDir, workers: int, runner: TaskRunner
 ) -> Iterator[CompletionRecord]:
     if workers <= 1:
         for task in tasks:
@@ -104,7 +104,7 @@ def connect_ray(address: str | None) -> int:
 def run_ray(
     tasks: list[Task],
     recipe: Recipe,
-    sources: dict[str, SourceMeta],
+    sources: dict[str, EntryFacts],
     work: WorkDir,
     runner: TaskRunner,
     address: str | None = None,
@@ -143,7 +143,7 @@ def run_tasks(
     backend: str,
     tasks: list[Task],
     recipe: Recipe,
-    sources: dict[str, SourceMeta],
+    sources: dict[str, EntryFacts],
     work: WorkDir,
     workers: int = 1,
     runner: TaskRunner = run_task,

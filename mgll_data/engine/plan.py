@@ -31,23 +31,11 @@ from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.published import path_in_source, published_item, relative_text
-from mgll_data.recipe import Recipe, SourceSpec
-from mgll_data.records import RawRecord, Reject
+from mgll_data.recipe import Recipe, SourceEntry
+from mgll_data.records import EntryFacts, RawRecord, Reject
 from mgll_data.sources.base import Source
 
 TASKS_PER_WORKER = 8  # with equal tasks handed out largest first, the last one to finish idles the others < 1/8
-
-
-@dataclass(frozen=True)
-class SourceMeta:
-    """What a task needs to know about a record's source (the Source instance stays in the planner)."""
-
-    name: str
-    root: str
-    version: str
-    licence_class: str
-    adapter: str
-    synthetic: bool = False  # drawn and written by mgll-data (a demo:// root): its rows say so
 
 
 @dataclass(frozen=True)
@@ -69,8 +57,8 @@ class Task:
         return shard_file_name(self.split, self.index, self.count)
 
 
-def source_meta(source: Source, synthetic: bool = False) -> SourceMeta:
-    return SourceMeta(source.entry_id, str(source.root), source.version, source.licence_class, source.name, synthetic)
+def source_meta(source: Source, synthetic: bool = False) -> EntryFacts:
+    return EntryFacts(source.entry_id, str(source.root), source.version, source.licence_class, source.name, synthetic)
 
 
 def _record_digest(record: RawRecord) -> bytes:
@@ -80,17 +68,17 @@ def _record_digest(record: RawRecord) -> bytes:
     return hashlib.sha256(json.dumps(vars(record), sort_keys=True, default=str).encode()).digest()
 
 
-def official_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str | None:
+def official_split(record: RawRecord, spec: SourceEntry, recipe: Recipe) -> str | None:
     """The source's own split of `record`, when it has one and the recipe keeps it."""
     return record.split if record.split is not None and recipe.keeps_official_split(spec) else None
 
 
-def split_origin(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
+def split_origin(record: RawRecord, spec: SourceEntry, recipe: Recipe) -> str:
     """'official' when the record keeps the split its source gives it, else 'policy' (the patient hash)."""
     return "official" if official_split(record, spec, recipe) is not None else "policy"
 
 
-def choose_split(record: RawRecord, spec: SourceSpec, recipe: Recipe) -> str:
+def choose_split(record: RawRecord, spec: SourceEntry, recipe: Recipe) -> str:
     official = official_split(record, spec, recipe)
     if official is not None:
         return official
@@ -124,7 +112,7 @@ def record_item(record: RawRecord, root: str) -> str:
     return published_item(record.image_path, root, record.published_path)
 
 
-def check_record(record: RawRecord, spec: SourceSpec, recipe: Recipe, root: str) -> Reject | None:
+def check_record(record: RawRecord, spec: SourceEntry, recipe: Recipe, root: str) -> Reject | None:
     """The planning reject of a record (no patient key, an unknown official split, no label at all), or None."""
     if not record.patient_id:
         return Reject(spec.entry_id, record_item(record, root), "plan", "missing_patient_id", "", record.id)
@@ -211,7 +199,7 @@ class Repeats:
         item = record_item(record, self.roots[record.source])
         return f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
 
-    def check(self, record: RawRecord, spec: SourceSpec, root: str) -> Reject | None:
+    def check(self, record: RawRecord, spec: SourceEntry, root: str) -> Reject | None:
         id_key, image_key = _key64(record.id), _key64(str(record.image_path))
         kept = self._kept(self.ids, id_key, lambda kept: kept.id == record.id)
         if kept is not None:
@@ -284,7 +272,7 @@ def shard_sizes(count: int, most: int) -> list[int]:
 
 
 def plan_tasks(
-    sources: list[tuple[SourceSpec, Source]],
+    sources: list[tuple[SourceEntry, Source]],
     recipe: Recipe,
     work: WorkDir,
     code_hash: str,

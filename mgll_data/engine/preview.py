@@ -22,7 +22,7 @@ from mgll_data.sources.base import Source
 
 
 @dataclass
-class SourcePreview:
+class EntryPreview:
     """One recipe entry as the planner would see it."""
 
     entry: str
@@ -51,11 +51,11 @@ class SourcePreview:
         }
 
 
-def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> SourcePreview:
+def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> EntryPreview:
     """Read one opened source's records once and count what the build's planner would do with them."""
     spec = next(s for s in recipe.sources if s.entry_id == source.entry_id)
     root = str(source.root)
-    found = SourcePreview(source.entry_id, source.name, root)
+    found = EntryPreview(source.entry_id, source.name, root)
     origins = {"official": 0, "policy": 0, "carried": 0}
     for item in source.records():
         found.listed += 1
@@ -81,7 +81,7 @@ def preview_source(source: Source, recipe: Recipe, repeats: Repeats) -> SourcePr
     return found
 
 
-def preview_recipe(recipe: Recipe) -> list[SourcePreview]:
+def preview_recipe(recipe: Recipe) -> list[EntryPreview]:
     """Every recipe entry, in recipe order; duplicate ids and images are found across entries as the build does."""
     sources = open_sources(recipe)
     repeats = Repeats(None, {source.entry_id: str(source.root) for source in sources})

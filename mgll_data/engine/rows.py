@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
 from mgll_data.published import path_in_source, published_item
-from mgll_data.records import RawRecord
+from mgll_data.records import EntryFacts, RawRecord
 from mgll_data.schema import (
     ATTRIBUTES_TYPE,
     BOX_ATTRIBUTES,
@@ -19,9 +19,6 @@ from mgll_data.schema import (
     empty_attributes,
     empty_geometry,
 )
-
-if TYPE_CHECKING:  # plan.py imports this module
-    from mgll_data.engine.plan import SourceMeta
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 ATTRIBUTE_NAMES = frozenset(f.name for f in ATTRIBUTES_TYPE)
@@ -77,7 +74,7 @@ def _attributes(record: RawRecord, image: ProcessedImage, geometry: dict[str, An
     return attributes
 
 
-def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, meta: SourceMeta) -> dict[str, Any]:
+def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, meta: EntryFacts) -> dict[str, Any]:
     """One row with exactly the schema's columns; `texts` is what `compose_texts` returned."""
     report = record.report or {}
     geometry = empty_geometry()

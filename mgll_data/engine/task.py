@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import Counter
 
 from mgll_data.checksums import file_sha256
-from mgll_data.engine.plan import SourceMeta, Task, load_task_records
+from mgll_data.engine.plan import Task, load_task_records
 from mgll_data.engine.rows import make_row
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.engine.writer import ShardWriter
 from mgll_data.images import ImageRejected, process_image
 from mgll_data.published import path_in_source, published_item, relative_text
 from mgll_data.recipe import Recipe
-from mgll_data.records import CompletionRecord, Reject
+from mgll_data.records import CompletionRecord, EntryFacts, Reject
 from mgll_data.schema import FLAG_ATTRIBUTES
 from mgll_data.text import record_texts
 
@@ -32,7 +32,7 @@ def is_complete(task: Task, work: WorkDir) -> bool:
     return file_sha256(shard) == done.sha256
 
 
-def run_task(task: Task, recipe: Recipe, sources: dict[str, SourceMeta], work: WorkDir) -> CompletionRecord:
+def run_task(task: Task, recipe: Recipe, sources: dict[str, EntryFacts], work: WorkDir) -> CompletionRecord:
     """Build the shard of `task`; return (and store) its completion record."""
     rejects: list[Reject] = []
     by_source: Counter[str] = Counter()

@@ -20,7 +20,7 @@ import pyarrow as pa
 import yaml
 
 from mgll_data import storage
-from mgll_data.export.terms import SourceTerms, mgll_bibtex, source_terms
+from mgll_data.export.terms import PublishingTerms, mgll_bibtex, source_terms
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
 from mgll_data.recipe import is_synthetic_root
 from mgll_data.rejects import reason_table
@@ -120,7 +120,7 @@ def _configs(manifest: dict[str, Any], splits: list[str]) -> list[dict[str, Any]
     return configs
 
 
-def _licence_fields(manifest: dict[str, Any], terms: list[SourceTerms]) -> dict[str, str]:
+def _licence_fields(manifest: dict[str, Any], terms: list[PublishingTerms]) -> dict[str, str]:
     """One licence id when every source has the same known one; else `other` with a name and a link."""
     known = {t.license for t in terms}
     if len(known) == 1 and not known & {"other", "unknown"}:
@@ -171,7 +171,7 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     return card_data(manifest).to_dict()
 
 
-def _terms_line(terms: SourceTerms) -> str:
+def _terms_line(terms: PublishingTerms) -> str:
     """One source's licence, link, what its terms allow for this derivative, and why where the licence is unknown."""
     line = f"- **{terms.entry}**: licence `{terms.license}`"
     line += f" (<{terms.license_link}>)" if terms.license_link else ""

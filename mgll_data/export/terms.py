@@ -21,7 +21,7 @@ from mgll_data.sources.terms import terms_of
 
 
 @dataclass(frozen=True)
-class SourceTerms:
+class PublishingTerms:
     entry: str
     adapter: str
     licence_class: str
@@ -46,7 +46,7 @@ def mgll_bibtex() -> str:
     return _terms_data()["mgll_bibtex"]
 
 
-def source_terms(manifest: dict[str, Any]) -> list[SourceTerms]:
+def source_terms(manifest: dict[str, Any]) -> list[PublishingTerms]:
     """One entry per manifest source, in key order."""
     terms = []
     for entry, info in sorted(manifest.get("sources", {}).items()):
@@ -54,7 +54,7 @@ def source_terms(manifest: dict[str, Any]) -> list[SourceTerms]:
         synthetic = is_synthetic_root(info.get("root", ""))
         known = _terms_data()["synthetic"] if synthetic else (terms_of(adapter) or _terms_data()["unknown"])
         terms.append(
-            SourceTerms(
+            PublishingTerms(
                 entry=entry,
                 adapter=adapter,
                 licence_class=info.get("licence_class", ""),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from mgll_data.engine.plan import SourceMeta
 from mgll_data.engine.rows import make_row
 from mgll_data.images import ProcessedImage
+from mgll_data.records import EntryFacts
 from mgll_data.schema import FIELD_NAMES
 from mgll_data.sources.base import RawRecord
 
-META = SourceMeta(name="folder", root="/data", version="", licence_class="open", adapter="folder")
+META = EntryFacts(name="folder", root="/data", version="", licence_class="open", adapter="folder")
 TEXTS = SimpleNamespace(disease_text="No Finding", descriptions=["normal chest"], explanations=["clear lungs"])
 
 
