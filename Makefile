@@ -30,11 +30,13 @@ demo: $(CORE)
 test: $(FULL)
 	$(BIN)/ruff check mgll_data tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 tests
 
 lint: $(FULL)
 	$(BIN)/ruff check mgll_data tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) out

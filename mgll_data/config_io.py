@@ -10,13 +10,16 @@ import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import yaml
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from mgll_data.errors import RecipeError
+
+JsonObject: TypeAlias = dict[str, Any]
+"""A parsed JSON or YAML mapping, before a model (or a reader's checks) gives its keys a meaning."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +30,9 @@ from mgll_data.errors import ValidationError
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 CARD_FILE = "README.md"
+ManifestJson: TypeAlias = dict[str, Any]
+"""`manifest.json` as read from disk (see records.Manifest for what the engine writes); readers check it first."""
+
 MANIFEST_FILE = "manifest.json"
 REJECTS_FILE = "rejects.parquet"
 DATA_DIR = "data"

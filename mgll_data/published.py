@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import yaml
 
+from mgll_data.config_io import JsonObject
 from mgll_data.storage import is_remote, is_url
 
 DEMO_SCHEME = "demo://"
@@ -31,7 +31,7 @@ def printable(text: str) -> str:
 
 
 @cache
-def identifier_rules() -> dict[str, Any]:
+def identifier_rules() -> JsonObject:
     text = resources.files("mgll_data").joinpath("data/identifiers.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 

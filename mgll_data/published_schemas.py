@@ -11,10 +11,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
+from mgll_data.config_io import JsonObject
 from mgll_data.eval.config import EvalConfig
 from mgll_data.recipe import Recipe
 from mgll_data.schema import json_schema
@@ -23,15 +23,15 @@ from mgll_data.train.config import TrainConfig
 SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
 
 
-def _model_schema(model: type[BaseModel], schema_id: str) -> Callable[[], dict[str, Any]]:
-    def generate() -> dict[str, Any]:
+def _model_schema(model: type[BaseModel], schema_id: str) -> Callable[[], JsonObject]:
+    def generate() -> JsonObject:
         schema = model.model_json_schema()
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id, **schema}
 
     return generate
 
 
-GENERATORS: dict[str, Callable[[], dict[str, Any]]] = {
+GENERATORS: dict[str, Callable[[], JsonObject]] = {
     "record.schema.json": json_schema,
     "recipe.schema.json": _model_schema(Recipe, "mgll-data/recipe"),
     "train.schema.json": _model_schema(TrainConfig, "mgll-data/train-config"),

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mgll_data import storage
-from mgll_data.config_io import load_config, parse_config
+from mgll_data.config_io import JsonObject, load_config, parse_config
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.published import DEMO_SCHEME, portable_root
 from mgll_data.text.policy import TextPolicy
@@ -50,7 +50,7 @@ class SourceEntry(BaseModel):
     root: str = Field(
         description="folder of the download, relative to the recipe file, an fsspec URL (s3://...), or demo://<name>"
     )
-    options: dict[str, Any] = Field(default_factory=dict, description="adapter options (see `mgll-data sources`)")
+    options: JsonObject = Field(default_factory=dict, description="adapter options (see `mgll-data sources`)")
     split: Literal["official", "policy"] | None = Field(
         None,
         description="official: keep the source's own split; policy: re-split by patient; unset: split.keep_official",
@@ -159,7 +159,7 @@ class Recipe(BaseModel):
     def keeps_official_split(self, source: SourceEntry) -> bool:
         return source.split == "official" if source.split else self.split.keep_official
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         """The validated recipe with defaults filled in, as written in the manifest: published, so absolute roots
         are shortened and secret options (`*_salt`) appear as their hash."""
         data = self.model_dump(mode="json")
@@ -185,6 +185,6 @@ def load_recipe(path: Path | str) -> Recipe:
     return load_config(path, Recipe).located(path.resolve().parent, str(path))
 
 
-def parse_recipe(data: dict[str, Any], base_dir: Path | str, origin: str = "recipe") -> Recipe:
+def parse_recipe(data: JsonObject, base_dir: Path | str, origin: str = "recipe") -> Recipe:
     """Validate an in-memory recipe (tests, notebooks); `origin` names it in error messages."""
     return parse_config(data, Recipe, origin).located(base_dir, origin)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.rejects import check_reason
 
 
@@ -44,7 +45,7 @@ class RawRecord:
     negative_labels: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     report: dict[str, str] | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: JsonObject = field(default_factory=dict)
     source_file: str | None = None
     source_entry: str | None = None
     related_files: list[Path] = field(default_factory=list)
@@ -141,7 +142,7 @@ class CompletionRecord:
     text_filters: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {**dataclasses.asdict(self), "rejects": [reject.as_row() for reject in self.rejects]}
 
     @classmethod
@@ -218,7 +219,7 @@ class Manifest:
 
     schema_version: str
     tool_version: str | None
-    recipe: dict[str, Any]
+    recipe: JsonObject
     recipe_hash: str
     libraries: dict[str, str]
     sources: dict[str, ManifestEntry]
@@ -226,11 +227,11 @@ class Manifest:
     shards: list[ShardEntry]
     counts: ManifestCounts
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return dataclasses.asdict(self)
 
 
-Metrics = dict[str, Any]
+Metrics = JsonObject
 """One task's scores as the evaluator computes them (per fraction, per granularity or per class)."""
 
 
@@ -262,15 +263,15 @@ class EvalResult:
     train_split: str
     test_split: str
     seed: int
-    config: dict[str, Any]
+    config: JsonObject
     tasks: list[str]
-    leakage: dict[str, Any]
+    leakage: JsonObject
     n_test: int
     accuracy_rule: str
     modalities: dict[str, ModalityResult] = field(default_factory=dict)
     n_train: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         """The file's content: result fields that were not computed (None) are left out, as before; the scores
         inside a task's metrics are kept as computed (None included)."""
         data = _set_fields(dataclasses.asdict(self))
@@ -278,5 +279,5 @@ class EvalResult:
         return data
 
 
-def _set_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def _set_fields(fields: JsonObject) -> JsonObject:
     return {key: value for key, value in fields.items() if value is not None}

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
+
+Row: TypeAlias = dict[str, Any]
+"""One record as Python values (column name to value), as pyarrow's `to_pylist` gives it and the writer takes it."""
+Attributes: TypeAlias = dict[str, Any]
+"""The `attributes` struct of a record (keys: the ATTRIBUTES_TYPE fields)."""
+GeometryRecord: TypeAlias = dict[str, Any]
+"""The `geometry` struct of a record: how stored pixels map to the original file's."""
 
 SCHEMA_VERSION = "1.0.0"
 

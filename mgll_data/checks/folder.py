@@ -11,13 +11,13 @@ import fcntl
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mgll_data import storage
 from mgll_data.checksums import file_sha256
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import (
     LOCK_FILE,
@@ -26,6 +26,7 @@ from mgll_data.output_layout import (
     REJECT_COLUMNS,
     REJECTS_FILE,
     WORK_DIR,
+    ManifestJson,
     read_manifest,
     require_output_dir,
 )
@@ -49,7 +50,7 @@ def being_rebuilt(out_dir: Path) -> bool:
     return False
 
 
-def _manifest_shards(manifest: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+def _manifest_shards(manifest: ManifestJson, path: Path) -> list[JsonObject]:
     missing = [key for key in MANIFEST_KEYS if key not in manifest]
     if missing:
         raise ValidationError(f"{path}: missing key(s) {', '.join(missing)} (a damaged or foreign manifest)")
@@ -81,7 +82,7 @@ def _readable_parquet(path: Path, what: str) -> pq.ParquetFile:
         raise ValidationError(f"{path}: {what} is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
 
 
-def check_output(out_dir: Path | str, checksums: bool = False) -> dict[str, Any]:
+def check_output(out_dir: Path | str, checksums: bool = False) -> JsonObject:
     """Check a built folder before a reader command uses it, and return its manifest: a folder, not being
     rebuilt, a manifest with its keys, every listed shard a readable Parquet file (with its recorded SHA-256 when
     `checksums`), and a readable rejects file. Raises a one-line ValidationError naming the damaged file."""

@@ -22,9 +22,11 @@ from rich.console import Console
 from rich.table import Table
 
 from mgll_data import storage
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import ValidationError
 from mgll_data.images.dedup import exact_duplicate_clusters, near_duplicate_clusters
 from mgll_data.output_layout import DATA_DIR, REJECTS_FILE, SPLITS, iter_batches, require_output_dir, shards_by_split
+from mgll_data.schema import Row
 
 COLUMNS: tuple[str, ...] = (
     "id", "source", "modality", "split", "view", "laterality", "labels", "uncertain_labels", "negative_labels",
@@ -59,10 +61,10 @@ def _texts(value: Any) -> list[str]:
     return [item for item in value if item] if isinstance(value, list) else ([value] if value else [])
 
 
-def _length_summary(items_per_row: list[int], lengths: list[int]) -> dict[str, Any]:
+def _length_summary(items_per_row: list[int], lengths: list[int]) -> JsonObject:
     per_row = np.asarray(items_per_row, dtype=np.int64)
     words = np.asarray(lengths, dtype=np.int64)
-    summary: dict[str, Any] = {
+    summary: JsonObject = {
         "rows_with_text": int((per_row > 0).sum()),
         "rows_without_text": int((per_row == 0).sum()),
         "texts": int(per_row.sum()),
@@ -82,7 +84,7 @@ def _length_summary(items_per_row: list[int], lengths: list[int]) -> dict[str, A
     return summary
 
 
-def _cluster(ids: list[str], source_of: dict[str, str], split_of: dict[str, str]) -> dict[str, Any]:
+def _cluster(ids: list[str], source_of: dict[str, str], split_of: dict[str, str]) -> JsonObject:
     sources = sorted({source_of[i] for i in ids})
     splits = sorted({split_of[i] for i in ids}, key=lambda s: SPLITS.index(s) if s in SPLITS else len(SPLITS))
     return {
@@ -101,12 +103,12 @@ def _duplicates(
     source_of: dict[str, str],
     split_of: dict[str, str],
     near_distance: int | None,
-) -> dict[str, Any]:
+) -> JsonObject:
     exact = exact_duplicate_clusters(ids, pixel)
     near_options = {} if near_distance is None else {"max_distance": near_distance}
     exact_sets = {tuple(cluster) for cluster in exact}
     near = [c for c in near_duplicate_clusters(ids, phash, **near_options) if tuple(c) not in exact_sets]
-    result: dict[str, Any] = {"near_distance": near_distance}
+    result: JsonObject = {"near_distance": near_distance}
     for kind, clusters in (("exact", exact), ("near", near)):
         described = [_cluster(cluster, source_of, split_of) for cluster in clusters]
         result[kind] = {
@@ -119,7 +121,7 @@ def _duplicates(
     return result
 
 
-def reject_summary(out_dir: Path) -> dict[str, Any]:
+def reject_summary(out_dir: Path) -> JsonObject:
     """Rejects of a built folder: total, per reason, per source and reason."""
     path = out_dir / REJECTS_FILE
     if not path.is_file():
@@ -150,7 +152,7 @@ class _Diversity:
         self.distinct: dict[str, set[int]] = {g: set() for g in THREE_TEXTS}
         self.triples: Counter[int] = Counter()
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: Row) -> None:
         self.rows += 1
         triple = []
         for granularity in THREE_TEXTS:
@@ -159,7 +161,7 @@ class _Diversity:
             triple.append(tuple(texts))
         self.triples[hash(tuple(triple))] += 1
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> JsonObject:
         shared = sum(count for count in self.triples.values() if count > 1)
         return {
             "rows": self.rows,
@@ -170,7 +172,7 @@ class _Diversity:
         }
 
 
-def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict[str, Any]:
+def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> JsonObject:
     """All statistics of a built folder as a JSON-ready dict; `near_distance` = max phash Hamming distance
     for near duplicates (None: the dedup module's default)."""
     out_dir = require_output_dir(out_dir)
@@ -252,7 +254,7 @@ def compute_stats(out_dir: Path | str, near_distance: int | None = None) -> dict
     }
 
 
-def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
+def _plot_files(stats: JsonObject, report_dir: Path) -> dict[str, str]:
     """PNG plots next to the report, each titled and with labelled axes; returns title -> file name."""
     import matplotlib
 
@@ -322,7 +324,7 @@ def _plot_files(stats: dict[str, Any], report_dir: Path) -> dict[str, str]:
     return files
 
 
-def _top_labels(block: dict[str, Any]) -> list[str]:
+def _top_labels(block: JsonObject) -> list[str]:
     """The most frequent positive labels of one modality over its splits, most frequent last (for barh)."""
     top: Counter[str] = Counter()
     for split_block in block.values():
@@ -331,7 +333,7 @@ def _top_labels(block: dict[str, Any]) -> list[str]:
     return [label for label, count in top.most_common(PLOTTED_LABELS) if count][::-1]
 
 
-def _prevalence_axis(ax: Any, modality: str, block: dict[str, Any]) -> None:
+def _prevalence_axis(ax: Any, modality: str, block: JsonObject) -> None:
     """Grouped horizontal bars of one modality: share of its rows per split, the count at each bar's end."""
     names = _top_labels(block)
     splits = list(block)
@@ -356,7 +358,7 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
 
 
-def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
+def _markdown(stats: JsonObject, plots: dict[str, str]) -> str:
     splits = _ordered_splits({sp: 1 for counts in stats["by_source_split"].values() for sp in counts})
     lines = [
         f"# Dataset statistics: {stats['folder']}",
@@ -412,7 +414,7 @@ def _markdown(stats: dict[str, Any], plots: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_report(stats: dict[str, Any], report_dir: Path | str | storage.AnyPath) -> storage.AnyPath:
+def write_report(stats: JsonObject, report_dir: Path | str | storage.AnyPath) -> storage.AnyPath:
     """Write report.md, stats.json and the PNG plots into `report_dir`; returns the report's path."""
     report_dir = storage.location(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -423,7 +425,7 @@ def write_report(stats: dict[str, Any], report_dir: Path | str | storage.AnyPath
     return path
 
 
-def print_summary(stats: dict[str, Any], console: Console) -> None:
+def print_summary(stats: JsonObject, console: Console) -> None:
     """A few console tables: rows per source/split, top labels per modality, text lengths, duplicates, rejects."""
     splits = _ordered_splits({sp: 1 for counts in stats["by_source_split"].values() for sp in counts})
     table = Table(title=f"{stats['rows']} rows")

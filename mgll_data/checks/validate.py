@@ -24,6 +24,7 @@ from PIL import Image
 
 from mgll_data import storage
 from mgll_data.checksums import file_sha256
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import (
     BATCH_ROWS,
@@ -36,13 +37,14 @@ from mgll_data.output_layout import (
     SPLITS,
     STATE_FILE,
     WORK_DIR,
+    ManifestJson,
     data_files,
     iter_batches,
     parse_shard_name,
     read_manifest,
     require_output_dir,
 )
-from mgll_data.schema import FIELDS, FLAG_ATTRIBUTES, SCHEMA_VERSION, arrow_schema, features
+from mgll_data.schema import FIELDS, FLAG_ATTRIBUTES, SCHEMA_VERSION, Row, arrow_schema, features
 from mgll_data.sources.base import LICENCE_CLASSES
 from mgll_data.text.faithful import TextProblem, text_problems
 
@@ -228,7 +230,7 @@ def _check_schema(file: str, schema: pa.Schema) -> list[Violation]:
     return found
 
 
-def _image_problem(image: dict[str, Any] | None, width: Any, height: Any) -> str | None:
+def _image_problem(image: JsonObject | None, width: Any, height: Any) -> str | None:
     data = (image or {}).get("bytes")
     if not data:
         return "no image bytes"
@@ -346,7 +348,7 @@ _TEXT_PROBLEMS = {
 }
 
 
-def _row_text_problems(row: dict[str, Any]) -> list[TextProblem]:
+def _row_text_problems(row: Row) -> list[TextProblem]:
     """What in a row's granularity 2-3 texts does not fit its eye, view or report (`text/faithful.py`)."""
     report = " ".join(t for t in (row.get("report_findings"), row.get("report_impression")) if t) or None
     return text_problems(
@@ -403,7 +405,7 @@ def _rejects_counts(out_dir: Path) -> tuple[list[Violation], Counter[str], Count
     return [], Counter(table.column("reason").to_pylist()), Counter(table.column("source").to_pylist())
 
 
-def _unmapped_counts(name: str, info: dict[str, Any], found: list[Violation]) -> dict[tuple[str, str], int]:
+def _unmapped_counts(name: str, info: JsonObject, found: list[Violation]) -> dict[tuple[str, str], int]:
     """(field, value) -> count of one manifest source entry's `unmapped`, with a violation for any odd entry."""
     counts: dict[tuple[str, str], int] = {}
     unmapped = info.get("unmapped", {})
@@ -437,7 +439,7 @@ def _card_unmapped_rows(out_dir: Path) -> set[tuple[str, ...]] | None:
     return rows
 
 
-def _check_unmapped(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
+def _check_unmapped(out_dir: Path, manifest: ManifestJson) -> list[Violation]:
     """Unmapped source values: well-formed counts, at least one counted value per `unmapped_label` reject of the
     source, and the card's table listing exactly the manifest's (source, field, value, count) rows."""
     found: list[Violation] = []
@@ -474,7 +476,7 @@ def _compare(found: list[Violation], what: str, stated: Any, actual: Any) -> Non
         found.append(Violation(MANIFEST_FILE, "manifest", f"{what} is {stated!r} but the folder holds {actual!r}"))
 
 
-def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], scan: _Scan) -> list[Violation]:
+def _check_manifest(out_dir: Path, manifest: ManifestJson, paths: list[Path], scan: _Scan) -> list[Violation]:
     found = [
         Violation(MANIFEST_FILE, "manifest", f"top-level key {key!r} is missing")
         for key in MANIFEST_KEYS
@@ -506,7 +508,7 @@ def _check_manifest(out_dir: Path, manifest: dict[str, Any], paths: list[Path], 
         name = parse_shard_name(path.name)
         if name is not None and entry.get("split") != name.split:
             found.append(Violation(file, "manifest", f"manifest says split={entry.get('split')!r}"))
-    actual_splits: dict[str, dict[str, Any]] = {}
+    actual_splits: dict[str, JsonObject] = {}
     for file in sorted(on_disk):
         name = parse_shard_name(Path(file).name)
         if name is not None:
@@ -567,7 +569,7 @@ def _is_machine_path(value: Any) -> bool:
     return isinstance(value, str) and (Path(value).is_absolute() or value.startswith("~"))
 
 
-def _check_trusted_fields(out_dir: Path, manifest: dict[str, Any]) -> list[Violation]:
+def _check_trusted_fields(out_dir: Path, manifest: ManifestJson) -> list[Violation]:
     """Fields that downstream steps act on: licence class and citation, recipe hash, tool version, build state."""
     from mgll_data.recipe import Recipe
 

@@ -15,17 +15,17 @@ import tarfile
 import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from mgll_data.config_io import JsonObject
 from mgll_data.demo.cxr import draw_cxr
 
 MISSING_PNG_REPORT = 4  # the second image of this report is listed but not written
 VIEW_CAPTIONS = {"PA": "Xray Chest PA and Lateral", "LATERAL": "Xray Chest PA and Lateral", "AP": "Chest AP portable"}
 
 
-def report_specs() -> list[dict[str, Any]]:
+def report_specs() -> list[JsonObject]:
     """The demo reports in order, the two defective ones placed among the others."""
     text = resources.files("mgll_data.demo").joinpath("data/iu_reports.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
@@ -41,7 +41,7 @@ def image_ids(number: int, views: list[str]) -> list[str]:
     return [f"{prefix}_IM-{number:04d}-{k + 1}001" for k in range(len(views))]
 
 
-def report_xml(number: int, spec: dict[str, Any]) -> bytes:
+def report_xml(number: int, spec: JsonObject) -> bytes:
     """One report in the element structure of the real `ecgen-radiology/<N>.xml`."""
     root = ET.Element("eCitation")
     ET.SubElement(root, "meta", type="rr")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import yaml
 
+from mgll_data.config_io import JsonObject
 from mgll_data.demo.fundus import draw_fundus
+from mgll_data.schema import Row
 
 PATIENTS = 30
 MISSING_IMAGE_PATIENT = 3  # this patient's right image is listed but not written
@@ -38,12 +39,12 @@ HEADER = [
 ]
 
 
-def eye_cases() -> dict[str, Any]:
+def eye_cases() -> JsonObject:
     text = resources.files("mgll_data.demo").joinpath("data/odir_eyes.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
-def plan_patients(seed: int) -> list[dict[str, Any]]:
+def plan_patients(seed: int) -> list[JsonObject]:
     """The demo patients: id, age, sex and the case of each eye (pure, seeded)."""
     rng = np.random.default_rng(seed)
     cases = eye_cases()
@@ -67,7 +68,7 @@ def plan_patients(seed: int) -> list[dict[str, Any]]:
     return patients
 
 
-def _rows(patient: dict[str, Any]) -> list[list[str]]:
+def _rows(patient: Row) -> list[list[str]]:
     letters = {c for eye in patient["eyes"].values() for c in eye["classes"]}
     common = [
         str(patient["id"]),

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,6 +18,7 @@ import pyarrow.parquet as pq
 
 from mgll_data import storage
 from mgll_data.checksums import file_sha256
+from mgll_data.config_io import JsonObject
 from mgll_data.engine.plan import Task, read_plan_notes, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
@@ -172,7 +172,7 @@ def build_manifest(
     sources: Sequence[Source],
     records: list[CompletionRecord],
     reject_counts: Counter[tuple[str, str]],
-    notes: dict[str, dict[str, Any]] | None = None,
+    notes: dict[str, JsonObject] | None = None,
 ) -> Manifest:
     """The manifest from the shards' completion records (in output order) and the reject counts. `notes` are the
     planner's per-entry split origin and unmapped values (`plan.plan_notes`); an entry without notes states none.

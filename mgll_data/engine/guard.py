@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mgll_data import storage
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
 from mgll_data.output_layout import (
     DATA_DIR,
@@ -64,7 +65,7 @@ def refuse_overlap(out: Path, roots: Mapping[str, Path]) -> None:
         raise MgllError(f"{out}: {problem}; a build deletes files in its output, choose --out elsewhere")
 
 
-def read_marker(out: Path) -> dict[str, Any] | None:
+def read_marker(out: Path) -> JsonObject | None:
     """The marker's content; None when there is none; {} when it is damaged (still ours: it is in our folder)."""
     path = out / WORK_DIR / MARKER_FILE
     if not path.is_file():
@@ -140,7 +141,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _holder(path: Path) -> dict[str, Any]:
+def _holder(path: Path) -> JsonObject:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -160,7 +161,7 @@ def _pid_alive(pid: Any) -> bool:
     return True
 
 
-def _describe(holder: dict[str, Any]) -> str:
+def _describe(holder: JsonObject) -> str:
     if not holder:
         return "holder unknown"
     return f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}"

@@ -23,10 +23,10 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from mgll_data.config_io import JsonObject
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
@@ -91,7 +91,7 @@ def origin_label(counts: dict[str, int]) -> str:
     return present[0] if len(present) == 1 else ("mixed" if present else "none")
 
 
-def plan_notes(source: Source, origins: dict[str, int]) -> dict[str, Any]:
+def plan_notes(source: Source, origins: dict[str, int]) -> JsonObject:
     """What the manifest says about a planned source beyond rows and rejects: where its split came from (records
     per origin, and whether the source defines a split at all: its class says so, or its records carried one, as
     MIMIC-CXR's do through the JPG release) and the source values that mapped to nothing."""
@@ -103,7 +103,7 @@ def plan_notes(source: Source, origins: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def read_plan_notes(work: WorkDir) -> dict[str, dict[str, Any]]:
+def read_plan_notes(work: WorkDir) -> dict[str, JsonObject]:
     return json.loads(work.plan_notes.read_text(encoding="utf-8")) if work.plan_notes.exists() else {}
 
 
@@ -287,7 +287,7 @@ def plan_tasks(
     files = {split: _SplitFile(split, work) for split in SPLITS}
     repeats = Repeats(files, {spec.entry_id: str(source.root) for spec, source in sources})
     patients = PatientSplits()
-    notes: dict[str, dict[str, Any]] = {}
+    notes: dict[str, JsonObject] = {}
     try:
         with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
             for spec, source in sources:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.engine.flow import open_sources
 from mgll_data.engine.plan import Repeats, check_record, choose_split, plan_notes, split_origin
 from mgll_data.published import path_in_source
@@ -33,9 +33,9 @@ class EntryPreview:
     rejects_by_reason: Counter[str] = field(default_factory=Counter)
     parts_read: Counter[str] = field(default_factory=Counter)  # label table (or folder) -> items it listed
     parts_missing: list[dict[str, str]] = field(default_factory=list)  # missing_part / unread_file rejects
-    notes: dict[str, Any] = field(default_factory=dict)  # split origin and unmapped values, as in the manifest
+    notes: JsonObject = field(default_factory=dict)  # split origin and unmapped values, as in the manifest
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         return {
             "entry": self.entry,
             "adapter": self.adapter,

@@ -6,6 +6,7 @@ import hashlib
 import re
 from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.images.geometry import map_box_to_stored
 from mgll_data.images.pipeline import ProcessedImage
 from mgll_data.published import path_in_source, published_item
@@ -16,6 +17,8 @@ from mgll_data.schema import (
     FIELD_NAMES,
     HASHES_TYPE,
     POINT_ATTRIBUTES,
+    Attributes,
+    GeometryRecord,
     empty_attributes,
     empty_geometry,
 )
@@ -36,7 +39,7 @@ def image_file_name(record_id: str, image_format: str) -> str:
     return f"{safe}.{image_format}"
 
 
-def to_stored_coordinates(attributes: dict[str, Any], geometry: dict[str, Any]) -> dict[str, Any]:
+def to_stored_coordinates(attributes: Attributes, geometry: GeometryRecord) -> JsonObject:
     """Points and boxes given in original-file pixels, moved into stored-image pixels (pure)."""
     if geometry.get("scale") is None:
         return attributes
@@ -63,7 +66,7 @@ def to_stored_coordinates(attributes: dict[str, Any], geometry: dict[str, Any]) 
     return moved
 
 
-def _attributes(record: RawRecord, image: ProcessedImage, geometry: dict[str, Any]) -> dict[str, Any]:
+def _attributes(record: RawRecord, image: ProcessedImage, geometry: GeometryRecord) -> JsonObject:
     unknown = sorted((set(record.attributes) | set(image.attributes)) - ATTRIBUTE_NAMES)
     if unknown:
         allowed = sorted(ATTRIBUTE_NAMES)
@@ -74,7 +77,7 @@ def _attributes(record: RawRecord, image: ProcessedImage, geometry: dict[str, An
     return attributes
 
 
-def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, meta: EntryFacts) -> dict[str, Any]:
+def make_row(record: RawRecord, split: str, image: ProcessedImage, texts: Any, meta: EntryFacts) -> JsonObject:
     """One row with exactly the schema's columns; `texts` is what `compose_texts` returned."""
     report = record.report or {}
     geometry = empty_geometry()

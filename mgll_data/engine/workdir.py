@@ -12,9 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mgll_data import storage
+from mgll_data.config_io import JsonObject
 from mgll_data.output_layout import (
     DATA_DIR,
     DONE_DIR,
@@ -50,7 +50,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     storage.replace(tmp, path)
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> JsonObject | None:
     """A JSON object from build state; None when the file is truncated or otherwise not one (a killed write)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -7,14 +7,13 @@ on close, so a final shard name only ever points at a complete file.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mgll_data import storage
+from mgll_data.config_io import JsonObject
 from mgll_data.output_layout import TMP_PREFIX
-from mgll_data.schema import arrow_schema
+from mgll_data.schema import Row, arrow_schema
 
 
 class ShardWriter:
@@ -26,12 +25,12 @@ class ShardWriter:
         self.schema = schema or arrow_schema()
         self.row_group_size = row_group_size
         self.rows = 0
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[JsonObject] = []
         # An object store gets a file object (uploaded in parts, committed on close); a local file its path.
         self._handle = self.tmp.open("wb") if storage.is_remote(self.tmp) else None
         self._writer = pq.ParquetWriter(self._handle or self.tmp, self.schema)
 
-    def write(self, row: dict[str, Any]) -> None:
+    def write(self, row: Row) -> None:
         self._buffer.append(row)
         if len(self._buffer) >= self.row_group_size:
             self._flush()

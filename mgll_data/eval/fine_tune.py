@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import torch
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
 from mgll_data.eval.config import FineTuneConfig
 from mgll_data.eval.features import autocast, split_loader
@@ -79,7 +79,7 @@ def fine_tune(
     modality: str | None = None,
     num_workers: int = 0,
     dtype: torch.dtype | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Train on a patient fraction of `train_split` (rows of `modality`), report metrics on `test_split`.
 
     `augment` is the checkpoint's own training augmentation (the trainer's defaults when None)."""

@@ -10,10 +10,10 @@ cannot be fitted; it scores every test image with the subset's prevalence (AUC 0
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
+from mgll_data.config_io import JsonObject
 from mgll_data.eval.config import LinearHeadConfig
 from mgll_data.eval.metrics import classify
 from mgll_data.eval.subsets import nested_patient_subsets
@@ -51,7 +51,7 @@ def _per_fraction(
     class_names: Sequence[str],
     fractions: Sequence[float],
     seed: int,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, JsonObject]:
     """`fit(rows, y)` -> (test scores, constant columns) per nested patient fraction, keyed by fraction as text
     (e.g. "0.01"): sizes, metrics, constant classes."""
     patients = np.asarray(train_patients, dtype=object)
@@ -78,7 +78,7 @@ def linear_probe(
     seed: int,
     C: float = 1.0,
     max_iter: int = 1000,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, JsonObject]:
     """Logistic-probe results keyed by fraction (as text, e.g. "0.01"): sizes, metrics, constant classes."""
 
     def fit(rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -122,7 +122,7 @@ def linear_head(
     fractions: Sequence[float],
     seed: int,
     config: LinearHeadConfig,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, JsonObject]:
     """The paper's linear probe per nested patient fraction, keyed like `linear_probe` (plus `epochs`)."""
 
     def fit(rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[int]]:

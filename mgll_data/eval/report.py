@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mgll_data.config_io import JsonObject
+
 
 def _cell(value: Any) -> str:
     if value is None:
@@ -19,7 +21,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(results: dict[str, Any]) -> str:
+def render_markdown(results: JsonObject) -> str:
     """Per modality: summary tables per task, AUC per class across tasks, the excluded-class notes."""
     leakage = results.get("leakage") or {}
     checked = (
@@ -40,11 +42,11 @@ def render_markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _modality_section(modality: str, block: dict[str, Any]) -> list[str]:
+def _modality_section(modality: str, block: JsonObject) -> list[str]:
     lines = [f"## {modality}: {block['n_test']} test images, {len(block['labels'])} classes", ""]
     if block.get("skipped"):
         return lines + [f"Skipped: {block['skipped']}.", ""]
-    per_class_columns: list[tuple[str, dict[str, Any]]] = []
+    per_class_columns: list[tuple[str, JsonObject]] = []
     notes: list[str] = []
     probes = (("linear_probe", "Logistic probe (frozen features)", "probe"), ("linear_head", "Linear head", "head"))
     for key, title, short in probes:

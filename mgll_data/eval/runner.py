@@ -10,11 +10,11 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
 from mgll_data.eval.config import FIT_TASKS, EvalConfig
 from mgll_data.eval.features import SplitFeatures, encode_texts, extract_split
@@ -33,6 +33,7 @@ from mgll_data.eval.zero_shot import (
     zero_shot_scores,
 )
 from mgll_data.records import EvalResult, ModalityResult
+from mgll_data.schema import Row
 from mgll_data.train.data import row_id_hashes
 
 ACCURACY_RULE = (
@@ -81,7 +82,7 @@ def label_modality(config: EvalConfig, label: str) -> str | None:
     return None if modality == "both" else modality
 
 
-def _zero_shot(model, features: SplitFeatures, labels, provider: HeldOutTexts, config: EvalConfig) -> dict[str, Any]:
+def _zero_shot(model, features: SplitFeatures, labels, provider: HeldOutTexts, config: EvalConfig) -> JsonObject:
     y = features.label_matrix(labels)
     results = {}
     for granularity in config.granularities:
@@ -104,7 +105,7 @@ def _zero_shot(model, features: SplitFeatures, labels, provider: HeldOutTexts, c
     return results
 
 
-def _retrieval(model, features: SplitFeatures, config: EvalConfig) -> dict[str, Any]:
+def _retrieval(model, features: SplitFeatures, config: EvalConfig) -> JsonObject:
     results = {}
     for granularity in config.granularities:
         texts, positives = text_candidates(features.texts[granularity])
@@ -131,7 +132,7 @@ def check_splits(config: EvalConfig, origin: str) -> None:
         )
 
 
-def check_leakage(test_ids: list[str], trained: np.ndarray | None, folder: Path, split: str) -> dict[str, Any]:
+def check_leakage(test_ids: list[str], trained: np.ndarray | None, folder: Path, split: str) -> JsonObject:
     """Refuse a test split holding rows the checkpoint was trained on; say when the checkpoint cannot tell."""
     if trained is None:
         return {"training_rows_recorded": False, "test_rows_in_training": None}
@@ -146,7 +147,7 @@ def check_leakage(test_ids: list[str], trained: np.ndarray | None, folder: Path,
     return {"training_rows_recorded": True, "test_rows_in_training": 0}
 
 
-def training_captions(train_config, record_prompt: Callable[[dict[str, Any]], str]) -> set[str]:
+def training_captions(train_config, record_prompt: Callable[[JsonObject], str]) -> set[str]:
     """Every text the checkpoint's training split showed the model (level 1 through its template)."""
     from mgll_data.train.data import open_split
 
@@ -187,7 +188,7 @@ def run_eval(config: EvalConfig, origin: str = "eval config", log: Callable[[str
     dataset = config.dataset or train_config.data.dataset
     template = train_config.data.text_template
 
-    def record_prompt(record: dict[str, Any]) -> str:
+    def record_prompt(record: Row) -> str:
         return disease_prompt(record, template)
 
     def names_only(name: str, modality: str | None) -> str:

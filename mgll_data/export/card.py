@@ -20,8 +20,9 @@ import pyarrow as pa
 import yaml
 
 from mgll_data import storage
+from mgll_data.config_io import JsonObject
 from mgll_data.export.terms import PublishingTerms, mgll_bibtex, source_terms
-from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS
+from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS, ManifestJson
 from mgll_data.recipe import is_synthetic_root
 from mgll_data.rejects import reason_table
 from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
@@ -34,7 +35,7 @@ _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K
 
 
 @functools.cache
-def card_text() -> dict[str, Any]:
+def card_text() -> JsonObject:
     """The card's prose and vocabularies (data, not code)."""
     return yaml.safe_load(resources.files("mgll_data.export").joinpath("card_text.yaml").read_text(encoding="utf-8"))
 
@@ -50,12 +51,12 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _present_splits(manifest: dict[str, Any]) -> list[str]:
+def _present_splits(manifest: ManifestJson) -> list[str]:
     splits = manifest.get("splits", {})
     return [split for split in SPLITS if splits.get(split, {}).get("rows", 0) > 0]
 
 
-def _split_bytes(manifest: dict[str, Any]) -> dict[str, int]:
+def _split_bytes(manifest: ManifestJson) -> dict[str, int]:
     totals: dict[str, int] = {}
     for shard in manifest.get("shards", []):
         totals[shard["split"]] = totals.get(shard["split"], 0) + int(shard.get("bytes", 0))
@@ -66,7 +67,7 @@ def _size_category(rows: int) -> str:
     return next((label for limit, label in _SIZE_CATEGORIES if rows < limit), "n>1M")
 
 
-def strictest_licence_class(manifest: dict[str, Any]) -> str:
+def strictest_licence_class(manifest: ManifestJson) -> str:
     """The most restrictive licence class among the manifest's sources (the order of LICENCE_CLASSES)."""
     classes = {source.get("licence_class") for source in manifest.get("sources", {}).values()}
     known = [cls for cls in LICENCE_CLASSES if cls in classes]
@@ -83,7 +84,7 @@ def _field_type(dtype: pa.DataType, name: str) -> str:
     return str(dtype)
 
 
-def _subset_rows(manifest: dict[str, Any], entries: list[str]) -> dict[str, int]:
+def _subset_rows(manifest: ManifestJson, entries: list[str]) -> dict[str, int]:
     """Rows per split of the given source entries (from `counts.by_source_split`)."""
     by_source = manifest.get("counts", {}).get("by_source_split", {})
     rows: dict[str, int] = {}
@@ -93,14 +94,14 @@ def _subset_rows(manifest: dict[str, Any], entries: list[str]) -> dict[str, int]
     return rows
 
 
-def _configs(manifest: dict[str, Any], splits: list[str]) -> list[dict[str, Any]]:
+def _configs(manifest: ManifestJson, splits: list[str]) -> list[JsonObject]:
     """The default config, then one per modality and one per source entry when more than one has rows."""
     sources = manifest.get("sources", {})
 
     def files(rows: dict[str, int]) -> list[dict[str, str]]:
         return [{"split": split, "path": f"{DATA_DIR}/{split}-*"} for split in splits if rows.get(split, 0) > 0]
 
-    configs: list[dict[str, Any]] = [
+    configs: list[JsonObject] = [
         {"config_name": "default", "default": True, "data_files": files(dict.fromkeys(splits, 1))}
     ]
     modalities = sorted({info.get("modality", "") for info in sources.values()} - {""})
@@ -120,7 +121,7 @@ def _configs(manifest: dict[str, Any], splits: list[str]) -> list[dict[str, Any]
     return configs
 
 
-def _licence_fields(manifest: dict[str, Any], terms: list[PublishingTerms]) -> dict[str, str]:
+def _licence_fields(manifest: ManifestJson, terms: list[PublishingTerms]) -> dict[str, str]:
     """One licence id when every source has the same known one; else `other` with a name and a link."""
     known = {t.license for t in terms}
     if len(known) == 1 and not known & {"other", "unknown"}:
@@ -129,7 +130,7 @@ def _licence_fields(manifest: dict[str, Any], terms: list[PublishingTerms]) -> d
     return {"license": "other", "license_name": licence["license_name"], "license_link": card_text()["licence_link"]}
 
 
-def card_data(manifest: dict[str, Any]) -> DatasetCardData:
+def card_data(manifest: ManifestJson) -> DatasetCardData:
     """The YAML front matter as huggingface_hub card data: licence, provenance, configs, dataset_info.
 
     `num_bytes`, `download_size` and `dataset_size` are the Parquet shard sizes from the manifest (what a
@@ -166,7 +167,7 @@ def card_data(manifest: dict[str, Any]) -> DatasetCardData:
     return data
 
 
-def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
+def card_metadata(manifest: ManifestJson) -> JsonObject:
     """The front matter as a plain dict (what a YAML reader of README.md gets)."""
     return card_data(manifest).to_dict()
 
@@ -185,11 +186,11 @@ def _terms_line(terms: PublishingTerms) -> str:
     return line
 
 
-def _synthetic(info: dict[str, Any]) -> bool:
+def _synthetic(info: JsonObject) -> bool:
     return is_synthetic_root(info.get("root", ""))
 
 
-def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
+def _sources_section(manifest: ManifestJson, splits: list[str]) -> list[str]:
     sources = manifest.get("sources", {})
     by_source = manifest.get("counts", {}).get("by_source_split", {})
     rows = [
@@ -225,7 +226,7 @@ def _sources_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     return lines
 
 
-def unmapped_rows(manifest: dict[str, Any]) -> list[list[Any]]:
+def unmapped_rows(manifest: ManifestJson) -> list[list[Any]]:
     """(source, field, value, count) for every unmapped value a manifest lists; validate compares the card's."""
     return [
         [name, field, value, count]
@@ -235,7 +236,7 @@ def unmapped_rows(manifest: dict[str, Any]) -> list[list[Any]]:
     ]
 
 
-def _split_and_unmapped_section(manifest: dict[str, Any]) -> list[str]:
+def _split_and_unmapped_section(manifest: ManifestJson) -> list[str]:
     sources = manifest.get("sources", {})
     origins = [
         [name, info.get("split_origin", "none"), "yes" if info.get("official_split_defined") else "no"]
@@ -261,7 +262,7 @@ def _vocabulary_section(modalities: list[str]) -> list[str]:
     return lines
 
 
-def _configs_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
+def _configs_section(manifest: ManifestJson, splits: list[str]) -> list[str]:
     rows = []
     for config in _configs(manifest, splits):
         where = " and ".join(f"{column} == {value}" for column, _, value in config.get("filters", [])) or "all rows"
@@ -269,7 +270,7 @@ def _configs_section(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     return ["## Configurations", "", card_text()["configs_note"], "", _table(["config", "rows", "splits"], rows)]
 
 
-def _texts_section(manifest: dict[str, Any]) -> list[str]:
+def _texts_section(manifest: ManifestJson) -> list[str]:
     """How each granularity is made for each source entry of the build."""
     made = card_text()["texts_made"]
     reporting = set(card_text()["report_sources"])
@@ -296,7 +297,7 @@ def _counts_section(title: str, counts: dict[str, int], key_name: str, empty: st
     return [*lines, _table([key_name, "count", "meaning"], rows)]
 
 
-def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
+def card_body(manifest: ManifestJson, load_path: str | None = None) -> str:
     """The Markdown body: what the dataset is, its fields, granularities, sources, rejects, build and loading."""
     text = card_text()
     name = manifest.get("recipe", {}).get("name", "mgll-data dataset")
@@ -392,7 +393,7 @@ def card_body(manifest: dict[str, Any], load_path: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_card(manifest: dict[str, Any], load_path: str | None = None) -> str:
+def render_card(manifest: ManifestJson, load_path: str | None = None) -> str:
     """The whole README.md, assembled by huggingface_hub's `DatasetCard` from the card data and the body."""
     from huggingface_hub import DatasetCard
 
@@ -400,7 +401,7 @@ def render_card(manifest: dict[str, Any], load_path: str | None = None) -> str:
     return str(card)
 
 
-def write_card(out_dir: Path, manifest: dict[str, Any], load_path: str | None = None) -> Path:
+def write_card(out_dir: Path, manifest: ManifestJson, load_path: str | None = None) -> Path:
     """Write `OUT/README.md` from the manifest; `load_path` (a Hub repo id) goes in the loading example."""
     path = storage.location(out_dir) / CARD_FILE
     path.write_text(render_card(manifest, load_path), encoding="utf-8")

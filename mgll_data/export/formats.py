@@ -28,6 +28,7 @@ from PIL import Image
 
 from mgll_data.errors import MgllError
 from mgll_data.output_layout import iter_batches, require_output_dir, shards_by_split
+from mgll_data.schema import Row
 
 IMAGES_DIR = "images"
 LIST_SEPARATOR = "|"
@@ -50,7 +51,7 @@ class Exporter(ABC):
         self.dest = dest
 
     @abstractmethod
-    def add(self, row: dict[str, Any], image_file: str | None) -> None:
+    def add(self, row: Row, image_file: str | None) -> None:
         """Take one record; `image_file` is its image's path relative to `dest` (None without image files)."""
 
     @abstractmethod
@@ -71,7 +72,7 @@ class MgllJsonExporter(Exporter):
         super().__init__(dest)
         self._files: dict[str, TextIO] = {}
 
-    def add(self, row: dict[str, Any], image_file: str | None) -> None:
+    def add(self, row: Row, image_file: str | None) -> None:
         handle = self._files.get(row["split"])
         if handle is None:
             handle = self._files[row["split"]] = (self.dest / f"{row['split']}.json").open("w", encoding="utf-8")
@@ -111,7 +112,7 @@ class CsvExporter(Exporter):
         self._writer = csv.writer(self._handle)
         self._writer.writerow([*self.columns, "file_name"])
 
-    def add(self, row: dict[str, Any], image_file: str | None) -> None:
+    def add(self, row: Row, image_file: str | None) -> None:
         values = [
             LIST_SEPARATOR.join(row[c] or []) if c in self.list_columns else ("" if row[c] is None else row[c])
             for c in self.columns
@@ -178,7 +179,7 @@ class WebDatasetExporter(Exporter):
         tar.addfile(info, io.BytesIO(data))
         self._bytes += 512 + -(-len(data) // 512) * 512
 
-    def add(self, row: dict[str, Any], image_file: str | None) -> None:
+    def add(self, row: Row, image_file: str | None) -> None:
         key = sample_key(row["id"])
         if key in self._keys:
             raise MgllError(f"webdataset export: two rows share the key {key!r} (ids {row['id']!r}); run validate")
@@ -268,7 +269,7 @@ def _webdataset_image(data: bytes, image_size: int | None) -> tuple[bytes, str]:
         return buffer.getvalue(), extension
 
 
-def _write_image(dest: Path, row: dict[str, Any], as_png: bool, shard: Path) -> str:
+def _write_image(dest: Path, row: Row, as_png: bool, shard: Path) -> str:
     """Write one row's image under `dest`; returns its relative path."""
     try:
         data, extension = _encoded((row["image"] or {}).get("bytes") or b"", as_png)

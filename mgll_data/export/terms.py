@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 import yaml
 
+from mgll_data.config_io import JsonObject
+from mgll_data.output_layout import ManifestJson
 from mgll_data.recipe import is_synthetic_root
 from mgll_data.sources.terms import terms_of
 
@@ -37,7 +38,7 @@ class PublishingTerms:
 
 
 @functools.cache
-def _terms_data() -> dict[str, Any]:
+def _terms_data() -> JsonObject:
     text = resources.files("mgll_data.export").joinpath("source_terms.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
@@ -46,7 +47,7 @@ def mgll_bibtex() -> str:
     return _terms_data()["mgll_bibtex"]
 
 
-def source_terms(manifest: dict[str, Any]) -> list[PublishingTerms]:
+def source_terms(manifest: ManifestJson) -> list[PublishingTerms]:
     """One entry per manifest source, in key order."""
     terms = []
     for entry, info in sorted(manifest.get("sources", {}).items()):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from PIL import Image
+
+from mgll_data.schema import Attributes
 
 
 @dataclass
@@ -21,7 +22,7 @@ class DecodedImage:
     so the pipeline resizes the values once in integer space and windows only the stored-size result."""
 
     image: Image.Image
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: Attributes = field(default_factory=dict)
     view: str | None = None
     intensity: str = "as_stored"
     reduction: int = 1

@@ -22,11 +22,13 @@ from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi, get_decoder
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from mgll_data.config_io import JsonObject
 from mgll_data.images import intensity
 from mgll_data.images.decoded import DecodedImage
 from mgll_data.images.limits import check_frame_sizes
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.images.rejects import ImageRejected, RejectReason
+from mgll_data.schema import Attributes
 
 GRAY = ("MONOCHROME1", "MONOCHROME2")
 PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
@@ -103,7 +105,7 @@ def read_dataset(path: Path) -> Dataset:
 
 
 @cache
-def _allow_list() -> dict[str, Any]:
+def _allow_list() -> JsonObject:
     text = resources.files("mgll_data.images").joinpath("dicom_attributes.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
@@ -122,10 +124,10 @@ def _spacing(value: Any) -> list[float] | None:
     return spacing if len(spacing) == 2 and min(spacing) > 0 else None
 
 
-def allowed_attributes(ds: Dataset) -> tuple[dict[str, Any], str | None]:
+def allowed_attributes(ds: Dataset) -> tuple[JsonObject, str | None]:
     """Record attributes and the view, read from the allow-listed elements only."""
     allow = _allow_list()
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
     for name, rule in allow["attributes"].items():
         present = [ds.get(keyword) for keyword in rule["keywords"] if ds.get(keyword) not in (None, "")]
         if name == "pixel_spacing":

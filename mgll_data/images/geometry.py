@@ -13,6 +13,7 @@ from typing import Any
 
 from PIL import Image
 
+from mgll_data.config_io import JsonObject
 from mgll_data.images.policy import ImagePolicy
 
 RESAMPLING = {
@@ -43,7 +44,7 @@ class Geometry:
     out_width: int
     out_height: int
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> JsonObject:
         """The fields of the record's `geometry` column (schema GEOMETRY_TYPE)."""
         fields = asdict(self)
         del fields["out_width"], fields["out_height"]

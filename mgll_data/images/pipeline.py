@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from mgll_data import storage
+from mgll_data.config_io import JsonObject
 from mgll_data.images import dedup, fundus, intensity
 from mgll_data.images.decoded import DecodedImage
 from mgll_data.images.dicom import is_dicom, read_dicom
@@ -24,6 +24,7 @@ from mgll_data.images.limits import check_decoded_size
 from mgll_data.images.policy import ImagePolicy
 from mgll_data.images.readers import read_picture
 from mgll_data.images.rejects import ImageRejected, RejectReason
+from mgll_data.schema import Attributes
 
 __all__ = ["ImageRejected", "ProcessedImage", "RejectReason", "process_image"]
 
@@ -40,9 +41,9 @@ class ProcessedImage:
     format: str
     width: int
     height: int
-    attributes: dict[str, Any] = field(default_factory=dict)
-    geometry: dict[str, Any] = field(default_factory=dict)
-    hashes: dict[str, Any] = field(default_factory=dict)
+    attributes: Attributes = field(default_factory=dict)
+    geometry: JsonObject = field(default_factory=dict)
+    hashes: JsonObject = field(default_factory=dict)
     view: str | None = None
     intensity: str | None = None
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel, load_ontology
+from mgll_data.schema import Attributes
 from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.multilabel import FLAGS
@@ -70,7 +70,7 @@ class BrsetSource(Source):
                 labels.add("icdr", row["DR_ICDR"])
             except UnmappedLabel:
                 return self.unmapped_label(image, entry, ("DR_ICDR", row["DR_ICDR"]))
-        attributes: dict[str, Any] = dict(labels.attributes)
+        attributes: Attributes = dict(labels.attributes)
         with contextlib.suppress(ValueError):  # NA or blank: no age stated
             attributes["age"] = float(row["patient_age"])
         if row["camera"]:

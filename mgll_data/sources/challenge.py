@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import LayoutError
 from mgll_data.images.masks import MaskError, area_fraction, centroid, dark_region, disc_cup_attributes, read_mask
 from mgll_data.ontology import UnmappedLabel
+from mgll_data.schema import Attributes
 from mgll_data.sources.base import RawRecord, Reject
 from mgll_data.sources.files import path_key
 from mgll_data.sources.labels import LabelSet
@@ -39,7 +41,7 @@ class Part:
     split: str | None
     images: Path
     table: Path | None
-    label: dict[str, Any]
+    label: JsonObject
     headerless: list[str] | None = None  # column names of a label table without a header line
     rows: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # image stem -> (entry, row)
 
@@ -52,7 +54,7 @@ class ChallengeReader:
     when it is defined.
     """
 
-    def spec(self: Any) -> dict[str, Any]:
+    def spec(self: Any) -> JsonObject:
         """The adapter's layout spec (parts, columns, masks, vocab)."""
         return layout_spec(self.name)
 
@@ -72,7 +74,7 @@ class ChallengeReader:
             raise LayoutError(self.name, self.root, self.layout)
         self.masks = self._mask_index(spec.get("masks", []))
 
-    def _mask_index(self, masks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Path]]]:
+    def _mask_index(self, masks: list[JsonObject]) -> list[tuple[JsonObject, dict[str, Path]]]:
         """Per mask spec, image stem -> mask file, for masks inside any folder whose path ends as the spec says."""
         files = self.files.files_under(self.root, MASK_SUFFIXES)
         index = []
@@ -144,7 +146,7 @@ class ChallengeReader:
                 return self.unmapped_label(path, entry or path.name, ("label", value))
         elif value is not None and value not in values:
             return self.unmapped_label(path, entry or path.name, ("label", value))
-        attributes: dict[str, Any] = {}
+        attributes: Attributes = {}
         fovea = _point(row.get("fovea_x", ""), row.get("fovea_y", ""))
         if isinstance(fovea, str):
             return self.reject(path, "label", "bad_annotation_value", f"{entry}: fovea {fovea}")
@@ -185,7 +187,7 @@ class ChallengeReader:
             return (row.get("label") or "").removesuffix(".0") or None
         return None
 
-    def _measure(self, mask: dict[str, Any], pixels: Any, attributes: dict[str, Any], labels: LabelSet) -> None:
+    def _measure(self, mask: JsonObject, pixels: Any, attributes: Attributes, labels: LabelSet) -> None:
         """Fold one mask's measurements into the record's attributes (and a visible lesion into its labels)."""
         if mask["kind"] == "disc_cup":
             attributes.update(disc_cup_attributes(pixels, mask["scheme"]))

@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import LayoutError
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.mimic_files import (
@@ -30,7 +31,7 @@ from mgll_data.sources.mimic_files import (
 from mgll_data.sources.tables import read_table
 
 
-def plus_spec() -> dict[str, Any]:
+def plus_spec() -> JsonObject:
     """The CheXpert Plus part of mimic.yaml."""
     return layout_spec()["chexpert_plus"]
 
@@ -157,7 +158,7 @@ class ChexpertPlusSource(Source):
         return row["ap_pa"].upper() or None
 
     @staticmethod
-    def _demographics(row: dict[str, str]) -> dict[str, Any]:
+    def _demographics(row: dict[str, str]) -> JsonObject:
         try:
             age: float | None = float(row["age"]) or None  # 0 is CheXpert's missing-age sentinel
         except ValueError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.images.masks import MaskError, disc_cup_attributes, read_mask
 from mgll_data.records import Reject
 from mgll_data.sources.base import Source
@@ -15,7 +16,7 @@ from mgll_data.sources.labels import LabelSet
 GLAUCOMA = {"0": "non-glaucoma", "1": "glaucoma"}
 
 
-def mask_attributes(source: Source, masks: Any, stem: str) -> tuple[dict[str, Any], list] | Reject:
+def mask_attributes(source: Source, masks: Any, stem: str) -> tuple[JsonObject, list] | Reject:
     """Disc/cup attributes from `<masks>/<stem>.png` (label values 0/1/2) and the mask as a related file; shared by
     the Kaggle glaucoma bundles (ORIGA, G1020). No mask folder or file: nothing."""
     mask = source.files.find_stem(stem, (".png",), under=masks) if masks is not None else None

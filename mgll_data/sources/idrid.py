@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel
 from mgll_data.sources.base import RawRecord, Reject, Source
@@ -77,7 +77,7 @@ class IdridSource(Source):
         return self.locate_image(image, under=under, suffixes=tuple(spec["image_suffixes"]))
 
     def _graded(
-        self, spec: dict, split: str, row: dict[str, str], entry: str, table_file: Path, points: dict[str, Any]
+        self, spec: dict, split: str, row: dict[str, str], entry: str, table_file: Path, points: JsonObject
     ) -> RawRecord | Reject:
         path = self._image(spec, "grading", split, row["image"])
         if isinstance(path, Reject):
@@ -101,7 +101,7 @@ class IdridSource(Source):
             source_entry=entry,
         )
 
-    def _located(self, spec: dict, split: str, image: str, points: dict[str, Any]) -> RawRecord | Reject:
+    def _located(self, spec: dict, split: str, image: str, points: JsonObject) -> RawRecord | Reject:
         path = self._image(spec, "localization", split, image)
         if isinstance(path, Reject):
             return path

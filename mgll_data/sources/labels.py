@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from mgll_data.ontology import MappedLabel, load_ontology
+from mgll_data.schema import Attributes
 
 State = Literal["positive", "uncertain", "negative"]
 STATES: tuple[State, ...] = ("positive", "uncertain", "negative")
@@ -30,7 +31,7 @@ class LabelSet:
     positive: dict[str, None] = field(default_factory=dict)
     uncertain: dict[str, None] = field(default_factory=dict)
     negative: dict[str, None] = field(default_factory=dict)
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: Attributes = field(default_factory=dict)
 
     def add(self, vocab: str, label: str | int, state: State | None = None) -> MappedLabel:
         """Merge what `label` means in `vocab`; raises `UnmappedLabel` when the map lacks it.

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import LayoutError
 from mgll_data.sources import spec
 from mgll_data.sources.base import inside_roots, leaves_root
@@ -29,7 +30,7 @@ from mgll_data.sources.tables import read_table
 LabelCells = tuple[tuple[str, str], ...]
 
 
-def layout_spec() -> dict[str, Any]:
+def layout_spec() -> JsonObject:
     """The MIMIC / CheXpert Plus layout data file (mgll_data/sources/mimic.yaml)."""
     return spec.layout_spec("mimic")
 
@@ -201,7 +202,7 @@ class JpgTables:
 
 def study_fields(
     labels: StudyLabels | None, sections: dict[str, str] | None, report_file: str | None
-) -> dict[str, Any] | tuple:
+) -> JsonObject | tuple:
     """RawRecord fields of an image from its study's dataset labels and report sections (None: no report found),
     or (stage, reason, detail, unmapped (field, value) pairs) of a reject.
 
@@ -235,14 +236,14 @@ class StudyRows:
         self.labels, self.reports = labels, reports
         self._fields = lru_cache(maxsize=1024)(self._compute)
 
-    def _compute(self, study_id: str, report_file: str) -> dict[str, Any] | tuple:
+    def _compute(self, study_id: str, report_file: str) -> JsonObject | tuple:
         report = self.reports.read(report_file) if self.reports is not None else None
         if isinstance(report, tuple):
             return ("source", *report, ())  # no unmapped values: the report could not be read
         sections = report_sections(report) if report is not None else None
         return study_fields(self.labels.get(study_id), sections, report_file if self.reports is not None else None)
 
-    def fields(self, study_id: str, report_file: str) -> dict[str, Any] | tuple:
+    def fields(self, study_id: str, report_file: str) -> JsonObject | tuple:
         found = self._fields(study_id, report_file)
         if isinstance(found, tuple):
             return found

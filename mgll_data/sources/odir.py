@@ -22,6 +22,7 @@ from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.ontology import UnmappedLabel, load_ontology
+from mgll_data.schema import Attributes
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.spec import layout_spec
@@ -160,7 +161,7 @@ class OdirSource(Source):
         eye = label_eye(keywords)
         for keyword in eye.unmapped:
             self.note_unmapped("keyword", keyword)  # kept as text only; counted in the manifest
-        attributes: dict[str, Any] = {"age": _age(row.age), "sex": _sex(row.sex)}
+        attributes: Attributes = {"age": _age(row.age), "sex": _sex(row.sex)}
         if eye.quality:
             attributes["quality"] = "; ".join(eye.quality)
         return self.record(

@@ -15,11 +15,11 @@ import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from mgll_data.errors import LayoutError
 from mgll_data.images.masks import MaskError, contour_cup_to_disc, read_contour
 from mgll_data.ontology import UnmappedLabel
+from mgll_data.schema import Attributes
 from mgll_data.sources.base import RawRecord, Reject, Source
 from mgll_data.sources.labels import LabelSet
 from mgll_data.sources.tables import read_table
@@ -71,7 +71,7 @@ class PapilaSource(Source):
             labels.add("papila", row["diagnosis"].removesuffix(".0"))
         except UnmappedLabel:
             return self.unmapped_label(image, entry, ("Diagnosis", row["diagnosis"]))
-        attributes: dict[str, Any] = {}
+        attributes: Attributes = {}
         with contextlib.suppress(ValueError):  # age is optional clinical data; a blank cell states nothing
             attributes["age"] = float(row["age"])
         ratios, related = [], []

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from mgll_data.errors import LayoutError
 from mgll_data.images.masks import MaskError, centroid, read_mask, vertical_cup_to_disc
+from mgll_data.schema import Attributes
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.labels import LabelSet
 
@@ -68,7 +69,7 @@ class RimOneDlSource(Source):
             return problem
         labels = LabelSet()
         labels.add("glaucoma_status", CLASSES[label])
-        attributes: dict[str, Any] = {}
+        attributes: Attributes = {}
         origin = ORIGINS.get(path.stem.split("_")[0].casefold())
         if origin:
             attributes["dataset_origin"] = origin

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Any
 
-from mgll_data.config_io import load_data_yaml
+from mgll_data.config_io import JsonObject, load_data_yaml
 
 
 @cache
-def layout_spec(name: str) -> dict[str, Any]:
+def layout_spec(name: str) -> JsonObject:
     """The parsed `mgll_data/sources/<name>.yaml`."""
     text = resources.files("mgll_data.sources").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = load_data_yaml(text)
+    data: JsonObject = load_data_yaml(text)
     return data

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Any
 
 import yaml
+
+from mgll_data.config_io import JsonObject
 
 REDISTRIBUTION: tuple[str, ...] = ("allowed", "share_alike", "no_derivatives", "not_allowed", "unstated")
 CLASS_ATTRIBUTES: tuple[str, ...] = ("licence_class", "citation", "homepage")
@@ -29,18 +30,18 @@ TERM_KEYS: tuple[str, ...] = (
 
 
 @cache
-def all_terms() -> dict[str, dict[str, Any]]:
+def all_terms() -> dict[str, JsonObject]:
     """Adapter name -> its terms, as `terms.yaml` states them."""
     text = resources.files("mgll_data.sources").joinpath("terms.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)["sources"]
 
 
-def terms_of(adapter: str) -> dict[str, Any] | None:
+def terms_of(adapter: str) -> JsonObject | None:
     """The terms of a registered adapter, or None for one `terms.yaml` does not list (a test or plugin adapter)."""
     return all_terms().get(adapter)
 
 
-def terms_problems(adapter: str, terms: dict[str, Any]) -> list[str]:
+def terms_problems(adapter: str, terms: JsonObject) -> list[str]:
     """What is wrong with one adapter's entry: a missing key, an unknown redistribution class, an `unknown`
     licence without its reason, or no BibTeX."""
     problems = [f"{adapter}: no {key}" for key in TERM_KEYS if key not in terms]

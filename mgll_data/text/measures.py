@@ -13,9 +13,11 @@ from typing import Any
 
 import yaml
 
+from mgll_data.config_io import JsonObject
+
 
 @cache
-def _wording() -> dict[str, Any]:
+def _wording() -> JsonObject:
     path = resources.files("mgll_data.text") / "data" / "measures.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 

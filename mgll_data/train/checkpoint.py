@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
 from mgll_data.train.config import TrainConfig
 from mgll_data.train.model import CONFIG_FILE, WEIGHTS_FILE, MGLLModel, checkpoint_candidates
@@ -33,7 +33,7 @@ def save_checkpoint(
     step: int,
     model: MGLLModel,
     config: TrainConfig,
-    training_state: dict[str, Any],
+    training_state: JsonObject,
     keep: int | None = None,
     training_rows: np.ndarray | None = None,
 ) -> Path:
@@ -69,7 +69,7 @@ def resume_candidates(resume: str | None, output_dir: Path | str) -> list[Path]:
     return checkpoint_candidates(resume)
 
 
-def load_checkpoint(folder: Path, model: MGLLModel, device: torch.device) -> dict[str, Any]:
+def load_checkpoint(folder: Path, model: MGLLModel, device: torch.device) -> JsonObject:
     """Load weights into `model` and return the training state (optimizer, schedule, step, RNG)."""
     from safetensors.torch import load_model
 

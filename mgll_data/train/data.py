@@ -28,8 +28,10 @@ import torch
 from PIL import Image
 from torchvision.transforms import v2
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
 from mgll_data.output_layout import DATA_DIR, shards_by_split, split_glob
+from mgll_data.schema import Row
 from mgll_data.train.config import AugmentConfig, DataConfig, Granularity
 
 TRAIN_COLUMNS = ("id", "modality", "image", "labels", "disease_text", "descriptions", "explanations")
@@ -110,7 +112,7 @@ def split_ids(dataset: str, split: str) -> list[str]:
     return ids
 
 
-def open_split(dataset: str, split: str, columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+def open_split(dataset: str, split: str, columns: Sequence[str] | None = None) -> Iterator[Row]:
     """Every record of a split, in shard order, as plain dicts (images stay encoded: see `decode_image`)."""
     for file in split_files(dataset, split):
         parquet = pq.ParquetFile(file)
@@ -121,7 +123,7 @@ def open_split(dataset: str, split: str, columns: Sequence[str] | None = None) -
 # --- images and texts ---
 
 
-def decode_image(record: dict[str, Any], min_size: int | None = None) -> Image.Image:
+def decode_image(record: Row, min_size: int | None = None) -> Image.Image:
     """The record's image as 8-bit RGB. 16-bit greyscale is scaled by its full range, not clipped.
 
     `min_size` lets JPEG decode at a reduced scale that still covers it (much cheaper for 512 -> 224).
@@ -163,7 +165,7 @@ def eval_transform(image_size: int) -> v2.Compose:
     return v2.Compose([v2.PILToTensor(), v2.Resize(image_size, antialias=True), v2.CenterCrop(image_size)])
 
 
-def disease_prompt(record: dict[str, Any], template: str | dict[str, str]) -> str:
+def disease_prompt(record: Row, template: str | dict[str, str]) -> str:
     """Granularity 1: `disease_text` in the configured template (one for all, or one per modality)."""
     if isinstance(template, dict):
         modality = record.get("modality")
@@ -177,7 +179,7 @@ def disease_prompt(record: dict[str, Any], template: str | dict[str, str]) -> st
 
 
 def granularity_texts(
-    record: dict[str, Any], granularities: Sequence[Granularity], template: str | dict[str, str], rng: random.Random
+    record: Row, granularities: Sequence[Granularity], template: str | dict[str, str], rng: random.Random
 ) -> list[str]:
     """One text per granularity for one image: lists are sampled; an empty list falls back to the coarser text.
 
@@ -268,12 +270,12 @@ class RowGroupCache:
         return table
 
 
-def take_records(rows: Sequence[tuple[int, int]], cache: RowGroupCache) -> list[dict[str, Any]]:
+def take_records(rows: Sequence[tuple[int, int]], cache: RowGroupCache) -> list[JsonObject]:
     """The rows as dicts, in the given order; each row group is read once and only its wanted rows converted."""
     wanted: dict[int, list[int]] = {}
     for position, (group, _) in enumerate(rows):
         wanted.setdefault(group, []).append(position)
-    records: list[dict[str, Any]] = [{} for _ in rows]
+    records: list[Row] = [{} for _ in rows]
     for group, positions in wanted.items():
         taken = cache.get(group).take([rows[p][1] for p in positions]).to_pylist()
         for position, record in zip(positions, taken, strict=True):
@@ -324,7 +326,7 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
     def new_cache(self) -> RowGroupCache:
         return RowGroupCache(lambda g: read_row_group(self.groups[g], TRAIN_COLUMNS), self.config.cache_bytes)
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Row]:
         info = torch.utils.data.get_worker_info()
         worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
         per_epoch, size = self.batches_per_epoch(), self.config.batch_size
@@ -340,7 +342,7 @@ class ParquetTrainData(torch.utils.data.IterableDataset):
             yield self._load_batch(rows[batch * size : (batch + 1) * size], epoch, batch, cache)
             index += num_workers
 
-    def _load_batch(self, rows: list[tuple[int, int]], epoch: int, rank_batch: int, cache) -> dict[str, Any]:
+    def _load_batch(self, rows: list[tuple[int, int]], epoch: int, rank_batch: int, cache) -> JsonObject:
         config = self.config
         text_seed, augment_seed = _rng(self.seed, epoch, self.rank, rank_batch).integers(2**31, size=2).tolist()
         text_rng = random.Random(text_seed)
@@ -388,7 +390,7 @@ class SplitBatches(torch.utils.data.IterableDataset):
         self.groups, self.batches, self.transform = list(groups), [list(b) for b in batches], transform
         self.image_size, self.columns, self.cache_bytes, self.seed = image_size, list(columns), cache_bytes, seed
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Row]:
         info = torch.utils.data.get_worker_info()
         worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
         read_columns = sorted({"id", "image", *self.columns})
@@ -398,7 +400,7 @@ class SplitBatches(torch.utils.data.IterableDataset):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(int(_rng(self.seed, index).integers(2**31)))
                 images = [self.transform(decode_image(r, min_size=self.image_size)) for r in records]
-            batch: dict[str, Any] = {"images": torch.stack(images), "batch_index": index}
+            batch: JsonObject = {"images": torch.stack(images), "batch_index": index}
             batch.update({column: [r[column] for r in records] for column in self.columns})
             yield batch
 

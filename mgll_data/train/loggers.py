@@ -7,9 +7,10 @@ optional: asking for it without the package installed is a config error at start
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
+from mgll_data.schema import Row
 
 TENSORBOARD_DIR = "tensorboard"
 
@@ -17,7 +18,7 @@ TENSORBOARD_DIR = "tensorboard"
 class MetricLoggers:
     """Scalar metrics per optimizer step to every configured sink; `close` flushes them."""
 
-    def __init__(self, kinds: list[str], output_dir: Path, config: dict[str, Any], wandb_project: str):
+    def __init__(self, kinds: list[str], output_dir: Path, config: JsonObject, wandb_project: str):
         self._tensorboard = None
         self._wandb = None
         if "tensorboard" in kinds:
@@ -36,7 +37,7 @@ class MetricLoggers:
                 raise MgllError("run.loggers includes wandb but wandb is not installed (pip install wandb)") from None
             self._wandb = wandb.init(project=wandb_project, dir=str(output_dir), config=config, resume="allow")
 
-    def log(self, record: dict[str, Any], step: int) -> None:
+    def log(self, record: Row, step: int) -> None:
         scalars = {k: float(v) for k, v in record.items() if isinstance(v, int | float) and k != "step"}
         if self._tensorboard is not None:
             for name, value in scalars.items():

@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
+from mgll_data.schema import Row
 from mgll_data.train.data import decode_image, eval_transform, row_groups, split_files
 
 ChannelMode = Literal["rgb", "gray"]
@@ -92,7 +94,7 @@ class TorchDataset(torch.utils.data.Dataset):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def _row(self, index: int) -> dict[str, Any]:
+    def _row(self, index: int) -> JsonObject:
         group, row = self._rows[index]
         table = self._cache.get(group)
         if table is None:
@@ -107,14 +109,14 @@ class TorchDataset(torch.utils.data.Dataset):
         self._cache.move_to_end(group)
         return table.slice(row, 1).to_pylist()[0]
 
-    def __getitem__(self, index: int) -> dict[str, Any]:
+    def __getitem__(self, index: int) -> JsonObject:
         if not 0 <= index < len(self):
             raise IndexError(index)
         record = self._row(index)
         image = decode_image(record)
         if self.channels == "gray":
             image = image.convert("L")
-        item: dict[str, Any] = {"image": self.transform(image)}
+        item: Row = {"image": self.transform(image)}
         for column, key in LABEL_FIELDS:
             item[key] = multi_hot(record.get(column), self._index, record["id"])
         rng = random.Random(f"{self.seed}/{self.epoch}/{index}")

@@ -40,8 +40,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from mgll_data.config_io import JsonObject
 from mgll_data.durations import format_duration
 from mgll_data.errors import MgllError
+from mgll_data.schema import Row
 from mgll_data.train.checkpoint import load_checkpoint, resume_candidates, save_checkpoint
 from mgll_data.train.config import DataConfig, OptimConfig, TrainConfig
 from mgll_data.train.data import ParquetTrainData, make_loader, row_id_hashes, split_files, split_ids
@@ -81,7 +83,7 @@ def init_distributed() -> Distributed:
     return Distributed(rank, world_size, local_rank, device)
 
 
-def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[JsonObject]:
     """Decay matrices only: biases, norm weights and the logit scale (all 0/1-d) get none."""
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
@@ -171,7 +173,7 @@ class TrainResult:
     checkpoint: Path | None
 
 
-def _micro_batches(dataset: ParquetTrainData, first: int, pin_memory: bool) -> Iterator[dict[str, Any]]:
+def _micro_batches(dataset: ParquetTrainData, first: int, pin_memory: bool) -> Iterator[Row]:
     """Micro-batches from global index `first` on, epoch after epoch, from one loader whose workers persist."""
     dataset.epoch, dataset.skip_batches = divmod(first, dataset.batches_per_epoch())
     dataset.epochs = None
@@ -205,12 +207,12 @@ class Session:
     resumed_from: Path | None
     training_rows: np.ndarray | None = None  # id hashes of the trained split, written with every checkpoint
 
-    def batches(self) -> Iterator[dict[str, Any]]:
+    def batches(self) -> Iterator[Row]:
         """Micro-batches from where this session stands (after a resume: the next unseen batch)."""
         first = self.step * self.config.optim.accumulation_steps
         return _micro_batches(self.dataset, first, self.env.device.type == "cuda")
 
-    def train_step(self, batches: Iterator[dict[str, Any]]) -> StepOutcome:
+    def train_step(self, batches: Iterator[Row]) -> StepOutcome:
         """One optimizer step over `accumulation_steps` micro-batches; returns the step's mean loss terms."""
         optim, env = self.config.optim, self.env
         device_terms: dict[str, torch.Tensor] = {}
@@ -250,7 +252,7 @@ class Session:
             )
         return StepOutcome(terms_sum, lr, epoch, images, waited)
 
-    def training_state(self) -> dict[str, Any]:
+    def training_state(self) -> JsonObject:
         state = {
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
@@ -347,7 +349,7 @@ def prepare(config: TrainConfig, warn: Callable[[str], None] | None = None) -> S
     )
 
 
-def _log_line(session: Session, outcome: StepOutcome, meter: Meter) -> dict[str, Any]:
+def _log_line(session: Session, outcome: StepOutcome, meter: Meter) -> JsonObject:
     """One JSON log record; `epoch` counts from 1, as the console lines do."""
     record = {"step": session.step, "epoch": outcome.epoch + 1, "lr": outcome.lr, **meter.report()}
     record["logit_scale"] = float(session.model.logit_scale.detach().exp())

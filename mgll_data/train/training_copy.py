@@ -20,12 +20,12 @@ import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
+from mgll_data.config_io import JsonObject
 from mgll_data.errors import MgllError
 from mgll_data.output_layout import DATA_DIR
 from mgll_data.train.data import decode_image
@@ -41,7 +41,7 @@ def copy_folder(dataset: str, split: str, size: int, quality: int, output_dir: s
     return root.with_name(f"{root.name}.{name}") if root.is_dir() else Path(output_dir) / name
 
 
-def source_fingerprint(files: list[Path]) -> list[dict[str, Any]]:
+def source_fingerprint(files: list[Path]) -> list[JsonObject]:
     """What identifies the source shards cheaply: name, size and modification time of each."""
     return [{"name": f.name, "bytes": f.stat().st_size, "mtime_ns": f.stat().st_mtime_ns} for f in files]
 
