@@ -15,6 +15,7 @@ through these names, so the layout of DESIGN.md is spelled out once:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ import pyarrow.parquet as pq
 
 from mgll_data import storage
 from mgll_data.errors import ValidationError
+from mgll_data.records import Manifest
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 CARD_FILE = "README.md"
@@ -58,17 +60,7 @@ REJECTS_SCHEMA = pa.schema(
     ]
 )
 REJECT_COLUMNS: tuple[str, ...] = tuple(REJECTS_SCHEMA.names)
-MANIFEST_KEYS: tuple[str, ...] = (
-    "schema_version",
-    "tool_version",
-    "recipe",
-    "recipe_hash",
-    "libraries",
-    "sources",
-    "splits",
-    "shards",
-    "counts",
-)
+MANIFEST_KEYS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Manifest))
 BATCH_ROWS = 256
 
 

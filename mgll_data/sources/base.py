@@ -101,6 +101,9 @@ class Source(ABC):
         # Folders a listed path may resolve into: the root and any folder an option names (option_path adds them);
         # an object store has no links, so nothing there can resolve elsewhere
         self._roots: list[str] = [] if storage.is_remote(self.root) else [os.path.realpath(self.root)]
+        # Resolved form of each folder a checked file sits in: resolving a file then costs one lstat, not one per
+        # path part, and the image check and the records backstop share the work
+        self._real_folders: dict[str, str] = {}
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
         self.unmapped: dict[str, Counter[str]] = {}
@@ -259,7 +262,7 @@ class Source(ABC):
     def outside_root(self, path: Path, item: str | Path | None = None) -> Reject | None:
         """An `outside_root` reject when `path`, resolved with every symbolic link, is under neither the root nor a
         folder an option names; None when it stays inside. `item` names it in the reject (default: the path)."""
-        if inside_roots(path, self.roots()):
+        if inside_roots(path, self.roots(), self._real_folders):
             return None
         return self.reject(item if item is not None else path, "source", "outside_root", "resolves outside the root")
 
@@ -295,17 +298,31 @@ def leaves_root(listed: str | Path) -> bool:
     return os.path.normpath(text).split("/", 1)[0] == ".."
 
 
-def inside_roots(path: Path | str, roots: list[str]) -> bool:
+def inside_roots(path: Path | str, roots: list[str], real_folders: dict[str, str] | None = None) -> bool:
     """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved). A key in an
     object store has no links to follow: the listing it came from is the root's, and `leaves_root` has already
-    refused listed paths that climb out of it."""
+    refused listed paths that climb out of it. `real_folders` caches resolved parent folders across calls."""
     if storage.is_remote(path):
         return True
     try:
-        real = os.path.realpath(path)
+        real = _resolved(os.fspath(path), real_folders)
     except (OSError, RuntimeError, ValueError):
         return False
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
+    """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`."""
+    if real_folders is None:
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.realpath(path)
+    real_folder = real_folders.get(folder)
+    if real_folder is None:
+        real_folder = real_folders[folder] = os.path.realpath(folder)
+    target = os.path.join(real_folder, name)
+    return os.path.realpath(target) if os.path.islink(target) else target
 
 
 def _root_guarded(records: Any) -> Any:
@@ -316,8 +333,8 @@ def _root_guarded(records: Any) -> Any:
     def guarded(self: Source) -> Iterator[RawRecord | Reject]:
         for item in records(self):
             if isinstance(item, RawRecord):
-                paths = [item.image_path, *item.related_files]
-                if not all(inside_roots(path, self.roots()) for path in paths):
+                paths, roots = [item.image_path, *item.related_files], self.roots()
+                if not all(inside_roots(path, roots, self._real_folders) for path in paths):
                     item = self.reject(item.published_path or item.native_id, "source", "outside_root",
                                        "the image or a file of it resolves outside the source root")
             yield item
