@@ -68,12 +68,17 @@ def run_local(
         # An early end (an error, Ctrl-C, a dead worker) abandons the running shards: their temporary files are
         # cleared by the next build, and no worker is left behind.
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=ended, cancel_futures=True)
         if not ended:
             for process in processes:
                 process.terminate()
             for process in processes:
                 process.join(timeout=5)
+            # The pool's manager thread closes its wake-up pipe as it sees the workers gone; waiting for it here
+            # keeps that close from racing the interpreter's exit hook, which writes to the same pipe (EBADF).
+            if manager is not None:
+                manager.join(timeout=5)
 
 
 def check_backend(backend: str) -> None:
