@@ -16,6 +16,7 @@ import functools
 import os
 import posixpath
 import re
+import stat
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
@@ -104,6 +105,8 @@ class Source(ABC):
         # Resolved form of each folder a checked file sits in: resolving a file then costs one lstat, not one per
         # path part, and the image check and the records backstop share the work
         self._real_folders: dict[str, str] = {}
+        # Files `check_image_file` found inside the roots: the records backstop need not resolve them again
+        self._checked_inside: set[str] = set()
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
         self.unmapped: dict[str, Counter[str]] = {}
@@ -217,8 +220,8 @@ class Source(ABC):
         in turn; with `anywhere`, it is a file name looked up anywhere in the tree (downloads that spread images
         over numbered folders). `entry` (the table line) goes into the reject's detail.
         """
-        item = printable(PurePosixPath(str(under or "")).joinpath(str(listed)).as_posix())
         if leaves_root(listed):
+            item = printable(PurePosixPath(str(under or "")).joinpath(str(listed)).as_posix())
             detail = f"{entry}: the listed path leaves the source root" if entry else "the listed path leaves the root"
             return self.reject(item, "source", "outside_root", detail)
         if anywhere:
@@ -228,8 +231,10 @@ class Source(ABC):
             listed += suffixes[0]
         else:
             found = self.files.find(listed, under=under)
+        if found is not None:
+            return self.image_at(found, "", entry)
         folder = cast(Path, under) if storage.is_remote(under) else Path(under or "")
-        return self.image_at(found, folder / listed, entry)
+        return self.image_at(None, folder / listed, entry)
 
     def image_at(self, found: Path | None, listed: str | Path, entry: str = "") -> Path | Reject:
         """`found` (the file an adapter located its own way, None when it found none) once checked, or the reject
@@ -271,47 +276,88 @@ class Source(ABC):
         `path`, or None when it can be opened.
 
         Adapters never decode pixels; this only looks at the file system, so a listed image that is not
-        there becomes a reject row instead of a crash in a worker.
+        there becomes a reject row instead of a crash in a worker. A plain file (no link) costs one `lstat`: its
+        type, size and permission bits answer every question, and its folder's resolution is cached.
         """
         if storage.is_remote(path):  # an object store has no links or permission bits: a key, or none
             if not path.is_file():
                 return self.reject(path, "source", "missing_file")
             return self.reject(path, "source", "empty_file") if path.stat().st_size == 0 else None
+        try:
+            found = os.lstat(path)
+        except OSError:
+            found = None
+        if found is None or stat.S_ISLNK(found.st_mode):  # absent, unreachable, or a link: follow it step by step
+            return self._check_linked_file(path)
+        if not inside_roots(path, self.roots(), self._real_folders, is_link=False):
+            return self.reject(path, "source", "outside_root", "resolves outside the root")
+        return self._file_problem(path, found) or self._inside(path)
+
+    def _check_linked_file(self, path: Path) -> Reject | None:
+        """`check_image_file` for a path that is a symbolic link or could not be looked at."""
         if path.is_symlink() and not path.exists():
             return self.reject(path, "source", "broken_link")
         if outside := self.outside_root(path):
             return outside
-        if not path.is_file():
-            return self.reject(path, "source", "not_a_regular_file" if path.exists() else "missing_file")
-        if path.stat().st_size == 0:
+        try:
+            found = os.stat(path)
+        except OSError:
+            return self.reject(path, "source", "missing_file")
+        return self._file_problem(path, found) or self._inside(path)
+
+    def _file_problem(self, path: Path, found: os.stat_result) -> Reject | None:
+        """What is wrong with a file from its `stat` (followed to the target for a link), or None."""
+        if not stat.S_ISREG(found.st_mode):
+            return self.reject(path, "source", "not_a_regular_file")
+        if found.st_size == 0:
             return self.reject(path, "source", "empty_file")
-        if not os.access(path, os.R_OK):
+        if not _may_read(found) and not os.access(path, os.R_OK):
             return self.reject(path, "source", "permission_denied")
         return None
+
+    def _inside(self, path: Path) -> None:
+        """Remember a checked file as inside the roots, for the records backstop."""
+        self._checked_inside.add(os.fspath(path))
 
 
 def leaves_root(listed: str | Path) -> bool:
     """True when a listed path is absolute (POSIX or Windows) or climbs with `..` above where it is read from."""
     text = str(listed).replace("\\", "/")
-    if text.startswith("/") or re.match(r"^[A-Za-z]:/", text):
+    if text.startswith("/") or (text[1:3] == ":/" and re.match(r"^[A-Za-z]:/", text)):
         return True
-    return os.path.normpath(text).split("/", 1)[0] == ".."
+    return ".." in text and os.path.normpath(text).split("/", 1)[0] == ".."
 
 
-def inside_roots(path: Path | str, roots: list[str], real_folders: dict[str, str] | None = None) -> bool:
+def _may_read(found: os.stat_result) -> bool:
+    """True when the permission bits let this process read the file (root reads any); when they seem not to, the
+    caller asks `os.access`, which also knows access-control lists."""
+    user = os.geteuid()
+    if user == 0:
+        return True
+    if found.st_uid == user:
+        return bool(found.st_mode & stat.S_IRUSR)
+    if found.st_gid == os.getegid() or found.st_gid in os.getgroups():
+        return bool(found.st_mode & stat.S_IRGRP)
+    return bool(found.st_mode & stat.S_IROTH)
+
+
+def inside_roots(
+    path: Path | str, roots: list[str], real_folders: dict[str, str] | None = None, *, is_link: bool | None = None
+) -> bool:
     """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved). A key in an
     object store has no links to follow: the listing it came from is the root's, and `leaves_root` has already
-    refused listed paths that climb out of it. `real_folders` caches resolved parent folders across calls."""
+    refused listed paths that climb out of it. `real_folders` caches resolved parent folders across calls;
+    `is_link=False` says the caller's `lstat` already found the file itself is no link."""
     if storage.is_remote(path):
         return True
     try:
-        real = _resolved(os.fspath(path), real_folders)
+        real = _resolved(os.fspath(path), real_folders, is_link)
     except (OSError, RuntimeError, ValueError):
         return False
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
+def _resolved(path: str, real_folders: dict[str, str] | None, is_link: bool | None = None) -> str:
     """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`."""
     if real_folders is None:
         return os.path.realpath(path)
@@ -322,7 +368,8 @@ def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
     if real_folder is None:
         real_folder = real_folders[folder] = os.path.realpath(folder)
     target = os.path.join(real_folder, name)
-    return os.path.realpath(target) if os.path.islink(target) else target
+    linked = os.path.islink(target) if is_link is None else is_link
+    return os.path.realpath(target) if linked else target
 
 
 def _root_guarded(records: Any) -> Any:
@@ -333,8 +380,9 @@ def _root_guarded(records: Any) -> Any:
     def guarded(self: Source) -> Iterator[RawRecord | Reject]:
         for item in records(self):
             if isinstance(item, RawRecord):
-                paths, roots = [item.image_path, *item.related_files], self.roots()
-                if not all(inside_roots(path, roots, self._real_folders) for path in paths):
+                paths = [item.image_path, *item.related_files]
+                unchecked = [path for path in paths if os.fspath(path) not in self._checked_inside]
+                if unchecked and not all(inside_roots(path, self.roots(), self._real_folders) for path in unchecked):
                     item = self.reject(item.published_path or item.native_id, "source", "outside_root",
                                        "the image or a file of it resolves outside the source root")
             yield item

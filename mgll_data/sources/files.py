@@ -32,13 +32,16 @@ def path_key(relative: str | PurePosixPath) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _join(*keys: tuple[str, ...]) -> tuple[str, ...]:
-    """Concatenate normal forms, collapsing a part repeated across the joint too."""
-    parts: list[str] = []
-    for part in (p for key in keys for p in key):
-        if not parts or parts[-1] != part:
-            parts.append(part)
-    return tuple(parts)
+def name_key(name: str) -> tuple[str, ...]:
+    """`path_key` of one file name, without building a path when the name holds no separator (the usual case)."""
+    if "/" in name or "\\" in name or name in ("", "."):
+        return path_key(name)
+    return (unquote(name).strip().casefold(),)
+
+
+def _join(head: tuple[str, ...], tail: tuple[str, ...]) -> tuple[str, ...]:
+    """Concatenate two normal forms, collapsing a part repeated across the joint (each is collapsed within)."""
+    return head + tail[1:] if head and tail and head[-1] == tail[0] else head + tail
 
 
 class FileIndex:
@@ -53,10 +56,14 @@ class FileIndex:
 
     def __init__(self, root: Path | str | storage.AnyPath):
         self.root = storage.location(root)
-        self._by_key: dict[tuple[str, ...], Path] = {}
+        # Files are kept as path text and made `Path`s only when a lookup returns one: a 100k-file tree then costs
+        # one string per file, not one parsed path object
+        self._by_key: dict[tuple[str, ...], str] = {}
         self._folders: dict[tuple[str, ...], Path] = {(): self.root}
-        self._by_name: dict[str, list[Path]] = defaultdict(list)
-        self._by_stem: dict[str, list[Path]] = defaultdict(list)
+        self._by_name: dict[str, list[str]] = defaultdict(list)
+        self._prefixes: dict[str, tuple[str, ...]] = {}  # `under=` folder -> its normal form, computed once
+        self._remote = storage.is_remote(self.root)
+        self._objects: dict[str, storage.AnyPath] = {}  # an object store's keys as text -> their UPath
         # Folders the walk could not enter, with why: adapters turn them into rejects instead of losing them.
         self.unreadable: list[tuple[Path, str]] = []
         # Resolved targets of folder links the walk followed: a folder link is how a user assembles a root across
@@ -67,41 +74,46 @@ class FileIndex:
         # (`A.png` beside `a.png`, `a b.png` beside `a%20b.png`, `x/x/a.png` beside `x/a.png`) with the kept one.
         self.hidden: list[Path] = []
         self.shadowed: list[tuple[Path, Path]] = []
-        if storage.is_remote(self.root):  # an object store: one listing of its keys, no links to follow
+        if self._remote:  # an object store: one listing of its keys, no links to follow
             for folder, _, filenames in storage.walk(self.root):
                 self._add(folder, filenames)
             return
         visited = {os.path.realpath(self.root)}
         for walked, dirnames, filenames in os.walk(self.root, onerror=self._unreadable, followlinks=True):
-            folder = Path(walked)
             kept = []
-            self.hidden.extend(Path(folder) / d for d in sorted(dirnames) if d.startswith("."))
+            self.hidden.extend(Path(walked, d) for d in sorted(dirnames) if d.startswith("."))
             for name in sorted(d for d in dirnames if not d.startswith(".")):
-                real = os.path.realpath(os.path.join(folder, name))
+                real = os.path.realpath(os.path.join(walked, name))
                 if real in visited:  # a linked folder seen already: a loop, or the same tree linked twice
-                    self.unreadable.append((Path(folder) / name, "symlink_loop"))
+                    self.unreadable.append((Path(walked, name), "symlink_loop"))
                     continue
                 visited.add(real)
                 kept.append(name)
-                if os.path.islink(os.path.join(folder, name)):
+                if os.path.islink(os.path.join(walked, name)):
                     self.linked.append(real)
             dirnames[:] = kept
-            self._add(Path(folder), filenames)
+            self._add(Path(walked), filenames)
+
+    def _path(self, text: str) -> Path:
+        """The path a lookup returns for a file kept as text."""
+        return self._objects[text] if self._remote else Path(text)
 
     def _add(self, here: storage.AnyPath, filenames: list[str]) -> None:
         """Index the files of one folder; hidden names and names another file's normal form took are kept aside."""
         base = path_key(here.relative_to(self.root).as_posix())
         self._folders.setdefault(base, here)
+        folder = str(here).rstrip("/") + "/"
         for name in sorted(filenames):
-            path = here / name
+            path = folder + name
+            if self._remote:
+                self._objects[path] = here / name
             if name.startswith("."):
-                self.hidden.append(path)
+                self.hidden.append(self._path(path))
                 continue
-            kept_path = self._by_key.setdefault(_join(base, path_key(name)), path)
+            kept_path = self._by_key.setdefault(_join(base, name_key(name)), path)
             if kept_path is not path:
-                self.shadowed.append((path, kept_path))
+                self.shadowed.append((self._path(path), self._path(kept_path)))
             self._by_name[name.casefold()].append(path)
-            self._by_stem[Path(name).stem.casefold()].append(path)
 
     def _unreadable(self, error: OSError) -> None:
         reason = "permission_denied" if isinstance(error, PermissionError) else "unreadable_folder"
@@ -122,11 +134,14 @@ class FileIndex:
         """The file `listed` names, relative to `under` (a folder inside the root, or absolute under it)."""
         prefix: tuple[str, ...] = ()
         if under is not None:
-            try:
-                prefix = path_key(self._relative(under))
-            except ValueError:
-                return None
-        return self._by_key.get(_join(prefix, path_key(listed)))
+            prefix = self._prefixes.get(str(under))  # type: ignore[assignment]
+            if prefix is None:
+                try:
+                    prefix = self._prefixes[str(under)] = path_key(self._relative(under))
+                except ValueError:
+                    return None
+        found = self._by_key.get(_join(prefix, name_key(listed)))
+        return None if found is None else self._path(found)
 
     def _relative(self, folder: Path | str | storage.AnyPath) -> str:
         """`folder` relative to the root (a ValueError when it is outside); relative text is taken as it is."""
@@ -138,7 +153,7 @@ class FileIndex:
     def find_name(self, name: str) -> Path | None:
         """The one file called `name` anywhere in the tree (case-insensitive); None if absent or ambiguous."""
         found = self._by_name.get(name.casefold(), [])
-        return found[0] if len(found) == 1 else None
+        return self._path(found[0]) if len(found) == 1 else None
 
     def find_stem(self, stem: str, suffixes: tuple[str, ...], under: Path | str | None = None) -> Path | None:
         """A file `<stem><suffix>` for the first suffix that exists (labels that list ids without an extension)."""
@@ -153,8 +168,8 @@ class FileIndex:
         prefix = path_key(self._relative(folder))
         wanted = tuple(s.casefold() for s in suffixes)
         found = [
-            path
+            self._path(path)
             for key, path in self._by_key.items()
-            if key[: len(prefix)] == prefix and (not wanted or path.suffix.casefold() in wanted)
+            if key[: len(prefix)] == prefix and (not wanted or path.casefold().endswith(wanted))
         ]
         return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
