@@ -317,7 +317,7 @@ class Source(ABC):
 
     def _inside(self, path: Path) -> None:
         """Remember a checked file as inside the roots, for the records backstop."""
-        self._checked_inside.add(os.fspath(path))
+        self._checked_inside.add(str(path))
 
 
 def leaves_root(listed: str | Path) -> bool:
@@ -381,7 +381,7 @@ def _root_guarded(records: Any) -> Any:
         for item in records(self):
             if isinstance(item, RawRecord):
                 paths = [item.image_path, *item.related_files]
-                unchecked = [path for path in paths if os.fspath(path) not in self._checked_inside]
+                unchecked = [path for path in paths if str(path) not in self._checked_inside]
                 if unchecked and not all(inside_roots(path, self.roots(), self._real_folders) for path in unchecked):
                     item = self.reject(item.published_path or item.native_id, "source", "outside_root",
                                        "the image or a file of it resolves outside the source root")
