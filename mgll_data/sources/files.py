@@ -44,6 +44,9 @@ def _join(head: tuple[str, ...], tail: tuple[str, ...]) -> tuple[str, ...]:
     return head + tail[1:] if head and tail and head[-1] == tail[0] else head + tail
 
 
+_Entry = tuple[Path, str]  # a file as its folder and its name
+
+
 class FileIndex:
     """Every regular file (and folder) under `root`, found by normalised relative path, name or stem.
 
@@ -56,14 +59,12 @@ class FileIndex:
 
     def __init__(self, root: Path | str | storage.AnyPath):
         self.root = storage.location(root)
-        # Files are kept as path text and made `Path`s only when a lookup returns one: a 100k-file tree then costs
-        # one string per file, not one parsed path object
-        self._by_key: dict[tuple[str, ...], str] = {}
+        # Files are kept as (folder, name) and made paths only when a lookup returns one: a 100k-file tree then
+        # costs no parsed path object per file
+        self._by_key: dict[tuple[str, ...], _Entry] = {}
         self._folders: dict[tuple[str, ...], Path] = {(): self.root}
-        self._by_name: dict[str, list[str]] = defaultdict(list)
+        self._by_name: dict[str, list[_Entry]] = defaultdict(list)
         self._prefixes: dict[str, tuple[str, ...]] = {}  # `under=` folder -> its normal form, computed once
-        self._remote = storage.is_remote(self.root)
-        self._objects: dict[str, storage.AnyPath] = {}  # an object store's keys as text -> their UPath
         # Folders the walk could not enter, with why: adapters turn them into rejects instead of losing them.
         self.unreadable: list[tuple[Path, str]] = []
         # Resolved targets of folder links the walk followed: a folder link is how a user assembles a root across
@@ -74,7 +75,7 @@ class FileIndex:
         # (`A.png` beside `a.png`, `a b.png` beside `a%20b.png`, `x/x/a.png` beside `x/a.png`) with the kept one.
         self.hidden: list[Path] = []
         self.shadowed: list[tuple[Path, Path]] = []
-        if self._remote:  # an object store: one listing of its keys, no links to follow
+        if storage.is_remote(self.root):  # an object store: one listing of its keys, no links to follow
             for folder, _, filenames in storage.walk(self.root):
                 self._add(folder, filenames)
             return
@@ -94,19 +95,17 @@ class FileIndex:
             dirnames[:] = kept
             self._add(Path(walked), filenames)
 
-    def _path(self, text: str) -> Path:
-        """The path a lookup returns for a file kept as text."""
-        return self._objects[text] if self._remote else Path(text)
+    @staticmethod
+    def _path(entry: _Entry) -> Path:
+        """The path a lookup returns for a file kept as (folder, name)."""
+        return entry[0].joinpath(entry[1])
 
     def _add(self, here: storage.AnyPath, filenames: list[str]) -> None:
         """Index the files of one folder; hidden names and names another file's normal form took are kept aside."""
         base = path_key(here.relative_to(self.root).as_posix())
         self._folders.setdefault(base, here)
-        folder = str(here).rstrip("/") + "/"
         for name in sorted(filenames):
-            path = folder + name
-            if self._remote:
-                self._objects[path] = here / name
+            path = (here, name)
             if name.startswith("."):
                 self.hidden.append(self._path(path))
                 continue
@@ -168,8 +167,8 @@ class FileIndex:
         prefix = path_key(self._relative(folder))
         wanted = tuple(s.casefold() for s in suffixes)
         found = [
-            self._path(path)
-            for key, path in self._by_key.items()
-            if key[: len(prefix)] == prefix and (not wanted or path.casefold().endswith(wanted))
+            self._path(entry)
+            for key, entry in self._by_key.items()
+            if key[: len(prefix)] == prefix and (not wanted or entry[1].casefold().endswith(wanted))
         ]
         return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())

@@ -39,8 +39,11 @@ class Table:
 
     def rows(self) -> Iterable[tuple[str, dict[str, str]]]:
         """(entry, row) pairs; `entry` names the row as a user finds it in the file ("row 7" = 7th data line)."""
-        for position, row in enumerate(self.frame.to_dict("records")):
-            yield f"{self.file.name}: line {position + self.header_row + 1}", {str(k): v for k, v in row.items()}
+        names, first = [str(c) for c in self.frame.columns], self.header_row + 1
+        cells = [self.frame.iloc[:, i].tolist() for i in range(len(names))]  # one list per column: no per-row Series
+        prefix = f"{self.file.name}: line "
+        for position, values in enumerate(zip(*cells, strict=True)):
+            yield f"{prefix}{position + first}", dict(zip(names, values, strict=True))
 
     @property
     def columns(self) -> list[str]:
