@@ -107,6 +107,7 @@ class Source(ABC):
         self._real_folders: dict[str, str] = {}
         # Files `check_image_file` found inside the roots: the records backstop need not resolve them again
         self._checked_inside: set[str] = set()
+        self._inside_folders: set[str] = set()  # folders of checked files that resolve inside the roots
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
         self.unmapped: dict[str, Counter[str]] = {}
@@ -289,9 +290,20 @@ class Source(ABC):
             found = None
         if found is None or stat.S_ISLNK(found.st_mode):  # absent, unreachable, or a link: follow it step by step
             return self._check_linked_file(path)
-        if not inside_roots(path, self.roots(), self._real_folders, is_link=False):
+        if not self._in_root_folder(path):
             return self.reject(path, "source", "outside_root", "resolves outside the root")
         return self._file_problem(path, found) or self._inside(path)
+
+    def _in_root_folder(self, path: Path) -> bool:
+        """True when a file that is no link sits in a folder that resolves inside the roots (each folder is resolved
+        once; the roots only grow, so a folder found inside stays inside)."""
+        folder, name = os.path.split(str(path))
+        if folder in self._inside_folders and name not in ("", ".", ".."):
+            return True
+        inside = inside_roots(path, self.roots(), self._real_folders, is_link=False)
+        if inside:
+            self._inside_folders.add(folder)
+        return inside
 
     def _check_linked_file(self, path: Path) -> Reject | None:
         """`check_image_file` for a path that is a symbolic link or could not be looked at."""

@@ -53,14 +53,15 @@ class LabelSet:
 
     def add_ids(self, ids: Iterable[str], state: State = "positive") -> None:
         """Merge ontology ids in one state (the stronger state of a finding wins)."""
+        target = getattr(self, state)
+        weaker = STATES[STATES.index(state) + 1 :]
+        stronger = STATES[: STATES.index(state)]
         for finding_id in ids:
-            rank = STATES.index(state)
-            current = self.state_of(finding_id)
-            if current is not None and STATES.index(current) <= rank:
+            if finding_id in target or any(finding_id in getattr(self, s) for s in stronger):
                 continue
-            for other in STATES:
+            for other in weaker:
                 getattr(self, other).pop(finding_id, None)
-            getattr(self, state)[finding_id] = None
+            target[finding_id] = None
 
     def state_of(self, finding_id: str) -> State | None:
         return next((s for s in STATES if finding_id in getattr(self, s)), None)
