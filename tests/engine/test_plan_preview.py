@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections import Counter
 import shutil
 import subprocess
 import sys
@@ -112,3 +113,33 @@ def test_split_defined_when_records_carry_one_though_the_class_says_none() -> No
     notes = plan_notes(source, {"official": 0, "policy": 2, "carried": 0})
     assert (notes["official_split_defined"], notes["split_origin"]) == (False, "policy")
     assert plan_notes(source, {"official": 1, "policy": 2, "carried": 1})["split_origin"] == "mixed"
+
+
+def test_plan_counts_equal_what_a_build_of_the_same_trees_produces(tmp_path: Path) -> None:
+    """The preview's rows per split, rejects per reason and unmapped values are the build's, entry by entry (the
+    trees hold missing files, unlabelled and unmapped items, official and policy splits)."""
+    import pyarrow.parquet as pq
+
+    from mgll_data.builder import build_recipe
+    from mgll_data.recipe import load_recipe
+
+    fundus, _ = _recipe_over_trees(tmp_path / "fundus", "mgll-fundus.yaml")
+    cxr, _ = _recipe_over_trees(tmp_path / "cxr", "cxr-public.yaml")
+    keep = {"aptos", "origa", "refuge2", "adam", "nih_cxr14", "padchest"}
+    entries = [e for r in (fundus, cxr) for e in yaml.safe_load(r.read_text())["sources"] if e["name"] in keep]
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump({"name": "both", "sources": entries, "output": {"dir": str(tmp_path / "out")}}))
+    plan = {found["entry"]: found for found in _plan(recipe)}
+    assert set(plan) == keep
+
+    result = build_recipe(load_recipe(recipe), out=tmp_path / "out")
+    rejects = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
+    manifest = json.loads((result.out_dir / "manifest.json").read_text())
+    for entry, found in plan.items():
+        built = [r for r in rejects if r["source"] == entry and r["stage"] != "image"]
+        decoded = sum(r["source"] == entry and r["stage"] == "image" for r in rejects)  # what a preview cannot see
+        assert found["rejects_by_reason"] == dict(Counter(r["reason"] for r in built)), entry
+        rows = manifest["counts"]["by_source_split"].get(entry, {})
+        assert found["rows"] == sum(rows.values()) + decoded, entry
+        assert decoded or found["rows_by_split"] == rows, entry
+        assert found["unmapped"] == manifest["sources"][entry]["unmapped"], entry
