@@ -44,6 +44,7 @@ class Part:
     label: JsonObject
     headerless: list[str] | None = None  # column names of a label table without a header line
     rows: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # image stem -> (entry, row)
+    files: list[Path] = field(default_factory=list)  # every file under `images`
 
 
 class ChallengeReader:
@@ -65,26 +66,54 @@ class ChallengeReader:
             images = self.files.folder(*part["images"])
             if images is None:
                 continue
-            names = part.get("table", [])
-            table = next((self.files.find_name(n) for n in names if self.files.find_name(n)), None)
+            table = self._part_table(part["id"], images, part.get("table", []))
             self.parts.append(
                 Part(part["id"], part.get("split"), images, table, part["label"], part.get("headerless_columns"))
             )
         if not self.parts:
             raise LayoutError(self.name, self.root, self.layout)
+        for found in self.parts:
+            found.files = self.files.files_under(found.images)
         self.masks = self._mask_index(spec.get("masks", []))
 
-    def _mask_index(self, masks: list[JsonObject]) -> list[tuple[JsonObject, dict[str, Path]]]:
-        """Per mask spec, image stem -> mask file, for masks inside any folder whose path ends as the spec says."""
+    def _part_table(self, part: str, images: Path, names: list[str]) -> Path | None:
+        """The label table of the part whose images are in `images`: the first of `names` the download holds, and of
+        several files of that name the one nearest the images (parts of one download reuse table names)."""
+        for name in names:
+            nearest = _nearest(self.files.find_all(name), images, self.root)
+            if len(nearest) == 1:
+                return nearest[0]
+            if nearest:
+                where = " and ".join(p.relative_to(self.root).as_posix() for p in nearest)
+                raise LayoutError(self.name, images, f"one {name} for part {part}; {where} are equally near it")
+        return None
+
+    def _mask_index(self, masks: list[JsonObject]) -> list[tuple[JsonObject, dict[tuple[str, str], Path]]]:
+        """Per mask spec, (part id, image stem) -> mask file, for masks inside any folder whose path ends as the spec
+        says. A mask belongs to the part nearest it among those holding an image of its stem: parts reuse image
+        names (REFUGE2's new V0001 is not REFUGE-1's), so a name alone never crosses from one part to another. A
+        mask equally near two such parts is attached to neither (`ambiguous_masks`)."""
         files = self.files.files_under(self.root, MASK_SUFFIXES)
+        stems = {part.id: {path.stem.casefold() for path in part.files} for part in self.parts}
+        folders = {part.id: part.images for part in self.parts}
+        self.ambiguous_masks: list[tuple[Path, list[str]]] = []
         index = []
         for mask in masks:
             wanted = [path_key(folder) for folder in mask["folders"]]
-            found: dict[str, Path] = {}
+            found: dict[tuple[str, str], Path] = {}
             for path in files:
                 parents = path_key(path.parent.relative_to(self.root).as_posix())
-                if any(_contains(parents, key) for key in wanted):
-                    found.setdefault(path.stem.casefold(), path)
+                if not any(_contains(parents, key) for key in wanted):
+                    continue
+                stem = path.stem.casefold()
+                holders = [part for part, names in stems.items() if stem in names]
+                owners = _nearest_parts(path, {part: folders[part] for part in holders}, self.root)
+                if len(owners) == 1:
+                    found.setdefault((owners[0], stem), path)
+                elif owners:
+                    self.ambiguous_masks.append((path, owners))
+                else:  # no part read holds its image: listed by `_unread_masks`
+                    found.setdefault(("", stem), path)
             index.append((mask, found))
         return index
 
@@ -95,7 +124,7 @@ class ChallengeReader:
             if part.table is not None:
                 part.rows = self._table_rows(part, columns)
             listed = set()
-            for path in self.files.files_under(part.images):
+            for path in part.files:
                 if path.suffix.casefold() not in IMAGE_SUFFIXES:
                     yield self.reject(path, "source", "not_an_image_file")
                     continue
@@ -104,19 +133,22 @@ class ChallengeReader:
             for stem, (entry, row) in part.rows.items():
                 if stem not in listed:
                     yield self.image_at(None, f"{part.images.name}/{row['image']}", entry)
-            read |= listed
+            read |= {(part.id, stem) for stem in listed}
         yield from self._unread_masks(read)
 
-    def _unread_masks(self, read: set[str]) -> Iterator[Reject]:
+    def _unread_masks(self, read: set[tuple[str, str]]) -> Iterator[Reject]:
         """One `unread_file` reject per mask folder holding masks of no image read (a part whose images are not in
-        the download, or one this adapter does not read), so they are named, never passed over in silence."""
+        the download, or one this adapter does not read), and one per mask equally near two parts' images of its
+        name, so they are named, never passed over in silence."""
         unused: dict[Path, int] = {}
         for _, index in self.masks:
-            for stem, mask in index.items():
-                if stem not in read:
+            for key, mask in index.items():
+                if key not in read:
                     unused[mask.parent] = unused.get(mask.parent, 0) + 1
         for folder, count in sorted(unused.items()):
             yield self.unread_file(folder, f"{count} mask file(s) that match no image of a part this adapter read")
+        for mask, parts in self.ambiguous_masks:
+            yield self.unread_file(mask, f"equally near the {mask.stem} images of parts {' and '.join(parts)}")
 
     def _table_rows(self, part: Part, columns: dict[str, list[str]]) -> dict[str, tuple[str, dict[str, str]]]:
         """Image stem -> (entry, row) of a part's label table, columns under canonical names."""
@@ -154,7 +186,7 @@ class ChallengeReader:
             attributes["fovea_center"] = fovea
         related = []
         for mask, index in self.masks:
-            mask_path = index.get(path.stem.casefold())
+            mask_path = index.get((part.id, path.stem.casefold()))
             if mask_path is None:
                 continue
             try:
@@ -200,6 +232,24 @@ class ChallengeReader:
             attributes.setdefault("lesions", []).append({"name": mask["name"], "area_fraction": share})
             if share > 0 and mask.get("finding"):
                 labels.add_ids([mask["finding"]])
+
+
+def _shared_folders(path: Path, folder: Path, root: Path) -> int:
+    """How many leading folders (below the root, in normal form) `path`'s folder shares with `folder`."""
+    mine, theirs = (path_key(p.relative_to(root).as_posix()) for p in (path.parent, folder))
+    return next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs)))
+
+
+def _nearest(paths: list[Path], folder: Path, root: Path) -> list[Path]:
+    """Those of `paths` sharing the most leading folders with `folder` (several on a tie; none for no paths)."""
+    shared = [_shared_folders(path, folder, root) for path in paths]
+    return [path for path, n in zip(paths, shared, strict=True) if n == max(shared)]
+
+
+def _nearest_parts(path: Path, folders: dict[str, Path], root: Path) -> list[str]:
+    """The ids of the parts (id -> image folder) whose image folders share the most leading folders with `path`."""
+    shared = {part: _shared_folders(path, folder, root) for part, folder in folders.items()}
+    return [part for part, n in shared.items() if n == max(shared.values())]
 
 
 def _contains(parents: tuple[str, ...], wanted: tuple[str, ...]) -> bool:

@@ -154,6 +154,10 @@ class FileIndex:
         found = self._by_name.get(name.casefold(), [])
         return self._path(found[0]) if len(found) == 1 else None
 
+    def find_all(self, name: str) -> list[Path]:
+        """Every file called `name` anywhere in the tree (case-insensitive), in walk order."""
+        return [self._path(entry) for entry in self._by_name.get(name.casefold(), [])]
+
     def find_stem(self, stem: str, suffixes: tuple[str, ...], under: Path | str | None = None) -> Path | None:
         """A file `<stem><suffix>` for the first suffix that exists (labels that list ids without an extension)."""
         for suffix in suffixes:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections import Counter
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from trees.images import disc_cup_grey, write_mask
+from trees.refuge import write_book
 from trees.refuge2 import write_tree
 
 from mgll_data.errors import LayoutError
@@ -36,3 +38,25 @@ def test_registered_and_wrong_root(tmp_path: Path) -> None:
     assert get_source("refuge2") is Refuge2Source
     with pytest.raises(LayoutError, match="REFUGE1-train"):
         Refuge2Source(tmp_path)
+
+
+def test_masks_and_tables_of_one_part_never_match_another_parts_images(tmp_path: Path) -> None:
+    """REFUGE2's new validation and test images reuse REFUGE-1 names (V0001, T0001): a mask or label table beside
+    one part's images belongs to that part only, even where another part holds an image of the same name."""
+    root = write_tree(tmp_path) / "REFUGE2"
+    write_mask(root / "Train/REFUGE1-val/Disc_Cup_Masks/V0001.bmp", disc_cup_grey(cup_rows=10))
+    write_mask(root / "Train/REFUGE1-test/Disc_Cup_Masks/T0001.bmp", disc_cup_grey(cup_rows=12))
+    write_mask(root / "Validation/Disc_Cup_Masks/V0002.bmp", disc_cup_grey(cup_rows=14))
+    # a workbook named as REFUGE-1's test one beside the new test images: REFUGE-1's test part still reads its own
+    book = root / "Test/Glaucoma_label_and_Fovea_location.xlsx"
+    write_book(book, ["ImgName", "Label(Glaucoma=1)"], [["T0001.jpg", 1]])
+    items = {r.native_id: r for r in Refuge2Source(root).records()}
+    assert all(isinstance(r, RawRecord) for r in items.values())
+    ratios = {key: (r.attributes.get("cup_to_disc_ratio"), len(r.related_files)) for key, r in items.items()}
+    assert ratios["r1val_V0001"] == (0.5, 1) and ratios["val_V0001"] == (None, 0)
+    assert ratios["r1test_T0001"] == (0.6, 1) and ratios["test_T0001"] == (None, 0)
+    assert ratios["val_V0002"] == (0.7, 1)
+    # each test part reads its own workbook: REFUGE-1's T0001 is non-glaucoma, the new T0001 keeps task1.xls's label
+    assert items["r1test_T0001"].source_file == "Glaucoma_label_and_Fovea_location.xlsx"
+    assert items["r1test_T0001"].negative_labels == ["glaucoma"]
+    assert (items["test_T0001"].source_file, items["test_T0001"].labels) == ("task1.xls", ["glaucoma"])
