@@ -60,3 +60,13 @@ def test_masks_and_tables_of_one_part_never_match_another_parts_images(tmp_path:
     assert items["r1test_T0001"].source_file == "Glaucoma_label_and_Fovea_location.xlsx"
     assert items["r1test_T0001"].negative_labels == ["glaucoma"]
     assert (items["test_T0001"].source_file, items["test_T0001"].labels) == ("task1.xls", ["glaucoma"])
+
+
+def test_a_mask_equally_near_two_parts_with_its_image_name_is_named_not_attached(tmp_path: Path) -> None:
+    root = write_tree(tmp_path) / "REFUGE2"
+    write_mask(root / "Disc_Cup_Masks/V0001.bmp", disc_cup_grey(cup_rows=10))  # as near REFUGE-1 val as the new val
+    items = list(Refuge2Source(root).records())
+    assert not [r for r in items if isinstance(r, RawRecord) and "V0001" in r.native_id and r.related_files]
+    [reject] = [r for r in items if not isinstance(r, RawRecord)]
+    assert (reject.item, reject.reason) == (str(root / "Disc_Cup_Masks/V0001.bmp"), "unread_file")
+    assert reject.detail == "equally near the V0001 images of parts r1val and val"
