@@ -61,31 +61,32 @@ class ChallengeReader:
 
     def find_layout(self) -> None:
         spec = self.spec()
+        found = [(part, images) for part in spec["parts"] if (images := self.files.folder(*part["images"]))]
+        if not found:
+            raise LayoutError(self.name, self.root, self.layout)
         self.parts: list[Part] = []
-        for part in spec["parts"]:
-            images = self.files.folder(*part["images"])
-            if images is None:
-                continue
-            table = self._part_table(part["id"], images, part.get("table", []))
+        for part, images in found:
+            table = self._part_table(part, images, found)
             self.parts.append(
                 Part(part["id"], part.get("split"), images, table, part["label"], part.get("headerless_columns"))
             )
-        if not self.parts:
-            raise LayoutError(self.name, self.root, self.layout)
-        for found in self.parts:
-            found.files = self.files.files_under(found.images)
+        for read in self.parts:
+            read.files = self.files.files_under(read.images)
         self.masks = self._mask_index(spec.get("masks", []))
 
-    def _part_table(self, part: str, images: Path, names: list[str]) -> Path | None:
-        """The label table of the part whose images are in `images`: the first of `names` the download holds, and of
-        several files of that name the one nearest the images (parts of one download reuse table names)."""
-        for name in names:
-            nearest = _nearest(self.files.find_all(name), images, self.root)
+    def _part_table(self, part: JsonObject, images: Path, found: list[tuple[JsonObject, Path]]) -> Path | None:
+        """The label table of `part` (images in `images`): the first of its table names the download holds, taking of
+        several files of that name those nearer its images than the images of the other parts naming it (`found`:
+        each part present, with its image folder): parts of one download reuse table names."""
+        for name in part.get("table", []):
+            askers = {other["id"]: folder for other, folder in found if name in other.get("table", [])}
+            mine = [path for path in self.files.find_all(name) if part["id"] in _nearest_parts(path, askers, self.root)]
+            nearest = _nearest(mine, images, self.root)
             if len(nearest) == 1:
                 return nearest[0]
             if nearest:
                 where = " and ".join(p.relative_to(self.root).as_posix() for p in nearest)
-                raise LayoutError(self.name, images, f"one {name} for part {part}; {where} are equally near it")
+                raise LayoutError(self.name, images, f"one {name} for part {part['id']}; {where} are equally near it")
         return None
 
     def _mask_index(self, masks: list[JsonObject]) -> list[tuple[JsonObject, dict[tuple[str, str], Path]]]:
@@ -234,22 +235,26 @@ class ChallengeReader:
                 labels.add_ids([mask["finding"]])
 
 
-def _shared_folders(path: Path, folder: Path, root: Path) -> int:
-    """How many leading folders (below the root, in normal form) `path`'s folder shares with `folder`."""
+def _nearness(path: Path, folder: Path, root: Path) -> tuple[int, int]:
+    """How near `path` lies to the image folder `folder`: the leading folders below the root they share, then the
+    folder names they share anywhere (`DF-Annotation-Training400/Training400/` goes with `AMD-Training400/Training400/`,
+    not with `.../Validation400/`). Names compare in normal form."""
     mine, theirs = (path_key(p.relative_to(root).as_posix()) for p in (path.parent, folder))
-    return next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs)))
+    pairs = zip(mine, theirs, strict=False)
+    leading = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(mine), len(theirs)))
+    return leading, len(set(mine) & set(theirs))
 
 
 def _nearest(paths: list[Path], folder: Path, root: Path) -> list[Path]:
-    """Those of `paths` sharing the most leading folders with `folder` (several on a tie; none for no paths)."""
-    shared = [_shared_folders(path, folder, root) for path in paths]
-    return [path for path, n in zip(paths, shared, strict=True) if n == max(shared)]
+    """Those of `paths` nearest the image folder `folder` (several on a tie; none for no paths)."""
+    near = [_nearness(path, folder, root) for path in paths]
+    return [path for path, n in zip(paths, near, strict=True) if n == max(near)]
 
 
 def _nearest_parts(path: Path, folders: dict[str, Path], root: Path) -> list[str]:
-    """The ids of the parts (id -> image folder) whose image folders share the most leading folders with `path`."""
-    shared = {part: _shared_folders(path, folder, root) for part, folder in folders.items()}
-    return [part for part, n in shared.items() if n == max(shared.values())]
+    """The ids of the parts (id -> image folder) whose image folders lie nearest `path`."""
+    near = {part: _nearness(path, folder, root) for part, folder in folders.items()}
+    return [part for part, n in near.items() if n == max(near.values())]
 
 
 def _contains(parents: tuple[str, ...], wanted: tuple[str, ...]) -> bool:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from trees.adam import write_tree
+from trees.images import write_named_image
+from trees.refuge import write_book
 
+from mgll_data.engine.preview import preview_recipe
 from mgll_data.errors import LayoutError
+from mgll_data.recipe import load_recipe
 from mgll_data.sources import get_source
 from mgll_data.sources.adam import AdamSource
 from mgll_data.sources.base import RawRecord, Reject
@@ -35,3 +40,43 @@ def test_registered_and_wrong_root(tmp_path: Path) -> None:
     assert get_source("adam") is AdamSource
     with pytest.raises(LayoutError, match="AMD-Training400"):
         AdamSource(tmp_path)
+
+
+def _with_validation_and_test(root: Path) -> Path:
+    """The training tree plus validation images (two of three in their workbook, which shares the training
+    workbook's name) and test images without any label file."""
+    write_tree(root)
+    for name in ("V0001.jpg", "V0002.jpg", "V0003.jpg"):
+        write_named_image(root / "AMD-Validation400/Validation400" / name)
+    write_book(
+        root / "DF-Annotation-Validation400/Validation400/Fovea_location.xlsx",
+        ["ID", "imgName", "Fovea_X", "Fovea_Y", "Label"],
+        [[1, "V0001.jpg", 800, 810, 1], [2, "V0002.jpg", 0, 0, 0]],
+    )
+    write_named_image(root / "AMD-Test400/Test400/T0001.jpg")
+    return root
+
+
+def test_validation_and_test_images_are_listed_with_or_without_labels(tmp_path: Path) -> None:
+    items = list(AdamSource(_with_validation_and_test(tmp_path)).records())
+    records = {r.native_id: r for r in items if isinstance(r, RawRecord)}
+    assert {key: (r.split, r.labels, r.negative_labels) for key, r in records.items() if key[0] != "t"} == {
+        "val_V0001": ("validation", ["amd"], []),
+        "val_V0002": ("validation", [], ["amd"]),
+        "val_V0003": ("validation", [], []),  # in no label file: listed, and the planner says it is unlabelled
+    }
+    assert records["val_V0001"].attributes == {"fovea_center": [800.0, 810.0]}
+    assert records["train_A0001"].attributes["fovea_center"] == [1000.0, 1020.5]  # its own workbook, not val's
+    assert (records["test_T0001"].split, records["test_T0001"].is_labelled()) == ("test", False)
+
+
+def test_plan_names_each_validation_and_test_image_no_label_file_lists(tmp_path: Path) -> None:
+    root = _with_validation_and_test(tmp_path / "adam")
+    rows = {"reject": {"train": 3, "validation": 2}, "keep": {"train": 3, "validation": 3, "test": 1}}
+    rejects = {"reject": {"missing_file": 1, "unlabelled": 2}, "keep": {"missing_file": 1}}  # V0003, T0001
+    for keep in ("reject", "keep"):
+        recipe = tmp_path / f"{keep}.yaml"
+        entry = {"name": "adam", "root": str(root), "unlabelled": keep}
+        recipe.write_text(yaml.safe_dump({"name": "adam", "sources": [entry], "output": {"dir": str(tmp_path)}}))
+        [found] = preview_recipe(load_recipe(recipe))
+        assert (dict(found.rows_by_split), dict(found.rejects_by_reason)) == (rows[keep], rejects[keep]), keep
