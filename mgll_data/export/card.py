@@ -12,15 +12,14 @@ libraries' public card API. Everything else comes from manifest.json (counts per
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import yaml
 
 from mgll_data import storage
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.export.terms import PublishingTerms, mgll_bibtex, source_terms
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS, ManifestJson
 from mgll_data.recipe import is_synthetic_root
@@ -37,7 +36,7 @@ _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K
 @functools.cache
 def card_text() -> JsonObject:
     """The card's prose and vocabularies (data, not code)."""
-    return yaml.safe_load(resources.files("mgll_data.export").joinpath("card_text.yaml").read_text(encoding="utf-8"))
+    return read_data_yaml("mgll_data.export", "card_text.yaml")
 
 
 def _cell(value: Any) -> str:
