@@ -24,7 +24,6 @@ from mgll_data.engine.workdir import WorkDir, code_fingerprint
 from mgll_data.errors import RecipeError
 from mgll_data.recipe import Recipe, is_synthetic_root
 from mgll_data.records import Manifest
-from mgll_data.sources import get_source
 from mgll_data.sources.base import Source
 
 
@@ -44,23 +43,6 @@ class ShardTally:
 
     done: int = 0
     total: int | None = None
-
-
-def open_sources(recipe: Recipe) -> list[Source]:
-    """Construct each recipe source's adapter; adapter errors name the recipe key that caused them."""
-    opened = []
-    for i, spec in enumerate(recipe.sources):
-        try:
-            cls = get_source(spec.name)
-        except RecipeError as error:
-            raise RecipeError(f"{recipe.origin}: sources.{i}.name: {error}") from None
-        try:
-            source = cls(recipe.resolve_root(spec), **spec.options)
-        except RecipeError as error:
-            raise RecipeError(f"{recipe.origin}: sources.{i}.options: {error}") from None
-        source.entry_id = spec.entry_id
-        opened.append(source)
-    return opened
 
 
 def run_build(

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mgll_data.config_io import JsonObject
-from mgll_data.engine.flow import open_sources
+from mgll_data.engine.opening import open_sources
 from mgll_data.engine.plan import Repeats, check_record, choose_split, plan_notes, split_origin
 from mgll_data.published import path_in_source
 from mgll_data.recipe import Recipe

@@ -150,7 +150,7 @@ def test_one_adapter_twice_needs_distinct_ids(tmp_path):
 
 
 def test_unknown_adapter_names_the_recipe_key(tmp_path, monkeypatch):
-    from mgll_data.engine import flow as engine
+    from mgll_data.engine import opening as engine
 
     def get_source(name):
         raise RecipeError(f"unknown source {name!r}; available: odir")
