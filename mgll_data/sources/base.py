@@ -292,16 +292,17 @@ class Source(ABC):
             return self._check_linked_file(path)
         if not self._in_root_folder(path):
             return self.reject(path, "source", "outside_root", "resolves outside the root")
-        return self._file_problem(path, found) or self._inside(path)
+        return self._file_problem(path, found)
 
     def _in_root_folder(self, path: Path) -> bool:
         """True when a file that is no link sits in a folder that resolves inside the roots (each folder is resolved
         once; the roots only grow, so a folder found inside stays inside)."""
         folder, name = os.path.split(str(path))
-        if folder in self._inside_folders and name not in ("", ".", ".."):
+        plain = name not in ("", ".", "..")
+        if plain and folder in self._inside_folders:
             return True
         inside = inside_roots(path, self.roots(), self._real_folders, is_link=False)
-        if inside:
+        if inside and plain:
             self._inside_folders.add(folder)
         return inside
 
@@ -315,21 +316,19 @@ class Source(ABC):
             found = os.stat(path)
         except OSError:
             return self.reject(path, "source", "missing_file")
-        return self._file_problem(path, found) or self._inside(path)
+        return self._file_problem(path, found)
 
     def _file_problem(self, path: Path, found: os.stat_result) -> Reject | None:
-        """What is wrong with a file from its `stat` (followed to the target for a link), or None."""
+        """What is wrong with a file inside the roots, from its `stat` (followed to the target for a link), or None;
+        a good file is remembered for the records backstop."""
         if not stat.S_ISREG(found.st_mode):
             return self.reject(path, "source", "not_a_regular_file")
         if found.st_size == 0:
             return self.reject(path, "source", "empty_file")
         if not _may_read(found) and not os.access(path, os.R_OK):
             return self.reject(path, "source", "permission_denied")
-        return None
-
-    def _inside(self, path: Path) -> None:
-        """Remember a checked file as inside the roots, for the records backstop."""
         self._checked_inside.add(str(path))
+        return None
 
 
 def leaves_root(listed: str | Path) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from mgll_data.ontology import MappedLabel, load_ontology
@@ -18,6 +19,7 @@ from mgll_data.schema import Attributes
 
 State = Literal["positive", "uncertain", "negative"]
 STATES: tuple[State, ...] = ("positive", "uncertain", "negative")
+_ontology = cache(load_ontology)  # the package ontology, looked up once: `add` runs for every label of every row
 
 
 @dataclass
@@ -40,7 +42,7 @@ class LabelSet:
         names a finding and its cell (1 / -1 / 0) says positive / uncertain / negative. `normal` is never
         made uncertain or negative that way: "not normal" states no finding.
         """
-        mapped = load_ontology().map_label(vocab, label)
+        mapped = _ontology().map_label(vocab, label)
         if state is None:
             self.add_ids(mapped.positive, "positive")
             self.add_ids(mapped.uncertain, "uncertain")
