@@ -298,13 +298,13 @@ class Source(ABC):
         """True when a file that is no link sits in a folder that resolves inside the roots (each folder is resolved
         once; the roots only grow, so a folder found inside stays inside)."""
         folder, name = os.path.split(str(path))
-        plain = name not in ("", ".", "..")
-        if plain and folder in self._inside_folders:
-            return True
-        inside = inside_roots(path, self.roots(), self._real_folders, is_link=False)
-        if inside and plain:
+        if name in ("", ".", ".."):
+            return inside_roots(path, self.roots(), self._real_folders)
+        if folder not in self._inside_folders:
+            if not inside_roots(folder, self.roots(), self._real_folders):
+                return False
             self._inside_folders.add(folder)
-        return inside
+        return True
 
     def _check_linked_file(self, path: Path) -> Reject | None:
         """`check_image_file` for a path that is a symbolic link or could not be looked at."""
@@ -352,23 +352,20 @@ def _may_read(found: os.stat_result) -> bool:
     return bool(found.st_mode & stat.S_IROTH)
 
 
-def inside_roots(
-    path: Path | str, roots: list[str], real_folders: dict[str, str] | None = None, *, is_link: bool | None = None
-) -> bool:
+def inside_roots(path: Path | str, roots: list[str], real_folders: dict[str, str] | None = None) -> bool:
     """True when `path` resolved (symbolic links followed) lies under one of `roots` (already resolved). A key in an
     object store has no links to follow: the listing it came from is the root's, and `leaves_root` has already
-    refused listed paths that climb out of it. `real_folders` caches resolved parent folders across calls;
-    `is_link=False` says the caller's `lstat` already found the file itself is no link."""
+    refused listed paths that climb out of it. `real_folders` caches resolved parent folders across calls."""
     if storage.is_remote(path):
         return True
     try:
-        real = _resolved(os.fspath(path), real_folders, is_link)
+        real = _resolved(os.fspath(path), real_folders)
     except (OSError, RuntimeError, ValueError):
         return False
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def _resolved(path: str, real_folders: dict[str, str] | None, is_link: bool | None = None) -> str:
+def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
     """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`."""
     if real_folders is None:
         return os.path.realpath(path)
@@ -379,8 +376,7 @@ def _resolved(path: str, real_folders: dict[str, str] | None, is_link: bool | No
     if real_folder is None:
         real_folder = real_folders[folder] = os.path.realpath(folder)
     target = os.path.join(real_folder, name)
-    linked = os.path.islink(target) if is_link is None else is_link
-    return os.path.realpath(target) if linked else target
+    return os.path.realpath(target) if os.path.islink(target) else target
 
 
 def _root_guarded(records: Any) -> Any:

@@ -17,7 +17,7 @@ from build_fixtures import CsvSource
 
 from mgll_data import cli
 from mgll_data.engine import flow as engine
-from mgll_data.engine import task
+from mgll_data.engine import opening, task
 
 
 def on_ray_worker(runner, delay: float, trace: str | None):
@@ -54,7 +54,7 @@ def main(argv: list[str]) -> None:
         else:
             trace = argv[1]
         argv = argv[2:]
-    engine.get_source = lambda name: CsvSource
+    opening.get_source = lambda name: CsvSource
     if "ray" in argv:
         run_tasks = engine.run_tasks
 

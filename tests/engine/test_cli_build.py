@@ -11,11 +11,11 @@ from build_fixtures import CsvSource
 from typer.testing import CliRunner
 
 from mgll_data import cli
-from mgll_data.engine import flow as engine
+from mgll_data.engine import opening
 
 
 def test_build_command_builds_and_prints_a_summary(tmp_path, fundus_tree, monkeypatch):
-    monkeypatch.setattr(engine, "get_source", lambda name: CsvSource)
+    monkeypatch.setattr(opening, "get_source", lambda name: CsvSource)
     recipe = tmp_path / "recipes" / "fixture.yaml"
     recipe.parent.mkdir()
     recipe.write_text(
