@@ -156,7 +156,7 @@ class _Context(NamedTuple):
 
     triggers: dict[int, list[_Match]]  # by sentence
     stops: dict[str, list[int]]  # token positions that end every scope of an axis, by axis
-    in_cues: set[int]  # tokens inside a cue of several words: a stop word there is part of the cue
+    own_stops: dict[str, set[int]]  # token positions where a category's own stop phrase starts, by category
     attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
     mentions: list[tuple[int, int]]  # token spans of the finding mentions: the alternatives of a differential
     words: list[int]  # words (non-punctuation tokens) before each token position: scopes count words
@@ -182,7 +182,6 @@ class CxrContext:
                 self.phrase_findings.setdefault(phrase, []).append(finding)
         self.categories = {c.name: c for c in rules.categories}
         self.closers = rules.closers
-        self.stop_words = {c.name: frozenset(w.lower() for w in c.stops) for c in rules.categories}
         for finding, phrases in rules.mentions.items():
             self._add(nlp, "mention", finding, phrases)
         self._add(nlp, "unmention", "", rules.unmentions)
@@ -199,6 +198,8 @@ class CxrContext:
             self._add(nlp, "boundary", axis, phrases)
         self._add(nlp, "clause_break", "", _CLAUSE_BREAKS)
         self._add(nlp, "pseudo", "", rules.pseudo)
+        for category in rules.categories:
+            self._add(nlp, "stop", category.name, category.stops)
 
     def _add(self, nlp: Language, kind: str, value: str, phrases: Iterable[str]) -> None:
         key = f"{kind}|{value}"
@@ -230,11 +231,14 @@ class CxrContext:
             if m.start and text[offsets[m.start]] == "," and _word(text, offsets, lengths, m.start - 1) in self.closers
         )
         sentence_tokens = [*(bisect_left(offsets, start) for start in sentence_starts), len(doc)]
-        # a boundary or stop word inside a longer cue ("with" in "consistent with") is part of the cue
-        in_cues = {
-            i for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1 for i in range(c.start, c.end)
-        }
+        # a boundary or stop phrase inside a longer cue ("with" in "consistent with") is part of the cue
+        cues = [c for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1]
+        in_cues = {i for c in cues for i in range(c.start, c.end)}
         boundaries = [m for m in by_kind.get("boundary", []) if not in_cues.issuperset(range(m.start, m.end))]
+        own_stops: dict[str, set[int]] = {}
+        for match in by_kind.get("stop", []):
+            if not _inside_longer(match, cues):
+                own_stops.setdefault(match.value, set()).add(match.start)
         closing = {*terminators, *(m.start for m in boundaries)}
         triggers = [
             t
@@ -257,7 +261,7 @@ class CxrContext:
         context = _Context(
             by_sentence,
             stops,
-            in_cues,
+            own_stops,
             attributes,
             mention_spans,
             list(accumulate((1 - p for p in punct), initial=0)),
@@ -372,7 +376,8 @@ class CxrContext:
     def _scope(self, trigger: _Match, limit: int, context: _Context) -> tuple[int, int]:
         """Token range [lo, hi) the trigger's scope covers, the trigger included: it runs from the trigger up
         to `limit` words, and ends earlier at the sentence end, a terminator, a boundary of the trigger's axis
-        or of its own category, or a blocking trigger of another category on the same axis."""
+        or of its own category, or a blocking trigger that sets another value on the same axis ("considered" in
+        "pneumonia is considered less likely" agrees with "less likely" and does not cut it)."""
         key = (trigger, limit)
         if key in context.scopes:
             return context.scopes[key]
@@ -385,6 +390,7 @@ class CxrContext:
             if t.value != trigger.value
             and self.categories[t.value].blocks
             and self.categories[t.value].axis == category.axis
+            and self.categories[t.value].value != category.value
         ]
         lo, hi = trigger.start, trigger.end
         if category.direction in ("post", "both"):
@@ -394,7 +400,8 @@ class CxrContext:
                 lo = max(lo, stops[i - 1] + 1)
             lo = max([lo, *(t.end for t in blockers if t.end <= trigger.start)])
             lo = min(lo, trigger.start)
-            own = next((i for i in range(trigger.start - 1, lo - 1, -1) if self._stops_at(category, i, context)), None)
+            own_stops = context.own_stops.get(category.name, ())
+            own = next((i for i in range(trigger.start - 1, lo - 1, -1) if i in own_stops), None)
             lo = lo if own is None else own + 1
         if category.direction in ("pre", "both"):
             hi = min(context.sentence_tokens[trigger.sentence + 1], bisect_right(words, words[trigger.end] + limit))
@@ -403,18 +410,10 @@ class CxrContext:
                 hi = min(hi, stops[i])
             hi = min([hi, *(t.start for t in blockers if t.start >= trigger.end)])
             hi = max(hi, trigger.end)
-            hi = next((i for i in range(trigger.end, hi) if self._stops_at(category, i, context)), hi)
+            own_stops = context.own_stops.get(category.name, ())
+            hi = next((i for i in range(trigger.end, hi) if i in own_stops), hi)
         context.scopes[key] = (lo, hi)
         return lo, hi
-
-    def _stops_at(self, category: TriggerCategory, i: int, context: _Context) -> bool:
-        """True when token i is one of the category's own stop words (and not part of a longer cue)."""
-        words = self.stop_words[category.name]
-        return (
-            bool(words)
-            and i not in context.in_cues
-            and _word(context.text, context.offsets, context.lengths, i) in words
-        )
 
     def _covers(self, trigger: _Match, target: _Match, limit: int, context: _Context) -> bool:
         """True when the target lies in the trigger's scope; for a differential ("A or B", "A versus B"), only

@@ -29,8 +29,8 @@ _NOT_PLURALISED = ("s", "x", "ed", "ous", "ic", "ive", "al", "ar", "ing")
 @dataclass(frozen=True)
 class TriggerCategory:
     """A ConText trigger category: the axis and value it sets, which way its scope runs (pre, post, or both for
-    the alternatives of a differential) and how far (words). `stops` end this category's scope besides the
-    shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
+    the alternatives of a differential) and how far (words). `stops` (phrases) end this category's scope besides
+    the shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
     clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis")."""
 
     name: str
@@ -90,14 +90,6 @@ def _phrases(values: list, where: str) -> tuple[str, ...]:
     if bad:
         raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {bad} are not phrases (quote them)")
     return tuple(str(v) for v in values)
-
-
-def _words(values: list, where: str) -> tuple[str, ...]:
-    """Single words: a category's stops are checked word by word inside its scope."""
-    words = _phrases(values, where)
-    if any(len(w.split()) != 1 for w in words):
-        raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {list(words)} must be single words")
-    return words
 
 
 def _data(name: str) -> dict:
@@ -163,7 +155,7 @@ def labeler_rules() -> LabelerRules:
                 int(c["scope"]),
                 phrases,
                 c.get("blocks", True),
-                _words(c.get("stops", []), f"{name} stops"),
+                _phrases(c.get("stops", []), f"{name} stops"),
                 c.get("predicate", False),
             )
         )
