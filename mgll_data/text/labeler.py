@@ -376,8 +376,7 @@ class CxrContext:
     def _scope(self, trigger: _Match, limit: int, context: _Context) -> tuple[int, int]:
         """Token range [lo, hi) the trigger's scope covers, the trigger included: it runs from the trigger up
         to `limit` words, and ends earlier at the sentence end, a terminator, a boundary of the trigger's axis
-        or of its own category, or a blocking trigger that sets another value on the same axis ("considered" in
-        "pneumonia is considered less likely" agrees with "less likely" and does not cut it)."""
+        or of its own category, or a blocking trigger of another category on the same axis."""
         key = (trigger, limit)
         if key in context.scopes:
             return context.scopes[key]
@@ -390,7 +389,6 @@ class CxrContext:
             if t.value != trigger.value
             and self.categories[t.value].blocks
             and self.categories[t.value].axis == category.axis
-            and self.categories[t.value].value != category.value
         ]
         lo, hi = trigger.start, trigger.end
         if category.direction in ("post", "both"):
