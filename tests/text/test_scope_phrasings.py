@@ -33,6 +33,7 @@ def _check(text: str, target: str, expected: str) -> None:
         ("Pleural effusion: none.", "Pleural effusion", "negative"),
         ("Pneumothorax: absent.", "Pneumothorax", "negative"),
         ("Effusion: no.", "Effusion", "negative"),
+        ("Effusion - none.", "Effusion", "negative"),
         ("Dense consolidation in the left lower lobe with air bronchograms, effusion absent.", "consolidation",
          "positive"),
         ("Right apical pneumothorax and the left effusion has resolved.", "pneumothorax", "positive"),
@@ -95,6 +96,11 @@ def test_differentials_in_other_wordings(text, target, expected) -> None:
         ("No findings to suggest pneumonia.", "pneumonia", "negative"),
         ("Nothing to suggest active tuberculosis.", "tuberculosis", "negative"),
         ("The appearance is not suggestive of edema.", "edema", "negative"),
+        ("There is no evidence of free air beneath the diaphragm to suggest perforation.", "perforation", "negative"),
+        ("Lucency is not seen to suggest pneumothorax.", "pneumothorax", "negative"),
+        ("No focal consolidation to suggest pneumonia, although early infection cannot be excluded.", "infection",
+         "uncertain"),
+        ("Not suspicious for malignancy.", "malignancy", "negative"),
     ]
 )
 def test_hedges_in_other_wordings(text, target, expected) -> None:
