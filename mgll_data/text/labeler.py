@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from mgll_data.errors import MgllError
-from mgll_data.text.rules import AXES, LabelerRules, TriggerCategory, labeler_rules
+from mgll_data.text.rules import AXES, LabelerRules, labeler_rules
 from mgll_data.text.sentences import sentence_spans
 
 for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):

@@ -34,16 +34,22 @@ def _check(text: str, target: str, expected: str) -> None:
         ("Pneumothorax: absent.", "Pneumothorax", "negative"),
         ("Effusion: no.", "Effusion", "negative"),
         ("Effusion - none.", "Effusion", "negative"),
-        ("Dense consolidation in the left lower lobe with air bronchograms, effusion absent.", "consolidation",
-         "positive"),
+        (
+            "Dense consolidation in the left lower lobe with air bronchograms, effusion absent.",
+            "consolidation",
+            "positive",
+        ),
         ("Right apical pneumothorax and the left effusion has resolved.", "pneumothorax", "positive"),
         ("Cardiomegaly is present but effusion is not seen.", "Cardiomegaly", "positive"),
         ("Small left effusion, which has not resolved.", "effusion", "positive"),
         ("Effusions have decreased but not resolved.", "Effusions", "positive"),
         ("No pneumothorax, small left effusion.", "effusion", "positive"),
         ("Small effusion, no pneumothorax, and mild edema.", "edema", "positive"),
-        ("There is no pleural effusion on the right and a small amount of fluid is seen in the left fissure.", "fluid",
-         "positive"),
+        (
+            "There is no pleural effusion on the right and a small amount of fluid is seen in the left fissure.",
+            "fluid",
+            "positive",
+        ),
         ("No effusion and mild edema.", "edema", "positive"),
         ("Mild edema with no effusion.", "effusion", "negative"),
     ]
@@ -98,8 +104,11 @@ def test_differentials_in_other_wordings(text, target, expected) -> None:
         ("The appearance is not suggestive of edema.", "edema", "negative"),
         ("There is no evidence of free air beneath the diaphragm to suggest perforation.", "perforation", "negative"),
         ("Lucency is not seen to suggest pneumothorax.", "pneumothorax", "negative"),
-        ("No focal consolidation to suggest pneumonia, although early infection cannot be excluded.", "infection",
-         "uncertain"),
+        (
+            "No focal consolidation to suggest pneumonia, although early infection cannot be excluded.",
+            "infection",
+            "uncertain",
+        ),
         ("Not suspicious for malignancy.", "malignancy", "negative"),
     ]
 )
@@ -116,8 +125,11 @@ def test_hedges_in_other_wordings(text, target, expected) -> None:
         ("Hilar fullness may be due to adenopathy.", "adenopathy", "uncertain"),
         ("Increased density in the left base possibly representing atelectasis.", "density", "positive"),
         ("Increased density in the left base possibly representing atelectasis.", "atelectasis", "uncertain"),
-        ("Ill-defined opacity likely representing atelectasis, although early pneumonia is possible.", "pneumonia",
-         "uncertain"),
+        (
+            "Ill-defined opacity likely representing atelectasis, although early pneumonia is possible.",
+            "pneumonia",
+            "uncertain",
+        ),
         ("There may be a small effusion on the left, but no pneumothorax.", "pneumothorax", "negative"),
     ]
 )
