@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from mgll_data.data_files import read_data_yaml
 from mgll_data.errors import MgllError
 from mgll_data.ontology import load_ontology
 
@@ -93,8 +91,7 @@ def _phrases(values: list, where: str) -> tuple[str, ...]:
 
 
 def _data(name: str) -> dict:
-    path = resources.files("mgll_data.text") / "data" / name
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_data_yaml("mgll_data.text", f"data/{name}")
 
 
 def plural_variants(phrase: str) -> tuple[str, ...]:
