@@ -217,8 +217,12 @@ class CxrContext:
         # a run-on sentence: a capitalised word right after a lower-case one starts a new statement
         # ("No focal infiltrates Emphysema.")
         run_on = (numpy.flatnonzero(array[1:, 3] & array[:-1, 4]) + 1).tolist() if len(doc) > 1 else []
+        stop_matches = []  # (category, start, end): frequent words, kept as plain tuples (speed)
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
+            if kind == "stop":
+                stop_matches.append((value, start, end))
+                continue
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
             by_kind.setdefault(kind, []).append(_Match(kind, value, start, end, sentence))
         unmentions = by_kind.get("unmention", [])
@@ -236,9 +240,10 @@ class CxrContext:
         in_cues = {i for c in cues for i in range(c.start, c.end)}
         boundaries = [m for m in by_kind.get("boundary", []) if not in_cues.issuperset(range(m.start, m.end))]
         own_stops: dict[str, set[int]] = {}
-        for match in by_kind.get("stop", []):
-            if not _inside_longer(match, cues):
-                own_stops.setdefault(match.value, set()).add(match.start)
+        for value, start, end in stop_matches:
+            one_word = end - start == 1
+            if (start not in in_cues) if one_word else not _inside_longer(_Match("stop", value, start, end, 0), cues):
+                own_stops.setdefault(value, set()).add(start)
         closing = {*terminators, *(m.start for m in boundaries)}
         triggers = [
             t
