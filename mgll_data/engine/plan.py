@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mgll_data.config_io import JsonObject
+from mgll_data.engine.pool import planning_map
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
@@ -278,8 +279,12 @@ def plan_tasks(
     code_hash: str,
     on_record: Callable[[], None] = lambda: None,
     workers: int = 1,
+    planning_workers: int = 1,
 ) -> list[Task]:
     """Read every source once; write task files and adapter rejects; return the tasks in output order.
+
+    `workers` sizes the tasks; `planning_workers` processes run the adapters' per-item work (`planning_map`),
+    which leaves the records and their order as one process would make them.
 
     A task's key hashes its records, its place in the output, the recipe and the code that builds it.
     """
@@ -289,8 +294,9 @@ def plan_tasks(
     patients = PatientSplits()
     notes: dict[str, JsonObject] = {}
     try:
-        with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
+        with work.plan_rejects.open("w", encoding="utf-8") as rejects_file, planning_map(planning_workers) as mapper:
             for spec, source in sources:
+                source.planning_map = mapper
                 origins = {"official": 0, "policy": 0, "carried": 0}
                 for item in source.records():
                     on_record()

@@ -30,6 +30,7 @@ from mgll_data import storage
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.files import FileIndex, printable
+from mgll_data.sources.pool import PlanningMap, serial_map
 from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.terms import CLASS_ATTRIBUTES, terms_of
 
@@ -107,6 +108,8 @@ class Source(ABC):
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
         self.unmapped: dict[str, Counter[str]] = {}
+        # where per-item planning work runs (sections of many reports): the engine sets the build's workers' map
+        self.planning_map: PlanningMap = serial_map
         try:
             self.options = self.Options(**options)
         except PydanticValidationError as error:

@@ -11,6 +11,7 @@ import pytest
 from build_fixtures import CsvSource, make_recipe, write_tree
 
 from mgll_data.engine import backends
+from mgll_data.engine import pool as pool_module
 from mgll_data.engine.plan import TASKS_PER_WORKER, load_task_records, plan_tasks
 from mgll_data.engine.workdir import WorkDir
 
@@ -134,7 +135,7 @@ class InlinePool:
 def test_local_pool_gets_a_bounded_window_of_tasks(tmp_path, monkeypatch):
     issue_tree(tmp_path / "tree")
     tasks = plan(tmp_path, "window", workers=2, shard_size=5)
-    monkeypatch.setattr(backends, "ProcessPoolExecutor", InlinePool)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", InlinePool)
     InlinePool.submitted = 0
     runner = lambda task, recipe, sources, work: {"rows": task.rows}  # noqa: E731
     results = backends.run_local(tasks, None, {}, None, 2, runner)
