@@ -315,7 +315,9 @@ def inside_roots(path: Path | str, roots: list[str], real_folders: dict[str, str
 
 
 def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
-    """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`."""
+    """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`; a
+    folder not seen yet is resolved the same way through its own parent (one lstat per new folder, not one per part:
+    each MIMIC study is a new folder)."""
     if real_folders is None:
         return os.path.realpath(path)
     folder, name = os.path.split(path)
@@ -323,7 +325,7 @@ def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
         return os.path.realpath(path)
     real_folder = real_folders.get(folder)
     if real_folder is None:
-        real_folder = real_folders[folder] = os.path.realpath(folder)
+        real_folder = real_folders[folder] = _resolved(folder, real_folders)
     target = os.path.join(real_folder, name)
     return os.path.realpath(target) if os.path.islink(target) else target
 

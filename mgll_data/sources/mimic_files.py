@@ -63,7 +63,7 @@ class ReportTree:
     def __init__(self, root: Path, source: str):
         spec = layout_spec()
         self.root, self.source = root, source
-        self._real_folders: dict[str, str] = {}  # resolved report folders: one lstat per report, not one per part
+        self._real_folders: dict[str, str] = {}  # resolved report folders, shared by a subject's studies
         self.folder = root / spec["files_folder"]
         zip_path = root / spec["reports_zip"]
         self.zip: zipfile.ZipFile | None = None
@@ -104,10 +104,13 @@ class ReportTree:
         of a reject when the listed path leaves the root, the report is over `max_report_bytes` (by its declared
         and its counted size, so a zip bomb is never inflated) or a zip member fails its CRC."""
         limit = int(layout_spec()["max_report_bytes"])
-        if leaves_root(relative) or not inside_roots(self.root / relative, [self._real_root], self._real_folders):
-            return "outside_root", f"{relative}: the report path leaves the source root"
+        outside = "outside_root", f"{relative}: the report path leaves the source root"
+        if leaves_root(relative):
+            return outside
         path = self.root / relative
-        if path.is_file():
+        if path.is_file():  # resolved only when on disk: a zip member is no link
+            if not inside_roots(path, [self._real_root], self._real_folders):
+                return outside
             if path.stat().st_size > limit:
                 return "too_large", f"{relative}: {path.stat().st_size:,} bytes, over max_report_bytes {limit:,}"
             return path.read_text(encoding="utf-8", errors="replace")
