@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gzip
 import io
 import resource
@@ -120,11 +121,15 @@ def main() -> None:
         print(f"{args.images:,} images, {args.studies:,} reports generated in {time.perf_counter() - started:.0f} s")
         base = timed("baseline (table + stat per image)", lambda: baseline(jpg), args.images)
         alone = timed("reading + sectioning the reports alone", lambda: sectioning(reports, args.studies), args.images)
-        runs = {w: timed(f"planning, {w} worker(s)", lambda: planning(Path(folder), jpg, reports, w), args.images)
-                for w in (1, 2)}  # fmt: skip
-    print(f"planning / baseline = {runs[1][0] / base[0]:.1f}x (1 worker), {runs[2][0] / base[0]:.1f}x (2 workers); "
-          f"wall 1 -> 2 workers {runs[1][0] / runs[2][0]:.2f}x; reports alone are {alone[1] / runs[1][1]:.0%} of "
-          "the 1-worker CPU")
+        runs = {}
+        for workers in (1, 2):
+            call = functools.partial(planning, Path(folder), jpg, reports, workers)
+            runs[workers] = timed(f"planning, {workers} worker(s)", call, args.images)
+    print(
+        f"planning / baseline = {runs[1][0] / base[0]:.1f}x (1 worker), {runs[2][0] / base[0]:.1f}x (2 workers); "
+        f"wall 1 -> 2 workers {runs[1][0] / runs[2][0]:.2f}x; reports alone are {alone[1] / runs[1][1]:.0%} of "
+        "the 1-worker CPU"
+    )
 
 
 if __name__ == "__main__":

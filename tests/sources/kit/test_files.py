@@ -76,7 +76,7 @@ def test_find_under_a_folder_and_by_stem(tmp_path):
     assert index.files_under("other") == [tmp_path / "other" / "IM001.png"]
 
 
-def test_a_new_folder_is_resolved_through_its_cached_parent(tmp_path: Path, monkeypatch) -> None:
+def test_a_new_folder_is_resolved_through_its_cached_parent(tmp_path, monkeypatch) -> None:
     """The root guard resolves each new folder from its parent's cached resolution (MIMIC: every study is a new
     folder), and the answer is still the full `realpath`, links in the middle of the path included."""
     import os
