@@ -1,11 +1,11 @@
 """Build cost as rows grow: time and peak memory of plan / process / finalise per 100k rows, three sources.
 
 Generates three listed sources of tiny unique 8x8 gray PNGs (a `list.csv` of image and patient per source);
-`--duplicates` of the rows of the second and third source are hard links to a file of the first, so they are
-cross-source exact copies that finalisation drops (`drop_exact_duplicates`). Each size is built in a fresh
-process with one worker (CPU time then covers all the work); the phases are marked by the progress hooks and
-each phase's peak RSS is read after resetting the kernel's high-water mark (`/proc/self/clear_refs`) at its
-start. Prints, per size, seconds and CPU seconds per 100k rows and peak MiB of each phase, then the growth
+the first `--duplicates` of the rows of the second and third source are hard links to a file of the first, so they
+are cross-source exact copies that finalisation drops (`drop_exact_duplicates`), held by a few shards. Each size is
+built in a fresh process with one worker (CPU time then covers all the work); the phases are marked by the progress
+hooks and each phase's peak RSS is read after resetting the kernel's high-water mark (`/proc/self/clear_refs`) at
+its start. Prints, per size, seconds and CPU seconds per 100k rows and peak MiB of each phase, then the growth
 from the smallest to the largest size (flat memory: growth near 0%; linear time: per-100k figures equal).
 Finally it checks that finalisation rewrote only shards that held a dropped copy.
 
@@ -35,7 +35,7 @@ SIDE = 8  # stored at 16 px: the work per row is the engine's, not the codec's
 def write_sources(folder: Path, rows: int, duplicates: float) -> None:
     """`rows` listed images over the three sources; every picture unique except the planted copies."""
     per_source = rows // len(SOURCES)
-    step = max(1, round(1 / duplicates)) if duplicates else 0
+    copies = round(per_source * duplicates)
     for s, name in enumerate(SOURCES):
         images = folder / name / "images"
         images.mkdir(parents=True)
@@ -44,7 +44,7 @@ def write_sources(folder: Path, rows: int, duplicates: float) -> None:
             writer.writerow(["image", "patient"])
             for i in range(per_source):
                 file = images / f"{i:07d}.png"
-                if s and step and i % step == 0:  # a copy of the first source's picture i
+                if s and i < copies:  # a copy of the first source's picture i
                     file.hardlink_to(folder / SOURCES[0] / "images" / f"{i:07d}.png")
                 else:
                     pixels = np.random.default_rng(s * per_source + i).integers(0, 256, (SIDE, SIDE), dtype=np.uint8)
@@ -126,14 +126,21 @@ def child(folder: Path, rows: int) -> None:
     from mgll_data.engine import finalize as finalize_module
 
     rewritten: list[str] = []
+    holding: list[str] = []
     drop = finalize_module.drop_cross_source_duplicates
-    finalize_module.drop_cross_source_duplicates = lambda *a: rewritten.extend(drop(*a)) or rewritten
+
+    def counted(tasks, done, *rest):
+        rewritten.extend(drop(tasks, done, *rest))
+        holding.extend(name for name, r in done.items() if any(j.reason == "exact_duplicate" for j in r.rejects))
+        return rewritten
+
+    finalize_module.drop_cross_source_duplicates = counted
     result = run_build(recipe, sources, folder / "out", progress=progress)
     end()
-    rejects = result.manifest["counts"]["rejects_by_reason"]
-    print(json.dumps({"rows": rows, "phases": phases, "rewritten": len(rewritten),
-                      "shards": len(result.manifest["shards"]), "dropped": rejects.get("exact_duplicate", 0),
-                      "kept": sum(s["rows"] for s in result.manifest["shards"])}))
+    rejects = result.manifest.counts.rejects_by_reason
+    print(json.dumps({"rows": rows, "phases": phases, "rewritten": len(rewritten), "holding": len(holding),
+                      "shards": len(result.manifest.shards), "dropped": rejects.get("exact_duplicate", 0),
+                      "kept": sum(shard.rows for shard in result.manifest.shards)}))
 
 
 def peak_mib() -> float:
@@ -183,7 +190,9 @@ def main() -> None:
 def report(result: dict) -> None:
     rows = result["rows"]
     print(f"{rows:>10,} rows: {result['kept']:,} kept, {result['dropped']:,} cross-source copies dropped; "
-          f"finalise rewrote {result['rewritten']} of {result['shards']} shards")
+          f"finalise rewrote {result['rewritten']} of {result['shards']} shards; {result['holding']} held a copy")
+    if result["rewritten"] != result["holding"]:
+        raise SystemExit("finalise rewrote a shard that held no copy")
     for phase, r in result["phases"].items():
         print(f"  {phase:>8}: {r['wall_s'] / rows * 1e5:8.1f} s / 100k rows (wall), {r['cpu_s'] / rows * 1e5:8.1f} "
               f"CPU s / 100k rows, peak RSS {r['peak_mib']:.0f} MiB", flush=True)
