@@ -2,7 +2,8 @@
 
 Encodes the real fundus photos and chest X-rays of ../shared/realdata (resized to --size like a build
 stores them) at every setting the recipe offers, and prints MiB and CPU milliseconds per image, with the
-ratios to PNG level 6 (Pillow's default, which the build used before `compress_level`). The pixels decode
+ratios to PNG level 6 (Pillow's default, which the build used before `compress_level`); "png zlib" rows are
+the fast levels with zlib instead of ISA-L. The pixels decode
 identically at every level (tests/images/test_encode.py), so this is the whole trade-off.
 
     .venv/bin/python bench/encode_levels.py [--realdata ../shared/realdata] [--size 512] [--rounds 3]
@@ -16,10 +17,15 @@ from pathlib import Path
 
 from PIL import Image
 
+from mgll_data.images import encode as encode_module
 from mgll_data.images.encode import encode
 
 PICTURES = ("fundus/photos/*", "fundus/odir/preprocessed_images/*.jpg", "cxr/*.png", "cxr/tbx11k_test_data/imgs/*/*")
-SETTINGS = [("png", level) for level in (0, 1, 3, 6, 9)] + [("webp lossless", level) for level in (0, 1, 6, 9)]
+SETTINGS = (
+    [("png", level) for level in (0, 1, 2, 3, 6, 9)]
+    + [("png zlib", level) for level in (1, 2)]  # the fast levels without ISA-L, the baseline it replaces
+    + [("webp lossless", level) for level in (0, 1, 6, 9)]
+)
 
 
 def load(realdata: Path, size: int) -> list[Image.Image]:
@@ -44,8 +50,10 @@ def main() -> None:
     args = parser.parse_args()
     images = load(args.realdata, args.size)
     results = {}
+    isal = encode_module.isal_zlib
     for name, level in SETTINGS:
         fmt, lossless = ("webp", True) if name.startswith("webp") else ("png", False)
+        encode_module.isal_zlib = None if name == "png zlib" else isal
         start, total = time.process_time(), 0
         for _ in range(args.rounds):
             total = sum(len(encode(image, fmt, 95, level, lossless)) for image in images)

@@ -164,12 +164,6 @@ def parse_config(data: Any, model: type[ModelT], origin: str) -> ModelT:
         raise RecipeError(f"{origin} is not valid:\n" + "\n".join(lines)) from None
 
 
-def load_data_yaml(text: str) -> Any:
-    """Parse one of the package's own YAML data files, with libyaml's C parser where PyYAML has it (several
-    times faster than the pure-Python one, which matters in every build worker's start-up)."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
 def apply_overrides(data: Any, overrides: Sequence[str], origin: str) -> Any:
     """`KEY.PATH=VALUE` strings (the CLI's --set) applied to loaded YAML data before validation.
 

@@ -13,12 +13,10 @@ import os
 import re
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.storage import is_remote, is_url
 
 DEMO_SCHEME = "demo://"
@@ -32,8 +30,7 @@ def printable(text: str) -> str:
 
 @cache
 def identifier_rules() -> JsonObject:
-    text = resources.files("mgll_data").joinpath("data/identifiers.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_data_yaml("mgll_data", "data/identifiers.yaml")
 
 
 def pseudonym(value: str, salt: str, prefix: str) -> str:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 
-import yaml
+from mgll_data.data_files import read_data_yaml
 
 STAGES: tuple[str, ...] = ("source", "label", "plan", "image", "text", "finalize")
 
@@ -27,9 +26,8 @@ class ReasonInfo:
 @cache
 def reason_table() -> dict[str, ReasonInfo]:
     """Code -> meaning and stages, in file order."""
-    text = resources.files("mgll_data").joinpath("data/reject_reasons.yaml").read_text(encoding="utf-8")
     table = {}
-    for code, entry in yaml.safe_load(text).items():
+    for code, entry in read_data_yaml("mgll_data", "data/reject_reasons.yaml").items():
         stages = tuple(entry["stage"])
         unknown = set(stages) - set(STAGES)
         if unknown:

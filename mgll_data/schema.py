@@ -181,6 +181,25 @@ def _feature_dict(name: str, dtype: pa.DataType) -> dict[str, Any]:
     return {"dtype": _DATASETS_DTYPES.get(str(dtype), str(dtype)), "_type": "Value"}
 
 
+def _card_feature(name: str, dtype: pa.DataType) -> dict[str, Any]:
+    """One feature in the dataset card's YAML form (`datasets.Features._to_yaml_list`), without the name."""
+    if name == "image":
+        return {"dtype": "image"}
+    if pa.types.is_struct(dtype):
+        return {"struct": [{"name": f.name, **_card_feature(f.name, f.type)} for f in dtype]}
+    if pa.types.is_list(dtype):
+        inner = _card_feature("", dtype.value_type)
+        only = next(iter(inner)) if len(inner) == 1 else None
+        return {"list": inner[only] if only in ("dtype", "struct") else inner}
+    return {"dtype": _DATASETS_DTYPES.get(str(dtype), str(dtype))}
+
+
+def card_features() -> list[dict[str, Any]]:
+    """`features()` as the dataset card's `dataset_info.features` states them, written out here so a build
+    need not import `datasets` to write its card; a test keeps the two equal."""
+    return [{"name": f.name, **_card_feature(f.name, f.type)} for f in FIELDS]
+
+
 def arrow_schema() -> pa.Schema:
     """The Arrow schema of a shard, with the `huggingface` metadata `load_dataset` reads features from.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,11 +24,6 @@ from typing import IO, Any, TypeAlias
 from urllib.parse import urlsplit
 
 from mgll_data.errors import MgllError
-
-try:  # the `cloud` extra; without it every location is local
-    from upath import UPath
-except ImportError:  # pragma: no cover - exercised only in an install without the extra
-    UPath = None  # type: ignore[assignment,misc]
 
 # A UPath offers the pathlib API (`/`, `relative_to`, `open`, `is_file`, ...), so the code is typed against `Path`;
 # where the two differ (links, permissions, `os.path` calls) the code asks `is_remote` first.
@@ -45,8 +41,12 @@ def is_url(text: str | os.PathLike[str]) -> bool:
 
 
 def is_remote(path: Any) -> bool:
-    """True for a location in an object store (anything that is not a local `Path` or path text)."""
-    return UPath is not None and isinstance(path, UPath) and not isinstance(path, Path)
+    """True for a location in an object store (anything that is not a local `Path` or path text).
+
+    upath (and fsspec behind it) is imported only when a URL is first used, so a local build does not pay for
+    it; until then no UPath can exist."""
+    upath = sys.modules.get("upath")
+    return upath is not None and isinstance(path, upath.UPath) and not isinstance(path, Path)
 
 
 def location(text: str | os.PathLike[str] | AnyPath) -> AnyPath:
@@ -62,8 +62,10 @@ def location(text: str | os.PathLike[str] | AnyPath) -> AnyPath:
             f"{parts.scheme}://{parts.hostname}{parts.path}: credentials may not be written into a URL; "
             "give them in the environment (for S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
         )
-    if UPath is None:
-        raise MgllError(f"{text}: object storage needs the cloud extra: pip install 'mgll-data[cloud]'")
+    try:  # the `cloud` extra
+        from upath import UPath
+    except ImportError:
+        raise MgllError(f"{text}: object storage needs the cloud extra: pip install 'mgll-data[cloud]'") from None
     try:
         # No listing cache: shards and completion records are written by other processes (workers, other nodes).
         return UPath(text, use_listings_cache=False)

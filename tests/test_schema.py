@@ -75,3 +75,8 @@ def test_shard_metadata_states_exactly_the_datasets_features():
     assert json.dumps(stated) == json.dumps(schema.features().to_dict())  # same key order too
     probe = "import sys; from mgll_data.schema import arrow_schema; arrow_schema(); print('datasets' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_card_features_are_what_datasets_writes_into_a_card():
+    """The card's `dataset_info.features` are spelled out without `datasets` too; they must stay its YAML form."""
+    assert schema.card_features() == schema.features()._to_yaml_list()

@@ -13,12 +13,10 @@ import gzip
 import io
 import tarfile
 import xml.etree.ElementTree as ET
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.demo.cxr import draw_cxr
 
 MISSING_PNG_REPORT = 4  # the second image of this report is listed but not written
@@ -27,8 +25,7 @@ VIEW_CAPTIONS = {"PA": "Xray Chest PA and Lateral", "LATERAL": "Xray Chest PA an
 
 def report_specs() -> list[JsonObject]:
     """The demo reports in order, the two defective ones placed among the others."""
-    text = resources.files("mgll_data.demo").joinpath("data/iu_reports.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = read_data_yaml("mgll_data.demo", "data/iu_reports.yaml")
     reports = list(data["reports"])
     reports.insert(6, data["empty_report"])
     reports.insert(11, data["report_without_images"])

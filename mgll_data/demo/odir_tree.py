@@ -8,13 +8,12 @@ image is not written (a missing-file reject) and one eye is an "anterior segment
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.demo.fundus import draw_fundus
 from mgll_data.schema import Row
 
@@ -40,8 +39,7 @@ HEADER = [
 
 
 def eye_cases() -> JsonObject:
-    text = resources.files("mgll_data.demo").joinpath("data/odir_eyes.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_data_yaml("mgll_data.demo", "data/odir_eyes.yaml")
 
 
 def plan_patients(seed: int) -> list[JsonObject]:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image, ImageDraw
+
+from mgll_data.data_files import read_data_yaml
 
 LABELS_FILE = "labels.csv"
 COLUMNS = ("image", "split", "patient", "shapes", "descriptions")
@@ -46,7 +46,7 @@ class ShapeRules:
 
 @cache
 def shape_rules() -> ShapeRules:
-    data = yaml.safe_load((resources.files("mgll_data.demo") / "data" / "shapes.yaml").read_text(encoding="utf-8"))
+    data = read_data_yaml("mgll_data.demo", "data/shapes.yaml")
     return ShapeRules(
         nouns=dict(data["nouns"]),
         sizes=tuple(data["sizes"]),

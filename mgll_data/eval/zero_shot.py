@@ -10,11 +10,11 @@ an image's score for a class is the cosine similarity to that prototype.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import yaml
+
+from mgll_data.data_files import read_data_yaml
 
 GRANULARITIES = ("disease_text", "descriptions", "explanations")
 
@@ -51,7 +51,7 @@ class OntologyClassTexts:
 
 def held_out_templates(modality: str) -> list[str]:
     """Level-1 prompt templates never used in training (zero_shot_prompts.yaml), for one modality."""
-    data = yaml.safe_load(Path(__file__).with_name("zero_shot_prompts.yaml").read_text(encoding="utf-8"))
+    data = read_data_yaml("mgll_data.eval", "zero_shot_prompts.yaml")
     return list(data.get(modality) or data["default"])
 
 

@@ -4,40 +4,40 @@ The front matter is what makes the folder a loadable dataset: `configs` points e
 glob and `dataset_info.features` repeats the record schema, so `datasets.load_dataset(OUT)` returns the
 Image and List features offline exactly as it would from the Hub. Shards mix sources, so the per-modality
 and per-source configs (`load_dataset(OUT, "fundus")`) select rows with Parquet `filters` on the same globs.
-The front matter is built with huggingface_hub's `DatasetCardData` and `datasets.DatasetInfosDict`, the
-libraries' public card API. Everything else comes from manifest.json (counts per source entry) and
-`mgll_data/sources/terms.yaml`; the prose lives in `card_text.yaml`.
+The front matter is written here in the form huggingface_hub's `DatasetCard` writes (its key order, its YAML
+dump) without importing either library: `datasets` alone costs a second of CPU, the largest fixed cost of a
+small build. Tests keep it equal to what `DatasetCardData` and `datasets.DatasetInfosDict` produce. Everything
+else comes from manifest.json (counts per source entry) and `mgll_data/sources/terms.yaml`; the prose lives in
+`card_text.yaml`.
 """
 
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import yaml
 
 from mgll_data import storage
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.export.terms import PublishingTerms, mgll_bibtex, source_terms
 from mgll_data.output_layout import CARD_FILE, DATA_DIR, SPLITS, ManifestJson
 from mgll_data.recipe import is_synthetic_root
 from mgll_data.rejects import reason_table
-from mgll_data.schema import FIELDS, SCHEMA_VERSION, features
+from mgll_data.schema import FIELDS, SCHEMA_VERSION, card_features
 from mgll_data.sources.base import LICENCE_CLASSES
 
-if TYPE_CHECKING:
-    from huggingface_hub import DatasetCardData
-
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 
 
 @functools.cache
 def card_text() -> JsonObject:
     """The card's prose and vocabularies (data, not code)."""
-    return yaml.safe_load(resources.files("mgll_data.export").joinpath("card_text.yaml").read_text(encoding="utf-8"))
+    return read_data_yaml("mgll_data.export", "card_text.yaml")
 
 
 def _cell(value: Any) -> str:
@@ -130,16 +130,20 @@ def _licence_fields(manifest: ManifestJson, terms: list[PublishingTerms]) -> dic
     return {"license": "other", "license_name": licence["license_name"], "license_link": card_text()["licence_link"]}
 
 
-def card_data(manifest: ManifestJson) -> DatasetCardData:
-    """The YAML front matter as huggingface_hub card data: licence, provenance, configs, dataset_info.
+# The order in which huggingface_hub's `DatasetCardData` writes its keys (its own fields, then the others as given).
+_CARD_KEY_ORDER = (
+    "annotations_creators", "language_creators", "language", "license", "multilinguality", "size_categories",
+    "source_datasets", "task_categories", "task_ids", "paperswithcode_id", "pretty_name", "config_names",
+    "train_eval_index", "license_name", "license_link", "tags", "configs", "dataset_info",
+)  # fmt: skip
+
+
+def card_metadata(manifest: ManifestJson) -> JsonObject:
+    """The YAML front matter: licence, provenance, configs, dataset_info (keys without a value are left out).
 
     `num_bytes`, `download_size` and `dataset_size` are the Parquet shard sizes from the manifest (what a
     user downloads), not the uncompressed Arrow size `push_to_hub` would state.
     """
-    from datasets import DatasetInfo, SplitDict, SplitInfo
-    from datasets.info import DatasetInfosDict
-    from huggingface_hub import DatasetCardData
-
     text = card_text()
     splits = _present_splits(manifest)
     split_bytes = _split_bytes(manifest)
@@ -148,28 +152,27 @@ def card_data(manifest: ManifestJson) -> DatasetCardData:
     terms = source_terms(manifest)
     tags = list(text["tags"]) + [tag for modality in modalities for tag in text["modality_tags"].get(modality, [])]
     total_bytes = sum(split_bytes.get(split, 0) for split in splits)
-    data = DatasetCardData(
-        pretty_name=manifest.get("recipe", {}).get("name", "mgll-data dataset"),
+    split_list = [
+        {"name": split, "num_bytes": split_bytes.get(split, 0), "num_examples": split_rows[split]} for split in splits
+    ]
+    values: JsonObject = {
+        "pretty_name": manifest.get("recipe", {}).get("name", "mgll-data dataset"),
         **_licence_fields(manifest, terms),
-        language=["en"],
-        annotations_creators=sorted({creator for t in terms for creator in t.annotations_creators}),
-        source_datasets=sorted({f"extended|{t.source_dataset}" for t in terms if t.source_dataset}) or None,
-        task_categories=list(text["task_categories"]),
-        tags=tags,
-        size_categories=[_size_category(sum(split_rows.values()))],
-        configs=_configs(manifest, splits),
-    )
-    split_dict = SplitDict()
-    for split in splits:
-        split_dict.add(SplitInfo(name=split, num_bytes=split_bytes.get(split, 0), num_examples=split_rows[split]))
-    info = DatasetInfo(features=features(), splits=split_dict, download_size=total_bytes, dataset_size=total_bytes)
-    DatasetInfosDict({"default": info}).to_dataset_card_data(data)
-    return data
-
-
-def card_metadata(manifest: ManifestJson) -> JsonObject:
-    """The front matter as a plain dict (what a YAML reader of README.md gets)."""
-    return card_data(manifest).to_dict()
+        "language": ["en"],
+        "annotations_creators": sorted({creator for t in terms for creator in t.annotations_creators}),
+        "source_datasets": sorted({f"extended|{t.source_dataset}" for t in terms if t.source_dataset}) or None,
+        "task_categories": list(text["task_categories"]),
+        "tags": tags,
+        "size_categories": [_size_category(sum(split_rows.values()))],
+        "configs": _configs(manifest, splits),
+        "dataset_info": {
+            "features": card_features(),
+            **({"splits": split_list} if split_list else {}),
+            "download_size": total_bytes,
+            "dataset_size": total_bytes,
+        },
+    }
+    return {key: values[key] for key in _CARD_KEY_ORDER if values.get(key) is not None}
 
 
 def _terms_line(terms: PublishingTerms) -> str:
@@ -394,11 +397,9 @@ def card_body(manifest: ManifestJson, load_path: str | None = None) -> str:
 
 
 def render_card(manifest: ManifestJson, load_path: str | None = None) -> str:
-    """The whole README.md, assembled by huggingface_hub's `DatasetCard` from the card data and the body."""
-    from huggingface_hub import DatasetCard
-
-    card = DatasetCard(f"---\n{card_data(manifest).to_yaml()}\n---\n\n{card_body(manifest, load_path)}")
-    return str(card)
+    """The whole README.md: the front matter dumped as huggingface_hub dumps it, then the body."""
+    front = yaml.dump(card_metadata(manifest), Dumper=_DUMPER, allow_unicode=True, sort_keys=False).strip()
+    return f"---\n{front}\n---\n\n{card_body(manifest, load_path)}"
 
 
 def write_card(out_dir: Path, manifest: ManifestJson, load_path: str | None = None) -> Path:

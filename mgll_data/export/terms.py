@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
-
-import yaml
 
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.output_layout import ManifestJson
 from mgll_data.recipe import is_synthetic_root
 from mgll_data.sources.terms import terms_of
@@ -39,8 +37,7 @@ class PublishingTerms:
 
 @functools.cache
 def _terms_data() -> JsonObject:
-    text = resources.files("mgll_data.export").joinpath("source_terms.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_data_yaml("mgll_data.export", "source_terms.yaml")
 
 
 def mgll_bibtex() -> str:

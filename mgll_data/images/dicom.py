@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pydicom
-import yaml
 from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
@@ -23,6 +21,7 @@ from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi, get_d
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 from mgll_data.images import intensity
 from mgll_data.images.decoded import DecodedImage
 from mgll_data.images.limits import check_frame_sizes
@@ -106,8 +105,7 @@ def read_dataset(path: Path) -> Dataset:
 
 @cache
 def _allow_list() -> JsonObject:
-    text = resources.files("mgll_data.images").joinpath("dicom_attributes.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_data_yaml("mgll_data.images", "dicom_attributes.yaml")
 
 
 def _text(value: Any) -> str | None:

@@ -18,7 +18,11 @@ class ImagePolicy(BaseModel):
     format: Literal["png", "jpeg", "webp"] = "png"
     quality: int = Field(95, ge=1, le=100, description="JPEG/WebP quality (lossy only)")
     compress_level: int = Field(
-        1, ge=0, le=9, description="PNG zlib level / lossless WebP effort: 0 fastest .. 9 smallest; pixels identical"
+        1,
+        ge=0,
+        le=9,
+        description="PNG deflate level (zlib's scale, 1-2 by ISA-L where installed) / lossless WebP effort: "
+        "0 fastest .. 9 smallest; pixels identical",
     )
     webp_lossless: bool = Field(False, description="format webp: store pixels exactly (8-bit RGB; gray as RGB)")
     bit_depth: Literal[8, 16] = Field(8, description="grayscale output depth; colour images are always 8 bit")

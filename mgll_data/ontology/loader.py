@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from mgll_data.config_io import load_data_yaml
+from mgll_data.data_files import load_data_yaml
 from mgll_data.ontology.model import (
     KINDS,
     MODALITIES,

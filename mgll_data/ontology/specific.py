@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from mgll_data.data_files import load_data_yaml
 from mgll_data.ontology.model import OntologyError
 
 SPECIFIC_WORDS_FILE = Path(__file__).resolve().parent / "specific_words.yaml"
@@ -93,7 +94,7 @@ class SpecificVocabulary:
 def read_specific_words(path: Path) -> SpecificVocabulary:
     """Compile one specific-words file; an unreadable or misshapen file is an `OntologyError` naming it."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_data_yaml(path.read_text(encoding="utf-8"))
         word_group: dict[str, tuple[tuple[str, str], ...]] = {}
         grounded = set()
         for category, spec in data["categories"].items():

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import pydicom
 from pydantic import Field
 
@@ -31,6 +30,9 @@ from mgll_data.published import hash_identifiers, identifier_rules, identifier_t
 from mgll_data.sources.base import RawRecord, Reject, Source, SourceOptions
 from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.tables import read_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SPLITS = ("train", "validation", "test")
 LABEL_SEPARATOR = "|"

@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from mgll_data.config_io import JsonObject, load_data_yaml
+from mgll_data.config_io import JsonObject
+from mgll_data.data_files import load_data_yaml
 
 
 @cache

@@ -14,12 +14,14 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mgll_data import storage
 from mgll_data.errors import LayoutError
 from mgll_data.ontology.model import normalise_label
+
+if TYPE_CHECKING:  # pandas is imported on the first table read: a folder of images alone does not pay for it
+    import pandas as pd
 
 TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "latin-1")  # latin-1 decodes any byte: the recorded fallback
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -95,6 +97,8 @@ def _read_text(path: Path, source: str) -> tuple[str, str]:
 def _read_frame(
     path: Path, source: str, sep: str | None, header: bool, names: Sequence[str] | None, sheet: int | str
 ) -> tuple[pd.DataFrame, str | None]:
+    import pandas as pd
+
     head = 0 if header else None
     if path.suffix.casefold() in EXCEL_SUFFIXES:
         try:

@@ -8,11 +8,9 @@ manifest, `mgll-data sources`, the dataset card and `push` all see the same fact
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 
 REDISTRIBUTION: tuple[str, ...] = ("allowed", "share_alike", "no_derivatives", "not_allowed", "unstated")
 CLASS_ATTRIBUTES: tuple[str, ...] = ("licence_class", "citation", "homepage")
@@ -32,8 +30,7 @@ TERM_KEYS: tuple[str, ...] = (
 @cache
 def all_terms() -> dict[str, JsonObject]:
     """Adapter name -> its terms, as `terms.yaml` states them."""
-    text = resources.files("mgll_data.sources").joinpath("terms.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["sources"]
+    return read_data_yaml("mgll_data.sources", "terms.yaml")["sources"]
 
 
 def terms_of(adapter: str) -> JsonObject | None:

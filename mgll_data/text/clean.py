@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from mgll_data.data_files import read_data_yaml
 from mgll_data.ontology.specific import SpecificVocabulary, specific_words
 from mgll_data.text.sections import header_key, is_placeholder, section_vocabulary
 
@@ -37,8 +35,7 @@ class CleaningRules:
 @cache
 def cleaning_rules() -> CleaningRules:
     """Read and compile the cleaning data once per process."""
-    path = resources.files("mgll_data.text") / "data" / "cleaning.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_data_yaml("mgll_data.text", "data/cleaning.yaml")
     drop = tuple(
         (rule, re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
         for rule, patterns in data["drop"].items()

@@ -37,11 +37,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
-import yaml
-
+from mgll_data.data_files import read_data_yaml
 from mgll_data.ontology import load_ontology
 from mgll_data.ontology.model import QUALITY_KIND
 from mgll_data.ontology.specific import fill_template, specific_words
@@ -69,8 +67,7 @@ class GranularTexts:
 
 @lru_cache(maxsize=1)
 def _conventions() -> dict:
-    path = resources.files("mgll_data.text") / "data" / "compose.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_data_yaml("mgll_data.text", "data/compose.yaml")
 
 
 @lru_cache(maxsize=4)

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from mgll_data.config_io import JsonObject
+from mgll_data.data_files import read_data_yaml
 
 
 @cache
 def _wording() -> JsonObject:
-    path = resources.files("mgll_data.text") / "data" / "measures.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_data_yaml("mgll_data.text", "data/measures.yaml")
 
 
 def _percent(fraction: float) -> str:

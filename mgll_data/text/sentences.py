@@ -13,9 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from mgll_data.data_files import read_data_yaml
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,8 @@ _SPACES = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def _abbreviations() -> frozenset[str]:
-    path = resources.files("mgll_data.text") / "data" / "abbreviations.yaml"
-    return frozenset(a.lower() for a in yaml.safe_load(path.read_text(encoding="utf-8"))["abbreviations"])
+    words = read_data_yaml("mgll_data.text", "data/abbreviations.yaml")["abbreviations"]
+    return frozenset(a.lower() for a in words)
 
 
 def normalize_text(text: str) -> str:

@@ -177,3 +177,41 @@ def test_body_has_citations_vocabulary_and_use_sections(output_dir):
     assert "no derivatives" in body
     assert "| fundus | modality == fundus | train, validation |" in body
     assert 'load_dataset("<org>/fixture-demo", "cxr")' in body
+
+
+def test_the_card_is_what_huggingface_hub_and_datasets_would_write(tmp_path, offline):
+    """The front matter is written without either library (a build must not pay a second to import them); it
+    must be exactly what `DatasetCardData` + `DatasetInfosDict` produce and what `DatasetCard` writes back."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    from mgll_data.export.card import render_card
+    from mgll_data.schema import features
+
+    manifest = write_output(tmp_path / "out", default_records())
+    ours = card_metadata(manifest)
+    info = {key: value for key, value in ours.items() if key != "dataset_info"}
+    expected = DatasetCardData(**info)
+    splits = SplitDict()
+    for split in ours["dataset_info"]["splits"]:
+        splits.add(SplitInfo(**split))
+    size = ours["dataset_info"]["dataset_size"]
+    DatasetInfosDict(
+        {"default": DatasetInfo(features=features(), splits=splits, download_size=size, dataset_size=size)}
+    ).to_dataset_card_data(expected)
+    assert ours == expected.to_dict() and list(ours) == list(expected.to_dict())
+    card = render_card(manifest, load_path="me/data")
+    assert str(DatasetCard(card)) == card
+
+
+def test_writing_a_card_imports_neither_datasets_nor_huggingface_hub(output_dir):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, json; from mgll_data.export.card import render_card; "
+        f"render_card(json.load(open({str(output_dir / 'manifest.json')!r}))); "
+        "print(sorted(m for m in ('datasets', 'huggingface_hub', 'pandas') if m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "[]\n"

@@ -63,7 +63,7 @@ def test_own_png_writer_stores_what_pillows_writer_stores(mode, size):
     assert image.mode == mode
     reference = io.BytesIO()
     image.save(reference, format="PNG", compress_level=6)
-    for level in (0, 1, 9):
+    for level in (0, 1, 2, 3, 9):
         data = encode(image, "png", 95, compress_level=level)
         stored = decode(data)
         assert stored.mode == decode(reference.getvalue()).mode
@@ -71,3 +71,31 @@ def test_own_png_writer_stores_what_pillows_writer_stores(mode, size):
         idat = zlib.decompress(data[data.index(b"IDAT") + 4 :])  # one IDAT chunk, then its CRC and IEND
         row = len(idat) // height
         assert {idat[i * row] for i in range(height)} == {1}, "every row Sub-filtered"
+
+
+def _chest_like(side: int = 256) -> np.ndarray:
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[:side, :side] / side
+    smooth = 60 + 120 * np.exp(-(((xx - 0.5) / 0.12) ** 2)) + 50 * yy
+    return np.clip(smooth + rng.normal(0, 5, (side, side)), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_fast_levels_deflate_by_isal_no_larger_than_zlib(level, monkeypatch):
+    """Levels 1 and 2 go through ISA-L: a different stream from zlib's, decoding to the same rows, and no larger."""
+    from mgll_data.images import encode as encode_module
+
+    image = Image.fromarray(_chest_like())
+    fast = encode(image, "png", 95, compress_level=level)
+    monkeypatch.setattr(encode_module, "isal_zlib", None)  # a platform without the isal wheel
+    plain = encode(image, "png", 95, compress_level=level)
+    assert fast != plain and len(fast) <= len(plain)
+    np.testing.assert_array_equal(np.asarray(decode(fast)), np.asarray(decode(plain)))
+
+
+def test_without_isal_every_level_is_zlib(monkeypatch):
+    from mgll_data.images import encode as encode_module
+
+    monkeypatch.setattr(encode_module, "isal_zlib", None)
+    rows = _chest_like(32).tobytes()
+    assert encode_module.deflate(rows, 1) == zlib.compress(rows, 1)
