@@ -84,18 +84,24 @@ def sectioning(reports: Path, studies: int) -> int:
     return sum(len(report_sections(tree.read(name) or "")) > 0 for name in names)
 
 
-def cpu_seconds() -> float:
+def cpu_seconds() -> tuple[float, float]:
     """CPU seconds of this process and of its ended children (the planning pool's workers)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    return time.process_time(), children.ru_utime + children.ru_stime
 
 
 def timed(label: str, call, images: int) -> tuple[float, float]:
-    start, cpu = time.perf_counter(), cpu_seconds()
+    """Wall and CPU seconds of `call()`; printed with the planner's and its workers' shares of the CPU."""
+    start, (own, workers) = time.perf_counter(), cpu_seconds()
     call()
-    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-    print(f"{label:<38} {seconds:8.2f} s wall {cpu:8.2f} s CPU {images / seconds:9.0f} images/s", flush=True)
-    return seconds, cpu
+    seconds, (own_after, workers_after) = time.perf_counter() - start, cpu_seconds()
+    own, workers = own_after - own, workers_after - workers
+    print(
+        f"{label:<38} {seconds:8.2f} s wall {own + workers:8.2f} s CPU (planner {own:.2f}, workers {workers:.2f}) "
+        f"{images / seconds:9.0f} images/s",
+        flush=True,
+    )
+    return seconds, own + workers
 
 
 def planning(base: Path, jpg: Path, reports: Path, workers: int) -> int:
