@@ -81,6 +81,8 @@ def drop_cross_source_duplicates(
     are rewritten (atomically, their completion records updated: rows, bytes, sha256, rejects), so a resumed
     build neither reuses a stale checksum nor forgets the rejects.
     """
+    if not tasks:
+        return []
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
     shards = [work.data / task.shard_name for task in tasks]
 
@@ -90,8 +92,6 @@ def drop_cross_source_duplicates(
         return keys.string_keys(pixel), ranks, np.array(pc.is_valid(pixel))
 
     (pixels, ranks, valid), starts = keys.scan(shards, ["source", "hashes"], keyed)
-    if not shards:
-        return []
     again = valid & np.isin(pixels, keys.in_several_groups(pixels, ranks))
     del pixels, ranks, valid
     candidates = []

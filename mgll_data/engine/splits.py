@@ -41,6 +41,8 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
     bytes a row); only rows whose keys repeat are read again and checked on their strings.
     """
     shards = list(shards)
+    if not shards:
+        return
 
     def keyed(table: pa.Table) -> tuple[np.ndarray, ...]:
         patient = pc.binary_join_element_wise(table["source"], table["patient_id"], "\x00")
@@ -48,8 +50,6 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
         return keys.string_keys(table["id"]), keys.string_keys(patient), split
 
     (ids, patients, splits), starts = keys.scan(shards, ["id", "source", "patient_id", "split"], keyed)
-    if not shards:
-        return
     columns = ["id", "source", "patient_id", "split"]
     again = np.isin(ids, keys.repeated(ids))
     if again.any():
@@ -111,14 +111,15 @@ def check_no_image_leakage(shards: Iterable[Path], max_examples: int = 5) -> Non
     shards = list(shards)
     sources = keys.Codes()
 
+    if not shards:
+        return
+
     def keyed(table: pa.Table) -> tuple[np.ndarray, ...]:
         pixel = pc.struct_field(table["hashes"], "pixel_sha256")
         split = np.array(pc.index_in(table["split"], value_set=pa.array(SPLITS)).fill_null(-1), np.int8)
         return keys.string_keys(pixel), sources(table["source"]), split, np.array(pc.is_valid(pixel))
 
     (pixels, source_codes, splits, valid), starts = keys.scan(shards, ["source", "split", "hashes"], keyed)
-    if not shards:
-        return
     shared = np.intersect1d(keys.in_several_groups(pixels, splits), keys.in_several_groups(pixels, source_codes))
     again = valid & np.isin(pixels, shared)
     pairs: list[pa.Table] = []

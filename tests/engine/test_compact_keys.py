@@ -43,6 +43,14 @@ def test_clean_shards_pass_whatever_the_keys(tmp_path: Path, collide: bool) -> N
     check_no_image_leakage(clean_shards(tmp_path))
 
 
+def test_no_shards_nothing_to_check() -> None:
+    from mgll_data.engine.finalize import drop_cross_source_duplicates
+
+    check_no_leakage([])
+    check_no_image_leakage([])
+    assert drop_cross_source_duplicates([], {}, None, None) == []  # type: ignore[arg-type]
+
+
 def test_a_repeated_id_is_found(tmp_path: Path, collide: bool) -> None:
     shards = clean_shards(tmp_path) + [shard(tmp_path / "d.parquet", [("a/2", "d", "q", "train", "h9")])]
     with pytest.raises(ValidationError, match=r"duplicate record ids .*\['a/2'\]"):
