@@ -451,3 +451,37 @@ def test_finalize_rewrites_only_the_shards_that_lose_a_duplicate(tmp_path, monke
     assert changed == ["train-00003-of-00004.parquet"]  # b's shard: b0 dropped
     assert sorted(set(opened) & set(written)) == ["train-00001-of-00004.parquet", "train-00003-of-00004.parquet"]
     assert "csv_other/b0" not in row_hashes(result.out_dir) and len(row_hashes(result.out_dir)) == 15
+
+
+_NEW_MODULES_PROBE = """
+import json, os, sys
+from pathlib import Path
+from build_fixtures import CsvSource, make_recipe
+from mgll_data.builder import run_build
+from mgll_data.engine.task import run_task
+
+def recording(task, recipe, sources, work):
+    before = set(sys.modules)
+    done = run_task(task, recipe, sources, work)
+    new = sorted({name.split(".")[0] for name in set(sys.modules) - before})
+    Path(sys.argv[1], f"{os.getpid()}-{task.index}-{task.split}.json").write_text(json.dumps(new))
+    return done
+
+tmp = Path(sys.argv[1])
+recipe = make_recipe(tmp, [{"name": "csv_fundus", "root": "fundus"}])
+run_build(recipe, [CsvSource(tmp / "fundus")], tmp / "out", workers=2, runner=recording)
+"""
+
+
+def test_pool_workers_inherit_the_task_modules_instead_of_importing_them(tmp_path, fundus_tree):
+    """A fresh build process imports what tasks need (pandas through pyarrow, Pillow's plugins) before the pool
+    forks, so no worker pays a third of a CPU-second to import them again."""
+    import subprocess
+    import sys
+
+    tests = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", _NEW_MODULES_PROBE, str(tmp_path)], check=True, env=env, timeout=300)
+    imported = [json.loads(path.read_text()) for path in tmp_path.glob("*.json")]
+    assert imported, "no task ran in a worker"
+    assert all("pandas" not in new and "PIL" not in new for new in imported), imported
