@@ -10,6 +10,7 @@ from the smallest to the largest size (flat memory: growth near 0%; linear time:
 Finally it checks that finalisation rewrote only shards that held a dropped copy.
 
     .venv/bin/python bench/scale.py [--rows 100000 300000 1000000] [--duplicates 0.01] [--workdir DIR]
+    .venv/bin/python bench/scale.py --plan-only --rows 100000 1000000   # planning alone, lists without images
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ SOURCES = ("scale_a", "scale_b", "scale_c")
 SIDE = 8  # stored at 16 px: the work per row is the engine's, not the codec's
 
 
-def write_sources(folder: Path, rows: int, duplicates: float) -> None:
-    """`rows` listed images over the three sources; every picture unique except the planted copies."""
+def write_sources(folder: Path, rows: int, duplicates: float, pictures: bool = True) -> None:
+    """`rows` listed images over the three sources; every picture unique except the planted copies (`pictures`
+    False: the lists alone, for planning, which never opens an image)."""
     per_source = rows // len(SOURCES)
     copies = round(per_source * duplicates)
     for s, name in enumerate(SOURCES):
@@ -44,16 +46,21 @@ def write_sources(folder: Path, rows: int, duplicates: float) -> None:
             writer.writerow(["image", "patient"])
             for i in range(per_source):
                 file = images / f"{i:07d}.png"
-                if s and i < copies:  # a copy of the first source's picture i
+                if pictures and s and i < copies:  # a copy of the first source's picture i
                     file.hardlink_to(folder / SOURCES[0] / "images" / f"{i:07d}.png")
-                else:
+                elif pictures:
                     pixels = np.random.default_rng(s * per_source + i).integers(0, 256, (SIDE, SIDE), dtype=np.uint8)
                     Image.fromarray(pixels).save(file, compress_level=0)
                 writer.writerow([file.name, f"{name}-{i // 2}"])
 
 
-def child(folder: Path, rows: int) -> None:
-    """One build of the generated sources; prints a JSON line of per-phase wall, CPU and peak RSS."""
+class Planned(Exception):
+    """Raised where shard building would start, in a `--plan-only` run."""
+
+
+def child(folder: Path, rows: int, plan_only: bool) -> None:
+    """One build of the generated sources (or its planning alone); prints a JSON line of per-phase wall, CPU and
+    peak RSS."""
     from mgll_data.engine import BuildProgress, run_build
     from mgll_data.errors import LayoutError
     from mgll_data.recipe import parse_recipe
@@ -102,6 +109,9 @@ def child(folder: Path, rows: int) -> None:
             super().start_planning()
 
         def start_tasks(self, total: int, already_done: int) -> None:
+            if plan_only:
+                end()
+                raise Planned
             start("process")
             self.left = total - already_done
             super().start_tasks(total, already_done)
@@ -135,7 +145,12 @@ def child(folder: Path, rows: int) -> None:
         return rewritten
 
     finalize_module.drop_cross_source_duplicates = counted
-    result = run_build(recipe, sources, folder / "out", progress=progress)
+    try:
+        result = run_build(recipe, sources, folder / "out", progress=progress)
+    except Planned:
+        print(json.dumps({"rows": rows, "phases": phases, "rewritten": 0, "holding": 0, "shards": 0, "dropped": 0,
+                          "kept": 0}))
+        return
     end()
     rejects = result.manifest.counts.rejects_by_reason
     print(json.dumps({"rows": rows, "phases": phases, "rewritten": len(rewritten), "holding": len(holding),
@@ -153,10 +168,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--duplicates", type=float, default=0.01, help="share of rows of sources b, c copied from a")
     parser.add_argument("--workdir", type=Path, help="generate here (removed afterwards) instead of a temporary folder")
+    parser.add_argument("--plan-only", action="store_true", help="planning alone: lists without images, minutes for 1M")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.workdir, args.child)
+        child(args.workdir, args.child, args.plan_only)
         return
     base = args.workdir or Path(tempfile.mkdtemp(prefix="mgll-scale-"))
     results = []
@@ -164,9 +180,10 @@ def main() -> None:
         for rows in args.rows:
             folder = base / f"rows-{rows}"
             started = time.perf_counter()
-            write_sources(folder, rows, args.duplicates)
+            write_sources(folder, rows, args.duplicates, pictures=not args.plan_only)
             print(f"{rows:,} rows generated in {time.perf_counter() - started:.0f} s", flush=True)
             command = [sys.executable, __file__, "--child", str(rows), "--workdir", str(folder)]
+            command += ["--plan-only"] if args.plan_only else []
             done = subprocess.run(command, capture_output=True, text=True)
             shutil.rmtree(folder)
             if done.returncode:
@@ -179,7 +196,7 @@ def main() -> None:
     if len(results) > 1:
         small, large = results[0], results[-1]
         print(f"\ngrowth {small['rows']:,} -> {large['rows']:,} rows:")
-        for phase in ("plan", "process", "finalise"):
+        for phase in small["phases"]:
             a, b = small["phases"][phase], large["phases"][phase]
             per = [r["phases"][phase]["cpu_s"] / r["rows"] * 1e5 for r in (small, large)]
             growth = 100 * (b["peak_mib"] / a["peak_mib"] - 1)

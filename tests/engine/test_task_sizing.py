@@ -164,6 +164,10 @@ def test_repeat_tables_match_a_dict_and_survive_key_collisions(tmp_path, monkeyp
     assert table.size == 5001 and len(table.keys) >= 4 * table.size / 3
     assert all(list(table.get_all(key)) == values for key, values in reference.items())
     assert list(table.get_all(12345)) == []
+    crowded = plan_module._SeenTable(capacity=8)  # one key for every value, through growths: all still found
+    for value in range(100):
+        crowded.put(5, value)
+    assert sorted(crowded.get_all(5)) == list(range(100)) and crowded.size == 100
 
     monkeypatch.setattr(plan_module, "_key64", lambda text: 7)
     rows = [{"image": f"x{i}.png", "patient": f"P{i}", "split": "train", "status": "missing"} for i in range(5)]
