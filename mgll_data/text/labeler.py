@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from mgll_data.errors import MgllError
-from mgll_data.text.rules import AXES, LabelerRules, TriggerCategory, labeler_rules
+from mgll_data.text.rules import AXES, LabelerRules, labeler_rules
 from mgll_data.text.sentences import sentence_spans
 
 for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):
@@ -156,7 +156,7 @@ class _Context(NamedTuple):
 
     triggers: dict[int, list[_Match]]  # by sentence
     stops: dict[str, list[int]]  # token positions that end every scope of an axis, by axis
-    in_cues: set[int]  # tokens inside a cue of several words: a stop word there is part of the cue
+    own_stops: dict[str, set[int]]  # token positions where a category's own stop phrase starts, by category
     attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
     mentions: list[tuple[int, int]]  # token spans of the finding mentions: the alternatives of a differential
     words: list[int]  # words (non-punctuation tokens) before each token position: scopes count words
@@ -182,7 +182,6 @@ class CxrContext:
                 self.phrase_findings.setdefault(phrase, []).append(finding)
         self.categories = {c.name: c for c in rules.categories}
         self.closers = rules.closers
-        self.stop_words = {c.name: frozenset(w.lower() for w in c.stops) for c in rules.categories}
         for finding, phrases in rules.mentions.items():
             self._add(nlp, "mention", finding, phrases)
         self._add(nlp, "unmention", "", rules.unmentions)
@@ -199,6 +198,8 @@ class CxrContext:
             self._add(nlp, "boundary", axis, phrases)
         self._add(nlp, "clause_break", "", _CLAUSE_BREAKS)
         self._add(nlp, "pseudo", "", rules.pseudo)
+        for category in rules.categories:
+            self._add(nlp, "stop", category.name, category.stops)
 
     def _add(self, nlp: Language, kind: str, value: str, phrases: Iterable[str]) -> None:
         key = f"{kind}|{value}"
@@ -216,8 +217,12 @@ class CxrContext:
         # a run-on sentence: a capitalised word right after a lower-case one starts a new statement
         # ("No focal infiltrates Emphysema.")
         run_on = (numpy.flatnonzero(array[1:, 3] & array[:-1, 4]) + 1).tolist() if len(doc) > 1 else []
+        stop_matches = []  # (category, start, end): frequent words, kept as plain tuples (speed)
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
+            if kind == "stop":
+                stop_matches.append((value, start, end))
+                continue
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
             by_kind.setdefault(kind, []).append(_Match(kind, value, start, end, sentence))
         unmentions = by_kind.get("unmention", [])
@@ -230,11 +235,15 @@ class CxrContext:
             if m.start and text[offsets[m.start]] == "," and _word(text, offsets, lengths, m.start - 1) in self.closers
         )
         sentence_tokens = [*(bisect_left(offsets, start) for start in sentence_starts), len(doc)]
-        # a boundary or stop word inside a longer cue ("with" in "consistent with") is part of the cue
-        in_cues = {
-            i for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1 for i in range(c.start, c.end)
-        }
+        # a boundary or stop phrase inside a longer cue ("with" in "consistent with") is part of the cue
+        cues = [c for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1]
+        in_cues = {i for c in cues for i in range(c.start, c.end)}
         boundaries = [m for m in by_kind.get("boundary", []) if not in_cues.issuperset(range(m.start, m.end))]
+        own_stops: dict[str, set[int]] = {}
+        for value, start, end in stop_matches:
+            one_word = end - start == 1
+            if (start not in in_cues) if one_word else not _inside_longer(_Match("stop", value, start, end, 0), cues):
+                own_stops.setdefault(value, set()).add(start)
         closing = {*terminators, *(m.start for m in boundaries)}
         triggers = [
             t
@@ -257,7 +266,7 @@ class CxrContext:
         context = _Context(
             by_sentence,
             stops,
-            in_cues,
+            own_stops,
             attributes,
             mention_spans,
             list(accumulate((1 - p for p in punct), initial=0)),
@@ -394,7 +403,8 @@ class CxrContext:
                 lo = max(lo, stops[i - 1] + 1)
             lo = max([lo, *(t.end for t in blockers if t.end <= trigger.start)])
             lo = min(lo, trigger.start)
-            own = next((i for i in range(trigger.start - 1, lo - 1, -1) if self._stops_at(category, i, context)), None)
+            own_stops = context.own_stops.get(category.name, ())
+            own = next((i for i in range(trigger.start - 1, lo - 1, -1) if i in own_stops), None)
             lo = lo if own is None else own + 1
         if category.direction in ("pre", "both"):
             hi = min(context.sentence_tokens[trigger.sentence + 1], bisect_right(words, words[trigger.end] + limit))
@@ -403,18 +413,10 @@ class CxrContext:
                 hi = min(hi, stops[i])
             hi = min([hi, *(t.start for t in blockers if t.start >= trigger.end)])
             hi = max(hi, trigger.end)
-            hi = next((i for i in range(trigger.end, hi) if self._stops_at(category, i, context)), hi)
+            own_stops = context.own_stops.get(category.name, ())
+            hi = next((i for i in range(trigger.end, hi) if i in own_stops), hi)
         context.scopes[key] = (lo, hi)
         return lo, hi
-
-    def _stops_at(self, category: TriggerCategory, i: int, context: _Context) -> bool:
-        """True when token i is one of the category's own stop words (and not part of a longer cue)."""
-        words = self.stop_words[category.name]
-        return (
-            bool(words)
-            and i not in context.in_cues
-            and _word(context.text, context.offsets, context.lengths, i) in words
-        )
 
     def _covers(self, trigger: _Match, target: _Match, limit: int, context: _Context) -> bool:
         """True when the target lies in the trigger's scope; for a differential ("A or B", "A versus B"), only

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from mgll_data.data_files import read_data_yaml
 from mgll_data.errors import MgllError
 from mgll_data.ontology import load_ontology
 
@@ -29,8 +27,8 @@ _NOT_PLURALISED = ("s", "x", "ed", "ous", "ic", "ive", "al", "ar", "ing")
 @dataclass(frozen=True)
 class TriggerCategory:
     """A ConText trigger category: the axis and value it sets, which way its scope runs (pre, post, or both for
-    the alternatives of a differential) and how far (words). `stops` end this category's scope besides the
-    shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
+    the alternatives of a differential) and how far (words). `stops` (phrases) end this category's scope besides
+    the shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
     clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis")."""
 
     name: str
@@ -92,17 +90,8 @@ def _phrases(values: list, where: str) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
-def _words(values: list, where: str) -> tuple[str, ...]:
-    """Single words: a category's stops are checked word by word inside its scope."""
-    words = _phrases(values, where)
-    if any(len(w.split()) != 1 for w in words):
-        raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {list(words)} must be single words")
-    return words
-
-
 def _data(name: str) -> dict:
-    path = resources.files("mgll_data.text") / "data" / name
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_data_yaml("mgll_data.text", f"data/{name}")
 
 
 def plural_variants(phrase: str) -> tuple[str, ...]:
@@ -163,7 +152,7 @@ def labeler_rules() -> LabelerRules:
                 int(c["scope"]),
                 phrases,
                 c.get("blocks", True),
-                _words(c.get("stops", []), f"{name} stops"),
+                _phrases(c.get("stops", []), f"{name} stops"),
                 c.get("predicate", False),
             )
         )

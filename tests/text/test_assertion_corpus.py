@@ -19,7 +19,7 @@ def test_negation_f1_on_the_negex_test_set() -> None:
     negation = next(s for s in scores if s.finding == "status:negative")
     assert negation.tp + negation.fn == 491  # every negated row is among the scored ones
     assert len(decisions) == len(items)
-    assert negation.f1 >= 0.955, f"negation F1 {negation.f1:.4f}"
+    assert negation.f1 >= 0.96, f"negation F1 {negation.f1:.4f}"
 
 
 def test_a_row_in_another_layout_is_a_clear_error(tmp_path) -> None:
