@@ -1,29 +1,34 @@
-"""Planning cost of the MIMIC-CXR-JPG adapter: `records()` against the bare minimum over the same synthetic tree.
+"""Planning cost of the MIMIC-CXR-JPG adapter on a generated tree of MIMIC's size, serial and on 2 workers.
 
-The planner reads every adapter in one process, so for MIMIC (377,110 images, 227,835 reports) the per-image cost
-of `records()` decides how long a build waits before its first shard. Baseline, timed in the same run: read the
-metadata table and stat each listed image (what any adapter must do). Also timed: sectioning every report alone.
-Prints seconds, images per second and the ratios to the baseline.
+For MIMIC (377,110 images, 227,835 reports) the planning pass decides how long a build waits before its first
+shard; reading and sectioning each study's report is most of it, and runs on the build's workers. Timed in the same
+run over the same tree: the baseline (read the metadata table and stat each listed image, what any adapter must
+do), sectioning every report alone, and the whole planning pass (`plan_tasks`: records, checks, the split files)
+with 1 and with 2 workers: wall seconds and CPU seconds (planner plus its workers).
 
-    .venv/bin/python bench/mimic_planning.py --studies 5000
+    .venv/bin/python bench/mimic_planning.py --images 377110 --studies 227835
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gzip
 import io
+import resource
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
+from mgll_data.engine.plan import plan_tasks
+from mgll_data.engine.workdir import WorkDir
+from mgll_data.recipe import parse_recipe
 from mgll_data.sources.mimic_cxr_jpg import MimicCxrJpgSource
 from mgll_data.sources.mimic_files import ReportTree, layout_spec, report_sections, study_folder
 from mgll_data.sources.tables import read_table
 
-IMAGES_PER_STUDY = 2
 REPORT = (
     "                                 FINAL REPORT\n EXAMINATION:  CHEST (PA AND LAT)\n \n INDICATION:  Cough.\n \n"
     " COMPARISON:  None.\n \n FINDINGS:\n \n The lungs are clear.  No pleural effusion or pneumothorax.\n"
@@ -39,8 +44,8 @@ def _csv_gz(header: list[str], rows: list[list[str]]) -> bytes:
     return gzip.compress(text.getvalue().encode())
 
 
-def make_tree(base: Path, studies: int) -> tuple[Path, Path]:
-    """MIMIC-CXR-JPG CSVs and one-byte images, and a reports zip, for `studies` studies."""
+def make_tree(base: Path, studies: int, images: int) -> tuple[Path, Path]:
+    """MIMIC-CXR-JPG CSVs and `images` one-byte images over `studies` studies, and their reports zip."""
     jpg, reports = base / "mimic-cxr-jpg" / "2.0.0", base / "mimic-cxr" / "2.0.0"
     reports.mkdir(parents=True)
     labels = list(layout_spec()["label_columns"])
@@ -52,7 +57,7 @@ def make_tree(base: Path, studies: int) -> tuple[Path, Path]:
             folder.mkdir(parents=True)
             archive.writestr(f"{study_folder(subject, study)}.txt", REPORT)
             chexpert.append([subject, study] + ["1.0" if k == i % len(labels) else "" for k in range(len(labels))])
-            for k in range(IMAGES_PER_STUDY):
+            for k in range(images * (i + 1) // studies - images * i // studies):
                 dicom = f"{i:08x}-{k:08x}-00000000-00000000-00000000"
                 (folder / f"{dicom}.jpg").write_bytes(b"x")
                 metadata.append([dicom, subject, study, "PA", "postero-anterior"])
@@ -79,26 +84,58 @@ def sectioning(reports: Path, studies: int) -> int:
     return sum(len(report_sections(tree.read(name) or "")) > 0 for name in names)
 
 
-def timed(label: str, call, images: int) -> float:
-    start = time.perf_counter()
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this process and of its ended children (the planning pool's workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), children.ru_utime + children.ru_stime
+
+
+def timed(label: str, call, images: int) -> tuple[float, float]:
+    """Wall and CPU seconds of `call()`; printed with the planner's and its workers' shares of the CPU."""
+    start, (own, workers) = time.perf_counter(), cpu_seconds()
     call()
-    seconds = time.perf_counter() - start
-    print(f"{label:<34} {seconds:8.2f} s  {images / seconds:9.0f} images/s")
-    return seconds
+    seconds, (own_after, workers_after) = time.perf_counter() - start, cpu_seconds()
+    own, workers = own_after - own, workers_after - workers
+    print(
+        f"{label:<38} {seconds:8.2f} s wall {own + workers:8.2f} s CPU (planner {own:.2f}, workers {workers:.2f}) "
+        f"{images / seconds:9.0f} images/s",
+        flush=True,
+    )
+    return seconds, own + workers
+
+
+def planning(base: Path, jpg: Path, reports: Path, workers: int) -> int:
+    """One planning pass over the tree as a build with `workers` runs it; the number of planned rows."""
+    recipe = parse_recipe({"name": f"plan{workers}", "output": {"dir": str(base / f"out{workers}")}, "sources": [
+        {"name": "mimic_cxr_jpg", "root": str(jpg), "options": {"reports_root": str(reports)}}]}, base)  # fmt: skip
+    work = WorkDir(base / f"out{workers}")
+    work.tasks.mkdir(parents=True)
+    source = MimicCxrJpgSource(jpg, reports_root=str(reports))
+    tasks = plan_tasks([(recipe.sources[0], source)], recipe, work, "bench", workers=workers, planning_workers=workers)
+    return sum(task.rows for task in tasks)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--studies", type=int, default=5000)
+    parser.add_argument("--images", type=int, default=377_110)
+    parser.add_argument("--studies", type=int, default=227_835)
+    parser.add_argument("--workdir", type=Path, help="generate here instead of a temporary folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        jpg, reports = make_tree(Path(folder), args.studies)
-        images = args.studies * IMAGES_PER_STUDY
-        base = timed("baseline (table + stat per image)", lambda: baseline(jpg), images)
-        adapter = timed("records() labels+reports", lambda: sum(1 for _ in MimicCxrJpgSource(
-            jpg, reports_root=str(reports)).records()), images)  # fmt: skip
-        reports_only = timed("sectioning the reports alone", lambda: sectioning(reports, args.studies), images)
-    print(f"records() / baseline = {adapter / base:.1f}x; sectioning is {reports_only / adapter:.0%} of records()")
+    with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
+        started = time.perf_counter()
+        jpg, reports = make_tree(Path(folder), args.studies, args.images)
+        print(f"{args.images:,} images, {args.studies:,} reports generated in {time.perf_counter() - started:.0f} s")
+        base = timed("baseline (table + stat per image)", lambda: baseline(jpg), args.images)
+        alone = timed("reading + sectioning the reports alone", lambda: sectioning(reports, args.studies), args.images)
+        runs = {}
+        for workers in (1, 2):
+            call = functools.partial(planning, Path(folder), jpg, reports, workers)
+            runs[workers] = timed(f"planning, {workers} worker(s)", call, args.images)
+    print(
+        f"planning / baseline = {runs[1][0] / base[0]:.1f}x (1 worker), {runs[2][0] / base[0]:.1f}x (2 workers); "
+        f"wall 1 -> 2 workers {runs[1][0] / runs[2][0]:.2f}x; reports alone are {alone[1] / runs[1][1]:.0%} of "
+        "the 1-worker CPU"
+    )
 
 
 if __name__ == "__main__":

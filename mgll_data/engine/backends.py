@@ -8,15 +8,14 @@ more than a bounded window of tasks at once, so 10^5 tasks neither flood a sched
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from mgll_data.engine.endings import WorkerLost
-from mgll_data.engine.orphans import init_worker
 from mgll_data.engine.plan import Task
+from mgll_data.engine.pool import worker_pool
 from mgll_data.engine.task import run_task
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.errors import MgllError
@@ -56,12 +55,13 @@ def run_local(
         return
     preload_task_modules()
     queue = iter(tasks)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
-    pending = {
-        pool.submit(runner, task, recipe, sources, work): task for task in islice(queue, workers * IN_FLIGHT_PER_WORKER)
-    }
-    ended = False
-    try:
+    with worker_pool(workers) as pool:
+        pending = {
+            pool.submit(runner, task, recipe, sources, work): task
+            for task in islice(queue, workers * IN_FLIGHT_PER_WORKER)
+        }
+        # An early end (an error, Ctrl-C, a dead worker) abandons the running shards: their temporary files are
+        # cleared by the next build, and no worker is left behind.
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             results = []
@@ -77,22 +77,6 @@ def run_local(
             for task in islice(queue, len(finished)):  # keep the window full: every worker busy to the end
                 pending[pool.submit(runner, task, recipe, sources, work)] = task
             yield from results
-        ended = True
-    finally:
-        # An early end (an error, Ctrl-C, a dead worker) abandons the running shards: their temporary files are
-        # cleared by the next build, and no worker is left behind.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        manager = getattr(pool, "_executor_manager_thread", None)
-        pool.shutdown(wait=ended, cancel_futures=True)
-        if not ended:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.join(timeout=5)
-            # The pool's manager thread closes its wake-up pipe as it sees the workers gone; waiting for it here
-            # keeps that close from racing the interpreter's exit hook, which writes to the same pipe (EBADF).
-            if manager is not None:
-                manager.join(timeout=5)
 
 
 def check_backend(backend: str) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 from mgll_data import storage
 from mgll_data.checksums import file_sha256
 from mgll_data.config_io import JsonObject
+from mgll_data.engine import keys
 from mgll_data.engine.plan import Task, read_plan_notes, read_plan_rejects
 from mgll_data.engine.splits import check_no_image_leakage, check_no_leakage
 from mgll_data.engine.workdir import WorkDir, atomic_write_text
@@ -74,31 +76,33 @@ def drop_cross_source_duplicates(
     the names of the shards rewritten.
 
     "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. One pass
-    reads the pixel-hash column of every shard; only shards holding a hash seen in two sources are opened
-    again, and only those that lose rows are rewritten (atomically, their completion records updated: rows,
-    bytes, sha256, rejects), so a resumed build neither reuses a stale checksum nor forgets the rejects.
+    reads the pixel-hash column of every shard into compact keys (`keys.py`, a dozen bytes a row); only shards
+    holding a key seen in two sources are opened again (and the hashes compared), and only those that lose rows
+    are rewritten (atomically, their completion records updated: rows, bytes, sha256, rejects), so a resumed
+    build neither reuses a stale checksum nor forgets the rejects.
     """
-    rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
-    parts = []
-    for order, task in enumerate(tasks):
-        table = pq.read_table(storage.arrow_source(work.data / task.shard_name), columns=["id", "source", "hashes"])
-        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
-        columns = {
-            "pixel": pixel,
-            "source": table["source"],
-            "id": table["id"],
-            "rank": pa.array([rank[s] for s in table["source"].to_pylist()], pa.int32()),
-            "order": pa.array([order] * table.num_rows, pa.int32()),
-            "row": pa.array(range(table.num_rows), pa.int32()),
-        }
-        parts.append(pa.table(columns).filter(pc.is_valid(pixel)))
-    if not parts:
+    if not tasks:
         return []
-    rows = pa.concat_tables(parts)  # Arrow columns: a few dozen bytes a row, no Python object per row
-    per_pixel = rows.group_by("pixel").aggregate([("source", "count_distinct")])
-    shared = per_pixel.filter(pc.greater(per_pixel["source_count_distinct"], 1))["pixel"]
-    candidates = rows.filter(pc.is_in(rows["pixel"], shared)).to_pylist()
-    del rows, parts
+    rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
+    shards = [work.data / task.shard_name for task in tasks]
+
+    def keyed(table: pa.Table) -> tuple[np.ndarray, ...]:
+        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
+        ranks = np.array(pc.index_in(table["source"], value_set=pa.array(list(rank))), np.int32)
+        return keys.string_keys(pixel), ranks, np.array(pc.is_valid(pixel))
+
+    (pixels, ranks, valid), starts = keys.scan(shards, ["source", "hashes"], keyed)
+    again = valid & np.isin(pixels, keys.in_several_groups(pixels, ranks))
+    del pixels, ranks, valid
+    candidates = []
+    for order, table in keys.candidate_rows(shards, starts, again, ["id", "source", "hashes"]):
+        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
+        rows = pa.table({"pixel": pixel, "source": table["source"], "id": table["id"], "row": table["row"]})
+        candidates += [{**row, "rank": rank[row["source"]], "order": order} for row in rows.to_pylist()]
+    sources_of: dict[str, set[str]] = {}
+    for row in candidates:
+        sources_of.setdefault(row["pixel"], set()).add(row["source"])
+    candidates = [row for row in candidates if len(sources_of[row["pixel"]]) > 1]  # keys met, pixels equal
     first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
     for row in candidates:
         key = (row["rank"], row["order"], row["row"])
@@ -113,7 +117,10 @@ def drop_cross_source_duplicates(
 
 
 def _rewrite_without_duplicates(
-    task: Task, record: CompletionRecord, first: dict[str, tuple[tuple[int, int, int], str, str]], recipe: Recipe,
+    task: Task,
+    record: CompletionRecord,
+    first: dict[str, tuple[tuple[int, int, int], str, str]],
+    recipe: Recipe,
     work: WorkDir,
 ) -> bool:
     shard = work.data / task.shard_name

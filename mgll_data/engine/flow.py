@@ -107,7 +107,8 @@ def _locked_build(
             progress.log(message)
         progress.start_planning()
         pairs = [(specs[s.entry_id], s) for s in ordered]
-        tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read, parallelism(backend, workers, address))
+        sized = parallelism(backend, workers, address)
+        tasks = plan_tasks(pairs, recipe, work, code_hash, progress.record_read, sized, planning_workers=workers)
         pending = [task for task in tasks if not is_complete(task, work)]
         counts.done, counts.total = len(tasks) - len(pending), len(tasks)
         progress.start_tasks(len(tasks), len(tasks) - len(pending))

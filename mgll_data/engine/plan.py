@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mgll_data.config_io import JsonObject
+from mgll_data.engine.pool import planning_map
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.output_layout import SPLITS, shard_file_name
@@ -154,12 +155,28 @@ class _SeenTable:
 
     def put(self, key: int, value: int) -> None:
         if 4 * (self.size + 1) > 3 * len(self.keys):
-            keys, values = self.keys, self.values
-            self.keys, self.values = np.zeros(2 * len(keys), np.uint64), np.zeros(2 * len(keys), np.int64)
+            used = self.keys != 0
+            keys, values = self.keys[used], self.values[used]
+            self.keys, self.values = np.zeros(2 * len(self.keys), np.uint64), np.zeros(2 * len(self.keys), np.int64)
             self.size = 0
-            for old, kept in zip(keys[keys != 0].tolist(), values[keys != 0].tolist(), strict=True):
-                self._insert(old, kept)
+            self._insert_all(keys, values)
         self._insert(key, value)
+
+    def _insert_all(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Re-insert a whole table in numpy rounds (no Python int per entry: at a million rows those lists were
+        the planner's peak): each round every key tries its next slot and, per free slot, one of them takes it.
+        A key still lands past occupied slots only, so the probing that `get_all` does stays valid."""
+        mask = len(self.keys) - 1
+        slots = (keys & np.uint64(mask)).astype(np.int64)
+        while keys.size:
+            free = np.flatnonzero(self.keys[slots] == 0)
+            _, first = np.unique(slots[free], return_index=True)
+            placed = free[first]
+            self.keys[slots[placed]], self.values[slots[placed]] = keys[placed], values[placed]
+            self.size += len(placed)
+            left = np.ones(keys.size, bool)
+            left[placed] = False
+            keys, values, slots = keys[left], values[left], (slots[left] + 1) & mask
 
     def _insert(self, key: int, value: int) -> None:
         mask = len(self.keys) - 1
@@ -278,8 +295,12 @@ def plan_tasks(
     code_hash: str,
     on_record: Callable[[], None] = lambda: None,
     workers: int = 1,
+    planning_workers: int = 1,
 ) -> list[Task]:
     """Read every source once; write task files and adapter rejects; return the tasks in output order.
+
+    `workers` sizes the tasks; `planning_workers` processes run the adapters' per-item work (`planning_map`),
+    which leaves the records and their order as one process would make them.
 
     A task's key hashes its records, its place in the output, the recipe and the code that builds it.
     """
@@ -289,8 +310,9 @@ def plan_tasks(
     patients = PatientSplits()
     notes: dict[str, JsonObject] = {}
     try:
-        with work.plan_rejects.open("w", encoding="utf-8") as rejects_file:
+        with work.plan_rejects.open("w", encoding="utf-8") as rejects_file, planning_map(planning_workers) as mapper:
             for spec, source in sources:
+                source.planning_map = mapper
                 origins = {"official": 0, "policy": 0, "carried": 0}
                 for item in source.records():
                     on_record()

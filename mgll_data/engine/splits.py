@@ -11,11 +11,11 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from mgll_data import storage
+from mgll_data.engine import keys
 from mgll_data.errors import ValidationError
 from mgll_data.output_layout import SPLITS
 
@@ -37,22 +37,33 @@ def patient_split(seed: int, source: str, patient_id: str, fractions: dict[str, 
 def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
     """Raise if a patient of one source appears in two splits, or an id appears twice.
 
-    Reads only the id, source, patient_id and split columns, shard by shard, keeping the distinct
-    (source, patient, split) triples and the ids: memory grows with short strings per row, never with images.
+    Reads the id, source, patient_id and split columns shard by shard into compact keys (`keys.py`, about 20
+    bytes a row); only rows whose keys repeat are read again and checked on their strings.
     """
-    triples, ids = [], []
-    for path in shards:
-        table = pq.read_table(storage.arrow_source(path), columns=["id", "source", "patient_id", "split"])
-        keys = ["source", "patient_id", "split"]
-        triples.append(table.select(keys).group_by(keys).aggregate([]))
-        ids.append(table["id"])
-    if not ids:
+    shards = list(shards)
+    if not shards:
         return
-    all_ids = pa.chunked_array([chunk for column in ids for chunk in column.chunks], type=pa.string())
-    if pc.count_distinct(all_ids).as_py() != len(all_ids):
+
+    def keyed(table: pa.Table) -> tuple[np.ndarray, ...]:
+        patient = pc.binary_join_element_wise(table["source"], table["patient_id"], "\x00")
+        split = np.array(pc.index_in(table["split"], value_set=pa.array(SPLITS)).fill_null(-1), np.int8)
+        return keys.string_keys(table["id"]), keys.string_keys(patient), split
+
+    (ids, patients, splits), starts = keys.scan(shards, ["id", "source", "patient_id", "split"], keyed)
+    columns = ["id", "source", "patient_id", "split"]
+    again = np.isin(ids, keys.repeated(ids))
+    if again.any():
+        candidates = [table["id"] for _, table in keys.candidate_rows(shards, starts, again, columns)]
+        all_ids = pa.chunked_array([chunk for column in candidates for chunk in column.chunks], type=pa.string())
         counts = pa.table({"id": all_ids}).group_by("id").aggregate([("id", "count")])
-        repeated = counts.filter(pc.greater(counts["id_count"], 1))["id"].to_pylist()[:max_examples]
-        raise ValidationError(f"duplicate record ids in the shards (an adapter emitted an id twice): {repeated}")
+        repeats = counts.filter(pc.greater(counts["id_count"], 1))["id"].to_pylist()[:max_examples]
+        if repeats:
+            raise ValidationError(f"duplicate record ids in the shards (an adapter emitted an id twice): {repeats}")
+    again = np.isin(patients, keys.in_several_groups(patients, splits))
+    if not again.any():
+        return
+    triple = ["source", "patient_id", "split"]
+    triples = [table.select(triple) for _, table in keys.candidate_rows(shards, starts, again, columns)]
     per_patient = pa.concat_tables(triples).group_by(["source", "patient_id"]).aggregate([("split", "count_distinct")])
     leaking = per_patient.filter(pc.greater(per_patient["split_count_distinct"], 1))
     if leaking.num_rows:
@@ -94,22 +105,35 @@ def check_no_image_leakage(shards: Iterable[Path], max_examples: int = 5) -> Non
     """Raise if the same pixels sit in two splits: one image listed by two sources (RSNA and SIIM images are
     ChestX-ray14 images) whose patient keys differ, so the per-source patient check cannot see it.
 
-    Reads the id, source, split and pixel hash columns only (short strings per row, never images).
+    Reads the source, split and pixel hash columns into compact keys; only rows whose pixel key is met in two
+    splits and two sources are read again (with their ids) and checked on their hashes.
     """
-    pairs: list[pa.Table] = []
-    for path in shards:
-        table = pq.read_table(storage.arrow_source(path), columns=["id", "source", "split", "hashes"])
+    shards = list(shards)
+    sources = keys.Codes()
+
+    if not shards:
+        return
+
+    def keyed(table: pa.Table) -> tuple[np.ndarray, ...]:
         pixel = pc.struct_field(table["hashes"], "pixel_sha256")
-        columns = {"pixel": pixel, "source": table["source"], "split": table["split"], "id": table["id"]}
-        pairs.append(pa.table(columns).filter(pc.is_valid(pixel)))
+        split = np.array(pc.index_in(table["split"], value_set=pa.array(SPLITS)).fill_null(-1), np.int8)
+        return keys.string_keys(pixel), sources(table["source"]), split, np.array(pc.is_valid(pixel))
+
+    (pixels, source_codes, splits, valid), starts = keys.scan(shards, ["source", "split", "hashes"], keyed)
+    shared = np.intersect1d(keys.in_several_groups(pixels, splits), keys.in_several_groups(pixels, source_codes))
+    again = valid & np.isin(pixels, shared)
+    pairs: list[pa.Table] = []
+    for _, table in keys.candidate_rows(shards, starts, again, ["id", "source", "split", "hashes"]):
+        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
+        pairs.append(pa.table({"pixel": pixel, "source": table["source"], "split": table["split"], "id": table["id"]}))
     if not pairs:
         return
     rows = pa.concat_tables(pairs)
     per_image = rows.group_by("pixel").aggregate(
         [("split", "count_distinct"), ("source", "count_distinct"), ("id", "list")]
     )
-    splits, sources = per_image["split_count_distinct"], per_image["source_count_distinct"]
-    leaking = per_image.filter(pc.and_(pc.greater(splits, 1), pc.greater(sources, 1)))
+    split_counts, source_counts = per_image["split_count_distinct"], per_image["source_count_distinct"]
+    leaking = per_image.filter(pc.and_(pc.greater(split_counts, 1), pc.greater(source_counts, 1)))
     if leaking.num_rows:
         examples = ["=".join(sorted(ids)) for ids in leaking["id_list"].to_pylist()[:max_examples]]
         raise ValidationError(

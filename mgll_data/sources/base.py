@@ -31,6 +31,7 @@ from mgll_data import storage
 from mgll_data.errors import LayoutError, RecipeError
 from mgll_data.records import RawRecord, Reject
 from mgll_data.sources.files import FileIndex, printable
+from mgll_data.sources.pool import PlanningMap, serial_map
 from mgll_data.sources.spec import layout_spec
 from mgll_data.sources.terms import CLASS_ATTRIBUTES, terms_of
 
@@ -111,6 +112,8 @@ class Source(ABC):
         self.entry_id = self.name  # the recipe entry's id; the engine sets it, and it prefixes row ids
         # source values that map to nothing, per field: {field: {value: count}}; the manifest and card list them
         self.unmapped: dict[str, Counter[str]] = {}
+        # where per-item planning work runs (sections of many reports): the engine sets the build's workers' map
+        self.planning_map: PlanningMap = serial_map
         try:
             self.options = self.Options(**options)
         except PydanticValidationError as error:
@@ -366,7 +369,9 @@ def inside_roots(path: Path | str, roots: list[str], real_folders: dict[str, str
 
 
 def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
-    """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`."""
+    """`os.path.realpath(path)`, with the parent folder's resolution taken from (and added to) `real_folders`; a
+    folder not seen yet is resolved the same way through its own parent (one lstat per new folder, not one per part:
+    each MIMIC study is a new folder)."""
     if real_folders is None:
         return os.path.realpath(path)
     folder, name = os.path.split(path)
@@ -374,7 +379,7 @@ def _resolved(path: str, real_folders: dict[str, str] | None) -> str:
         return os.path.realpath(path)
     real_folder = real_folders.get(folder)
     if real_folder is None:
-        real_folder = real_folders[folder] = os.path.realpath(folder)
+        real_folder = real_folders[folder] = _resolved(folder, real_folders)
     target = os.path.join(real_folder, name)
     return os.path.realpath(target) if os.path.islink(target) else target
 

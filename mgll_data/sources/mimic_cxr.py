@@ -76,22 +76,12 @@ class MimicCxrSource(Source):
         return dict(zip(table.frame["study_id"], table.frame["path"], strict=True))
 
     def records(self) -> Iterator[RawRecord | Reject]:
-        report_paths = self._report_paths()
         splits = self.jpg.splits() if self.jpg else {}
-        studies = StudyRows(self.jpg.labels if self.jpg else {}, self.reports)
-        table = read_table(self.record_list, source=self.name, required=["subject_id", "study_id", "dicom_id", "path"])
-        fallback = layout_spec()["dicom_fallback_suffix"]
-        for entry, row in table.rows():
-            subject, study, dicom = row["subject_id"], row["study_id"], row["dicom_id"]
-            path = self.root / row["path"]
-            if not path.is_file() and path.with_name(path.name + fallback).is_file():
-                yield self.image_at(None, row["path"], f"{entry}: only {path.name}{fallback}; gunzip it")
+        studies = StudyRows(self.jpg.labels if self.jpg else {}, self.reports, self.planning_map)
+        for (entry, row, problem), fields in studies.annotate(self._listed()):
+            if problem is not None:
+                yield problem
                 continue
-            problem = self.image_at(path, row["path"], entry)
-            if isinstance(problem, Reject):
-                yield self.reject(row["path"], "source", problem.reason, entry)
-                continue
-            fields = studies.fields(study, report_paths.get(study) or f"{row['path'].rsplit('/', 1)[0]}.txt")
             if isinstance(fields, tuple):
                 stage, reason, detail, unmapped = fields
                 for pair in unmapped:
@@ -100,12 +90,31 @@ class MimicCxrSource(Source):
                 continue
             label_entry = fields.pop("label_entry", None)
             yield self.record(
-                dicom,
-                path,
-                subject,
-                study_id=study,
-                split=splits.get(dicom),
+                row["dicom_id"],
+                self.root / row["path"],
+                row["subject_id"],
+                study_id=row["study_id"],
+                split=splits.get(row["dicom_id"]),
                 source_file=self.record_list.name,
                 source_entry=f"{entry}; {label_entry}" if label_entry else entry,
                 **fields,
             )
+
+    def _listed(self) -> Iterator[tuple[tuple[str, str] | None, tuple[str, dict[str, str], Reject | None]]]:
+        """Each record-list row with its DICOM checked: ((study, report file) or None when the image is rejected,
+        (entry, row, the image's reject))."""
+        report_paths = self._report_paths()
+        table = read_table(self.record_list, source=self.name, required=["subject_id", "study_id", "dicom_id", "path"])
+        fallback = layout_spec()["dicom_fallback_suffix"]
+        for entry, row in table.rows():
+            path = self.root / row["path"]
+            if not path.is_file() and path.with_name(path.name + fallback).is_file():
+                found = self.image_at(None, row["path"], f"{entry}: only {path.name}{fallback}; gunzip it")
+            else:
+                found = self.image_at(path, row["path"], entry)
+                if isinstance(found, Reject):
+                    found = self.reject(row["path"], "source", found.reason, entry)
+            problem = found if isinstance(found, Reject) else None
+            study = row["study_id"]
+            report = report_paths.get(study) or f"{row['path'].rsplit('/', 1)[0]}.txt"
+            yield (None if problem else (study, report)), (entry, row, problem)

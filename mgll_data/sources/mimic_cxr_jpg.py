@@ -85,17 +85,11 @@ class MimicCxrJpgSource(Source):
     def records(self) -> Iterator[RawRecord | Reject]:
         spec = layout_spec()
         splits = self.tables.splits()
-        studies = StudyRows(self.tables.labels, self.reports)
-        table = read_table(self.metadata, source=self.name, required=METADATA_COLUMNS, optional=OPTIONAL_METADATA)
-        for entry, row in table.rows():
-            subject, study, dicom = row["subject_id"], row["study_id"], row["dicom_id"]
-            folder = study_folder(subject, study)
-            listed = f"{folder}/{dicom}.jpg"
-            problem = self.check_image_file(self.root / listed)
+        studies = StudyRows(self.tables.labels, self.reports, self.planning_map)
+        for (entry, row, listed, problem), fields in studies.annotate(self._listed()):
             if problem:
                 yield self.reject(listed, "source", problem.reason, entry)
                 continue
-            fields = studies.fields(study, f"{folder}.txt")
             if isinstance(fields, tuple):
                 stage, reason, detail, unmapped = fields
                 for pair in unmapped:
@@ -105,13 +99,23 @@ class MimicCxrJpgSource(Source):
             label_entry = fields.pop("label_entry", None)
             view = spec["view_positions"].get(row["ViewPosition"].upper())
             yield self.record(
-                dicom,
+                row["dicom_id"],
                 self.root / listed,
-                subject,
-                study_id=study,
-                split=splits.get(dicom),
+                row["subject_id"],
+                study_id=row["study_id"],
+                split=splits.get(row["dicom_id"]),
                 view=view or spec["view_codes"].get(row["ViewCodeSequence_CodeMeaning"].casefold()),
                 source_file=self.metadata.name,
                 source_entry=f"{entry}; {label_entry}" if label_entry else entry,
                 **fields,
             )
+
+    def _listed(self) -> Iterator[tuple[tuple[str, str] | None, tuple[str, dict[str, str], str, Reject | None]]]:
+        """Each metadata row with its image checked: ((study, report file) or None when the image is rejected,
+        (entry, row, listed image, the image's reject))."""
+        table = read_table(self.metadata, source=self.name, required=METADATA_COLUMNS, optional=OPTIONAL_METADATA)
+        for entry, row in table.rows():
+            folder = study_folder(row["subject_id"], row["study_id"])
+            listed = f"{folder}/{row['dicom_id']}.jpg"
+            problem = self.check_image_file(self.root / listed)
+            yield (None if problem else (row["study_id"], f"{folder}.txt")), (entry, row, listed, problem)

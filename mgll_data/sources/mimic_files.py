@@ -13,21 +13,24 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mgll_data.config_io import JsonObject
 from mgll_data.errors import LayoutError
 from mgll_data.sources import spec
 from mgll_data.sources.base import inside_roots, leaves_root
 from mgll_data.sources.labels import LabelSet
+from mgll_data.sources.pool import PlanningMap
 from mgll_data.sources.tables import read_table
 
 # (canonical CheXpert column, state) for each stated column of one study
 LabelCells = tuple[tuple[str, str], ...]
+P = TypeVar("P")
+Sections = dict[str, str]
 
 
 def layout_spec() -> JsonObject:
@@ -59,7 +62,8 @@ class ReportTree:
 
     def __init__(self, root: Path, source: str):
         spec = layout_spec()
-        self.root = root
+        self.root, self.source = root, source
+        self._real_folders: dict[str, str] = {}  # resolved report folders, shared by a subject's studies
         self.folder = root / spec["files_folder"]
         zip_path = root / spec["reports_zip"]
         self.zip: zipfile.ZipFile | None = None
@@ -82,6 +86,15 @@ class ReportTree:
                 source, tar, f"the reports extracted (tar -xzf {tar.name} inside {root}) or as {spec['reports_zip']}"
             )
 
+    @cached_property
+    def _real_root(self) -> str:
+        return os.path.realpath(self.root)
+
+    def __reduce__(self) -> tuple[Any, tuple[Path, str]]:
+        """A planning worker gets the root and opens the tree itself, once per process (a zip handle and its
+        227,835-name index are neither picklable nor worth sending with every chunk)."""
+        return _opened_tree, (self.root, self.source)
+
     def available(self) -> bool:
         """True when any report can be found here (an extracted .txt or the zip)."""
         return bool(self.members) or any(self.folder.glob("p*/p*/s*.txt"))
@@ -91,10 +104,13 @@ class ReportTree:
         of a reject when the listed path leaves the root, the report is over `max_report_bytes` (by its declared
         and its counted size, so a zip bomb is never inflated) or a zip member fails its CRC."""
         limit = int(layout_spec()["max_report_bytes"])
-        if leaves_root(relative) or not inside_roots(self.root / relative, [os.path.realpath(self.root)]):
-            return "outside_root", f"{relative}: the report path leaves the source root"
+        outside = "outside_root", f"{relative}: the report path leaves the source root"
+        if leaves_root(relative):
+            return outside
         path = self.root / relative
-        if path.is_file():
+        if path.is_file():  # resolved only when on disk: a zip member is no link
+            if not inside_roots(path, [self._real_root], self._real_folders):
+                return outside
             if path.stat().st_size > limit:
                 return "too_large", f"{relative}: {path.stat().st_size:,} bytes, over max_report_bytes {limit:,}"
             return path.read_text(encoding="utf-8", errors="replace")
@@ -115,6 +131,11 @@ class ReportTree:
 
     def describe(self) -> str:
         return f"{self.root}/{layout_spec()['reports_zip']}" if self.zip is not None else f"{self.folder}/"
+
+
+@lru_cache(maxsize=4)
+def _opened_tree(root: Path, source: str) -> ReportTree:
+    return ReportTree(root, source)
 
 
 def report_sections(text: str) -> dict[str, str]:
@@ -228,24 +249,43 @@ def study_fields(
     return {"report": sections, "attributes": {"label_origin": "report"}}
 
 
+def study_report(reports: ReportTree | None, report_file: str | None) -> Sections | tuple[str, str] | None:
+    """The kept sections of the report at `report_file` (None: no reports tree, no such report, or no study), or
+    the (reason, detail) of a reject: the planning work per study, run on the build's workers."""
+    if reports is None or report_file is None:
+        return None
+    report = reports.read(report_file)
+    return report if report is None or isinstance(report, tuple) else report_sections(report)
+
+
 class StudyRows:
-    """`study_fields` per study, computed once for the images of a study listed near each other (an LRU of
-    recent studies), and handed out as fresh copies so rows never share mutable attributes."""
+    """`study_fields` of each listed image: the study's report read and sectioned through the adapter's planning
+    map (on the build's workers), its dataset labels applied here; fields are handed out as fresh copies so rows
+    never share mutable attributes."""
 
-    def __init__(self, labels: Mapping[str, StudyLabels], reports: ReportTree | None):
-        self.labels, self.reports = labels, reports
-        self._fields = lru_cache(maxsize=1024)(self._compute)
+    def __init__(self, labels: Mapping[str, StudyLabels], reports: ReportTree | None, planning_map: PlanningMap):
+        self.labels, self.reports, self.planning_map = labels, reports, planning_map
 
-    def _compute(self, study_id: str, report_file: str) -> JsonObject | tuple:
-        report = self.reports.read(report_file) if self.reports is not None else None
+    def annotate(self, items: Iterable[tuple[tuple[str, str] | None, P]]) -> Iterator[tuple[P, JsonObject | tuple]]:
+        """(payload, fields or a reject tuple) per (key, payload) in order; key (study_id, report_file), or None
+        for an item already rejected (its fields are an empty dict, never used)."""
+        work = partial(study_report, self.reports)
+        shipped = ((key and key[1], (key, payload)) for key, payload in items)
+        last: tuple[Any, Any, JsonObject | tuple] | None = None
+        for (key, payload), report in self.planning_map(work, shipped):
+            if key is None:
+                yield payload, {}
+                continue
+            if last is None or last[0] != key or last[1] is not report:
+                last = key, report, self._compute(*key, report)
+            found = last[2]
+            if isinstance(found, tuple):
+                yield payload, found
+                continue
+            # one level deep is enough: the lists and dicts hold strings and scalars (a deepcopy costs 10x more)
+            yield payload, {name: v.copy() if isinstance(v, list | dict) else v for name, v in found.items()}
+
+    def _compute(self, study: str, report_file: str, report: Sections | tuple[str, str] | None) -> JsonObject | tuple:
         if isinstance(report, tuple):
             return ("source", *report, ())  # no unmapped values: the report could not be read
-        sections = report_sections(report) if report is not None else None
-        return study_fields(self.labels.get(study_id), sections, report_file if self.reports is not None else None)
-
-    def fields(self, study_id: str, report_file: str) -> JsonObject | tuple:
-        found = self._fields(study_id, report_file)
-        if isinstance(found, tuple):
-            return found
-        # one level deep is enough: the lists and dicts hold strings and scalars (a deepcopy costs 10x more)
-        return {key: value.copy() if isinstance(value, list | dict) else value for key, value in found.items()}
+        return study_fields(self.labels.get(study), report, report_file if self.reports is not None else None)

@@ -94,7 +94,7 @@ def section_vocabulary() -> SectionVocabulary:
     spellings = sorted(headers, key=len, reverse=True)
     alternation = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in spellings)
     line_header = re.compile(r"(?m)^[ \t]*(?P<h>[A-Za-z][A-Za-z ()/,&'-]{0,48}?)[ \t]*:")
-    inline_header = re.compile(rf"(?i)(?:(?<=[.;])[ \t]+|[ \t]{{2,}})(?P<h>{alternation})[ \t]*:(?!\d)")
+    inline_header = re.compile(rf"(?i)(?:(?<=[.;])[ \t]+|(?<![ \t])[ \t]{{2,}})(?P<h>{alternation})[ \t]*:(?!\d)")
     caps = "|".join(re.escape(s.upper()).replace(r"\ ", r"\s+") for s in spellings)
     caps_header = re.compile(rf"(?:^|(?<=\s))(?P<h>{caps})[ \t]*:(?!\d)")
     signoff = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in data["signoff_phrases"])

@@ -11,6 +11,7 @@ import pytest
 from build_fixtures import CsvSource, make_recipe, write_tree
 
 from mgll_data.engine import backends
+from mgll_data.engine import pool as pool_module
 from mgll_data.engine.plan import TASKS_PER_WORKER, load_task_records, plan_tasks
 from mgll_data.engine.workdir import WorkDir
 
@@ -134,7 +135,7 @@ class InlinePool:
 def test_local_pool_gets_a_bounded_window_of_tasks(tmp_path, monkeypatch):
     issue_tree(tmp_path / "tree")
     tasks = plan(tmp_path, "window", workers=2, shard_size=5)
-    monkeypatch.setattr(backends, "ProcessPoolExecutor", InlinePool)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", InlinePool)
     InlinePool.submitted = 0
     runner = lambda task, recipe, sources, work: {"rows": task.rows}  # noqa: E731
     results = backends.run_local(tasks, None, {}, None, 2, runner)
@@ -163,6 +164,10 @@ def test_repeat_tables_match_a_dict_and_survive_key_collisions(tmp_path, monkeyp
     assert table.size == 5001 and len(table.keys) >= 4 * table.size / 3
     assert all(list(table.get_all(key)) == values for key, values in reference.items())
     assert list(table.get_all(12345)) == []
+    crowded = plan_module._SeenTable(capacity=8)  # one key for every value, through growths: all still found
+    for value in range(100):
+        crowded.put(5, value)
+    assert sorted(crowded.get_all(5)) == list(range(100)) and crowded.size == 100
 
     monkeypatch.setattr(plan_module, "_key64", lambda text: 7)
     rows = [{"image": f"x{i}.png", "patient": f"P{i}", "split": "train", "status": "missing"} for i in range(5)]

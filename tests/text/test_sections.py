@@ -260,3 +260,15 @@ def test_fallback_skips_a_trailing_signoff() -> None:
     sections = section_report(text)
     fallback = [s for s in sections if s.tier == TIER_LAST_PARAGRAPH]
     assert [s.text for s in fallback] == ["Stable small left pleural effusion."]
+
+
+def test_an_inline_header_match_starts_where_its_run_of_spaces_starts() -> None:
+    """The inline header is tried once per run of spaces, not from every space inside it: MIMIC pads its lines
+    with long runs, and retrying the 70-spelling alternation from each one cost 1 ms a report. The headers
+    found are unchanged (the header can only begin where the run ends)."""
+    pattern = section_vocabulary().inline_header
+    text = "Heart size normal" + " " * 40 + "impression: no effusion."
+    assert pattern.match(text, 20) is None  # from inside the run: no attempt
+    found = pattern.search(text)
+    assert found is not None and found.start() == len("Heart size normal") and found.group("h") == "impression"
+    assert sections_as_dict(section_report(text))["impression"] == "no effusion."

@@ -74,3 +74,30 @@ def test_find_under_a_folder_and_by_stem(tmp_path):
     assert index.find_name("IM001.png") == tmp_path / "other" / "IM001.png"
     assert index.find("IM001.jpg", under=tmp_path.parent) is None  # a folder outside the root finds nothing
     assert index.files_under("other") == [tmp_path / "other" / "IM001.png"]
+
+
+def test_a_new_folder_is_resolved_through_its_cached_parent(tmp_path, monkeypatch) -> None:
+    """The root guard resolves each new folder from its parent's cached resolution (MIMIC: every study is a new
+    folder), and the answer is still the full `realpath`, links in the middle of the path included."""
+    import os
+
+    from mgll_data.sources import base
+
+    (tmp_path / "real" / "p10").mkdir(parents=True)
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "files").symlink_to(tmp_path / "real")
+    paths = []
+    for study in range(5):
+        folder = tmp_path / "real" / "p10" / f"s{study}"
+        folder.mkdir()
+        (folder / "a.jpg").write_bytes(b"x")
+        paths.append(str(tmp_path / "root" / "files" / "p10" / f"s{study}" / "a.jpg"))
+    (tmp_path / "real" / "p10" / "s4" / "b.jpg").symlink_to(tmp_path / "real" / "p10" / "s0" / "a.jpg")
+    paths.append(str(tmp_path / "root" / "files" / "p10" / "s4" / "b.jpg"))
+    cache: dict[str, str] = {}
+    assert base._resolved(paths[0], cache) == os.path.realpath(paths[0])
+    realpath, calls = os.path.realpath, []
+    monkeypatch.setattr(os.path, "realpath", lambda path: calls.append(path) or realpath(path))
+    assert [base._resolved(path, cache) for path in paths[1:]] == [realpath(path) for path in paths[1:]]
+    # only the linked file itself (under its resolved folder); each new study folder came from its parent
+    assert calls == [str(tmp_path / "real" / "p10" / "s4" / "b.jpg")]
