@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
+from mgll_data.data_files import load_data_yaml
 from mgll_data.errors import MgllError
 from mgll_data.text.sentences import sentence_spans
 
@@ -84,7 +83,7 @@ def header_key(raw: str) -> str:
 def section_vocabulary() -> SectionVocabulary:
     """Load and compile the section data file once per process."""
     path = resources.files("mgll_data.text") / "data" / "sections.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_data_yaml(path.read_text(encoding="utf-8"))
     canonical = tuple(data["canonical"])
     headers = {header_key(str(k)): str(v) for k, v in data["headers"].items()}
     unknown = sorted({v for v in headers.values() if v not in canonical})
