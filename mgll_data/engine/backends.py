@@ -33,19 +33,6 @@ def largest_first(tasks: list[Task]) -> list[Task]:
     return sorted(tasks, key=lambda task: -task.rows)
 
 
-def preload_task_modules() -> None:
-    """Import, before the pool forks, what every task imports on first use, so each worker inherits it instead of
-    importing it again: pyarrow pulls in pandas on its first conversion from Python objects (about a third of a
-    CPU-second per process), Pillow registers its plugins on the first open, and finalize reads shards with
-    pyarrow.dataset. The build process needs all of them anyway, so a 1-worker build pays the same."""
-    import pyarrow as pa
-    import pyarrow.dataset  # noqa: F401 - imported for its side effect (loaded once, shared by fork)
-    from PIL import Image
-
-    pa.array([""])
-    Image.init()
-
-
 def run_local(
     tasks: list[Task], recipe: Recipe, sources: dict[str, EntryFacts], work: WorkDir, workers: int, runner: TaskRunner
 ) -> Iterator[CompletionRecord]:
@@ -53,7 +40,6 @@ def run_local(
         for task in tasks:
             yield runner(task, recipe, sources, work)
         return
-    preload_task_modules()
     queue = iter(tasks)
     with worker_pool(workers) as pool:
         pending = {

@@ -28,10 +28,24 @@ PLANNING_CHUNK = 256  # items per submitted chunk: ~50 ms of sectioning, so the 
 CHUNKS_PER_WORKER = 2  # chunks submitted ahead per worker: one running, one queued behind it
 
 
+def _preload_worker_modules() -> None:
+    """Import, before the pool forks, what every task imports on first use, so each worker inherits it instead of
+    importing it again: pyarrow pulls in pandas on its first conversion from Python objects (about a third of a
+    CPU-second per process), Pillow registers its plugins on the first open, and finalize reads shards with
+    pyarrow.dataset. The build process needs all of them anyway, so a 1-worker build pays the same."""
+    import pyarrow as pa
+    import pyarrow.dataset  # noqa: F401 - imported for its side effect (loaded once, shared by fork)
+    from PIL import Image
+
+    pa.array([""])
+    Image.init()
+
+
 @contextmanager
 def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` processes, started on first use; left normally it waits for its work, left by an
     exception it abandons queued work and terminates the workers."""
+    _preload_worker_modules()
     pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
     ended = False
     try:

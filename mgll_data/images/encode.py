@@ -62,7 +62,7 @@ ISAL_LEVELS = {1: 2, 2: 3}
 def deflate(data: bytes | memoryview, level: int) -> bytes:
     """A zlib stream of `data` at zlib level `level`, by ISA-L for the fast levels where it is installed."""
     if isal_zlib is not None and level in ISAL_LEVELS:
-        return bytes(isal_zlib.compress(data, ISAL_LEVELS[level]))
+        return isal_zlib.compress(data, ISAL_LEVELS[level])
     return zlib.compress(data, level)
 
 
