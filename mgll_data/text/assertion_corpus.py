@@ -75,16 +75,20 @@ def read_negex_corpus(path: Path) -> tuple[list[Item], list[int]]:
     return items, unfound
 
 
+# the values scored, each with its axis: `--errors` takes any of them
+_VALUE_AXIS = {
+    "negative": "status",
+    "uncertain": "status",
+    "historical": "temporality",
+    "hypothetical": "temporality",
+    "other": "experiencer",
+}
+
+
 def score(items: list[Item], decisions: list[SpanStatus]) -> list[Score]:
     """Per axis value ("status:negative", ...): counts with that value as the positive class."""
     scores = []
-    for axis, value in (
-        ("status", "negative"),
-        ("status", "uncertain"),
-        ("temporality", "historical"),
-        ("temporality", "hypothetical"),
-        ("experiencer", "other"),
-    ):
+    for value, axis in _VALUE_AXIS.items():
         gold = [getattr(i, axis) == value for i in items]
         predicted = [getattr(d, axis) == value for d in decisions]
         tp = sum(g and p for g, p in zip(gold, predicted, strict=True))
@@ -104,17 +108,21 @@ def evaluate_negex(path: Path) -> tuple[list[Score], list[Item], list[SpanStatus
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", type=Path)
-    parser.add_argument("--errors", choices=("negative", "uncertain"), help="print the rows misjudged on this value")
+    parser.add_argument(
+        "--errors", choices=sorted(_VALUE_AXIS), help="print the rows misjudged on this value (of any axis)"
+    )
     args = parser.parse_args()
     scores, items, decisions, unfound = evaluate_negex(args.corpus)
     print(f"{len(items)} targets ({len(unfound)} rows whose condition is not in the sentence: {unfound[:10]})")
     print(format_table(scores, "axis:value", with_micro=False))
     if args.errors:
+        axis = _VALUE_AXIS[args.errors]
         for item, decision in zip(items, decisions, strict=True):
-            if (item.status == args.errors) != (decision.status == args.errors):
+            gold, ours = getattr(item, axis), getattr(decision, axis)
+            if (gold == args.errors) != (ours == args.errors):
                 cues = ", ".join(f"{t.category}:{t.text}" for t in decision.triggers) or "-"
                 target = item.sentence[item.start : item.end]
-                print(f"row {item.row} gold {item.status} ours {decision.status} [{target}] <- {cues}")
+                print(f"row {item.row} gold {gold} ours {ours} [{target}] <- {cues}")
                 print(f"    {' '.join(item.sentence.split())}")
 
 

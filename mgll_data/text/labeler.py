@@ -34,11 +34,12 @@ from mgll_data.errors import MgllError
 from mgll_data.text.rules import AXES, LabelerRules, labeler_rules
 from mgll_data.text.sentences import sentence_spans
 
-for _extension in ("cxr_text", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):
+for _extension in ("cxr_text", "cxr_offsets", "cxr_mentions", "cxr_sentence_starts", "cxr_context"):
     if not Doc.has_extension(_extension):
         Doc.set_extension(_extension, default=None)
 
 _CLAUSE_BREAKS = (",", ";", ":", ".")
+_SPACE_TOKENS = re.compile(r"\s\s|[^\S ]")  # whitespace that spaCy makes a token of: a line break, a run
 _COMPOUND_PRE_SCOPE = 3  # a trigger this close before "heart ... enlarged" still governs it
 
 
@@ -140,13 +141,22 @@ class CxrSentencer:
 
 
 class TextKeepingTokenizer:
-    """spaCy's tokenizer, keeping the input string on `doc._.cxr_text` (`doc.text` rebuilds it token by token)."""
+    """spaCy's tokenizer, keeping the input string on `doc._.cxr_text` (`doc.text` rebuilds it token by token).
+
+    Whitespace tokens (a line break or a run of spaces inside "no evidence\\n of", "family  history of") are
+    dropped, so that a cue wrapped across lines still matches; the tokens' offsets in the input are then kept on
+    `doc._.cxr_offsets`."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
 
     def __call__(self, text: str) -> Doc:
         doc = self.tokenizer(text)
+        if _SPACE_TOKENS.search(text):
+            kept = [t for t in doc if not t.is_space]
+            if len(kept) < len(doc):
+                doc = Doc(doc.vocab, words=[t.text for t in kept], spaces=[True] * len(kept))
+                doc._.cxr_offsets = [t.idx for t in kept]
         doc._.cxr_text = text
         return doc
 
@@ -198,8 +208,11 @@ class CxrContext:
             self._add(nlp, "boundary", axis, phrases)
         self._add(nlp, "clause_break", "", _CLAUSE_BREAKS)
         self._add(nlp, "pseudo", "", rules.pseudo)
+        for number, phrases in rules.restatements.items():
+            self._add(nlp, "restatement", number, phrases)
         for category in rules.categories:
-            self._add(nlp, "stop", category.name, category.stops)
+            self._add(nlp, "stop", category.name, [p for p in category.stops if p not in rules.graded_stops])
+            self._add(nlp, "list_stop", category.name, [p for p in category.stops if p in rules.graded_stops])
 
     def _add(self, nlp: Language, kind: str, value: str, phrases: Iterable[str]) -> None:
         key = f"{kind}|{value}"
@@ -214,14 +227,16 @@ class CxrContext:
         text = doc._.cxr_text if doc._.cxr_text is not None else doc.text
         array = doc.to_array(["IDX", "LENGTH", "IS_PUNCT", "IS_TITLE", "IS_LOWER"])
         offsets, lengths, punct = array[:, :3].T.tolist() if len(doc) else ([], [], [])
+        if doc._.cxr_offsets is not None:
+            offsets = doc._.cxr_offsets
         # a run-on sentence: a capitalised word right after a lower-case one starts a new statement
         # ("No focal infiltrates Emphysema.")
         run_on = (numpy.flatnonzero(array[1:, 3] & array[:-1, 4]) + 1).tolist() if len(doc) > 1 else []
-        stop_matches = []  # (category, start, end): frequent words, kept as plain tuples (speed)
+        stop_matches = []  # (category, start, end, graded): frequent words, kept as plain tuples (speed)
         for match_id, start, end in self.matcher(doc):
             kind, value = self.keys[match_id]
-            if kind == "stop":
-                stop_matches.append((value, start, end))
+            if kind in ("stop", "list_stop"):
+                stop_matches.append((value, start, end, kind == "list_stop"))
                 continue
             sentence = bisect_right(sentence_starts, offsets[start]) - 1
             by_kind.setdefault(kind, []).append(_Match(kind, value, start, end, sentence))
@@ -235,15 +250,18 @@ class CxrContext:
             if m.start and text[offsets[m.start]] == "," and _word(text, offsets, lengths, m.start - 1) in self.closers
         )
         sentence_tokens = [*(bisect_left(offsets, start) for start in sentence_starts), len(doc)]
+        terminators.extend(self._clause_starts(by_kind.get("restatement", []), text, offsets, lengths, sentence_tokens))
         # a boundary or stop phrase inside a longer cue ("with" in "consistent with") is part of the cue
         cues = [c for c in (*by_kind.get("trigger", []), *pseudo) if c.end - c.start > 1]
         in_cues = {i for c in cues for i in range(c.start, c.end)}
         boundaries = [m for m in by_kind.get("boundary", []) if not in_cues.issuperset(range(m.start, m.end))]
         own_stops: dict[str, set[int]] = {}
-        for value, start, end in stop_matches:
+        ends = set(terminators)
+        for value, start, end, graded in stop_matches:
             one_word = end - start == 1
             if (start not in in_cues) if one_word else not _inside_longer(_Match("stop", value, start, end, 0), cues):
-                own_stops.setdefault(value, set()).add(start)
+                if not (graded and self._list_goes_on(end, text, offsets, lengths, sentence_starts, ends)):
+                    own_stops.setdefault(value, set()).add(start)
         closing = {*terminators, *(m.start for m in boundaries)}
         triggers = [
             t
@@ -354,6 +372,35 @@ class CxrContext:
             modifier = best[1]
             start, end = min(subject.start, modifier.start), max(subject.end, modifier.end)
             yield _Match("mention", rule.finding, start, end, subject.sentence), subject, modifier
+
+    def _list_goes_on(
+        self, i: int, text: str, offsets: list[int], lengths: list[int], sentence_starts: list[int], ends: set[int]
+    ) -> bool:
+        """True when an alternative ("or") follows token i in its clause: the graded finding before it is one
+        item of a list ("no consolidation, large effusion, or pneumothorax"; "may represent atelectasis, small
+        infiltrate or scarring"), not a new statement."""
+        sentence = bisect_right(sentence_starts, offsets[i - 1])
+        last = sentence_starts[sentence] if sentence < len(sentence_starts) else len(text)
+        while i < len(offsets) and offsets[i] < last and i not in ends:
+            if _word(text, offsets, lengths, i) in self.rules.alternatives:
+                return True
+            i += 1
+        return False
+
+    def _clause_starts(
+        self, restatements: list[_Match], text: str, offsets: list[int], lengths: list[int], sentence_tokens: list[int]
+    ) -> Iterable[int]:
+        """The comma or "and" that starts the clause of each restatement ("..., and cardiomegaly is stable"):
+        the nearest one before it in its sentence, unless an alternative ("or") comes first."""
+        for match in restatements:
+            starts = self.rules.restatement_starts[match.value]
+            for i in range(match.start - 1, sentence_tokens[match.sentence] - 1, -1):
+                word = _word(text, offsets, lengths, i)
+                if word in self.rules.alternatives:
+                    break
+                if word in starts:
+                    yield i
+                    break
 
     def _usable(
         self,

@@ -77,13 +77,19 @@ class LabelerRules:
     continuations: frozenset[str]  # words after a predicate post cue that still close its clause
     continuation_suffixes: tuple[str, ...]
     closers: frozenset[str]  # predicate words after which a comma ends a statement
+    restatements: dict[str, tuple[str, ...]]  # "singular" / "plural" -> predicates that start a new clause
+    restatement_starts: dict[str, frozenset[str]]  # the same keys -> words that start that clause
+    alternatives: frozenset[str]  # words that keep a list whole ("or"): before a restatement, after a graded stop
+    graded_stops: frozenset[str]  # stops before a graded finding ("..., mild"), void inside a list of alternatives
     pseudo: tuple[str, ...]
     pathologies: frozenset[str]  # the ids that make a report abnormal (devices do not: CheXpert's No Finding)
     broader: dict[str, frozenset[str]]  # finding id -> its ontology ancestors, so the narrower mention wins
 
 
 def _phrases(values: list, where: str) -> tuple[str, ...]:
-    """Phrases as strings; YAML reads a bare `no`, `on` or `yes` as a boolean, which would never match."""
+    """Phrases as strings; YAML reads a bare `no`, `on` or `yes` as a boolean, which would never match. A nested
+    list (a YAML alias such as `*graded` that shares one list of stops between categories) is flattened."""
+    values = [v for value in values for v in (value if isinstance(value, list) else [value])]
     bad = [v for v in values if not isinstance(v, str | int | float) or isinstance(v, bool)]
     if bad:
         raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {bad} are not phrases (quote them)")
@@ -157,6 +163,10 @@ def labeler_rules() -> LabelerRules:
             )
         )
     boundaries = {axis: _phrases(context_data["boundaries"].get(axis, []), f"{axis} boundaries") for axis in AXES}
+    restatements = context_data["restatements"]
+    numbers = ("singular", "plural")
+    if set(restatements["starts"]) != set(numbers):
+        raise MgllError("mgll_data/text/data/context_rules.yaml: restatements: starts must name singular and plural")
     unknown_axes = sorted(set(context_data["boundaries"]) - set(AXES))
     if unknown_axes:
         raise MgllError(f"mgll_data/text/data/context_rules.yaml: boundaries for unknown axes {unknown_axes}")
@@ -172,6 +182,12 @@ def labeler_rules() -> LabelerRules:
         continuations=frozenset(w.lower() for w in _phrases(context_data["continuations"]["words"], "continuations")),
         continuation_suffixes=_phrases(context_data["continuations"]["suffixes"], "continuation suffixes"),
         closers=frozenset(w.lower() for w in _phrases(context_data["closers"], "closers")),
+        restatements={n: _phrases(restatements[n], f"restatements {n}") for n in numbers},
+        restatement_starts={
+            n: frozenset(_phrases(restatements["starts"][n], f"restatements starts {n}")) for n in numbers
+        },
+        alternatives=frozenset(_phrases(restatements["alternatives"], "restatements alternatives")),
+        graded_stops=frozenset(_phrases(context_data["graded_stops"], "graded_stops")),
         pseudo=_phrases(context_data["pseudo"], "pseudo"),
         pathologies=frozenset(i for i in cxr_ids if ontology[i].kind != "device"),
         broader={i: frozenset(ontology.ancestors(i)) for i in cxr_ids},

@@ -1,7 +1,8 @@
 """Sentence splitting for radiology text that keeps numbers, abbreviations, list items and redactions whole.
 
 A period ends a sentence only when followed by whitespace (so "2.5 cm" stays one token) and when the word
-before it is not an abbreviation ("approx.", "p.m.", "Dr.") or a list number ("1."). A list number that
+before it is not an abbreviation ("approx.", "p.m.", "Dr.") or a list number ("1."); a question mark set before a
+word ("? pneumonia") is a hedge, not an end. A list number that
 follows a sentence end or a line break starts a new sentence and is not part of its text. Redaction tokens
 (`___`, `XXXX`) contain no period and are never touched. Text is NFKC-normalised per sentence (never made
 ASCII); offsets refer to the text passed in.
@@ -63,12 +64,22 @@ def _is_false_end(text: str, start: int, dot_end: int) -> bool:
     return len(stem) == 1 and stem.isalpha() and raw[0].isupper()
 
 
+def _is_hedge_mark(text: str, match: re.Match) -> bool:
+    """True for a question mark that stands before what it questions ("? pneumonia", "cough, ?? effusion"):
+    not glued to a word before it, and followed by a word. A question ends where its mark is glued on."""
+    before = text[match.start() - 1] if match.start() else " "
+    if match.group()[0] != "?" or before.isalnum() or before in ".)]":
+        return False
+    after = text[match.end() :].lstrip()
+    return bool(after) and after[0].isalnum()
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Raw (start, end) pieces of `text`, list numbers included; the fast path the labeler uses."""
     spans = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if not _is_false_end(text, start, match.end()):
+        if not _is_false_end(text, start, match.end()) and not _is_hedge_mark(text, match):
             spans.append((start, match.end()))
             start = match.end()
     spans.append((start, len(text)))
