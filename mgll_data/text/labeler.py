@@ -259,9 +259,9 @@ class CxrContext:
         ends = set(terminators)
         for value, start, end, graded in stop_matches:
             one_word = end - start == 1
-            if (start not in in_cues) if one_word else not _inside_longer(_Match("stop", value, start, end, 0), cues):
-                if not (graded and self._list_goes_on(end, text, offsets, lengths, sentence_starts, ends)):
-                    own_stops.setdefault(value, set()).add(start)
+            in_cue = (start in in_cues) if one_word else _inside_longer(_Match("stop", value, start, end, 0), cues)
+            if not in_cue and not (graded and self._list_goes_on(end, text, offsets, lengths, sentence_starts, ends)):
+                own_stops.setdefault(value, set()).add(start)
         closing = {*terminators, *(m.start for m in boundaries)}
         triggers = [
             t
