@@ -40,6 +40,7 @@ for _extension in ("cxr_text", "cxr_offsets", "cxr_mentions", "cxr_sentence_star
 
 _CLAUSE_BREAKS = (",", ";", ":", ".")
 _SPACE_TOKENS = re.compile(r"\s\s|[^\S ]")  # whitespace that spaCy makes a token of: a line break, a run
+_SPACE_RUNS = re.compile(r"\s+")
 _COMPOUND_PRE_SCOPE = 3  # a trigger this close before "heart ... enlarged" still governs it
 
 
@@ -143,20 +144,24 @@ class CxrSentencer:
 class TextKeepingTokenizer:
     """spaCy's tokenizer, keeping the input string on `doc._.cxr_text` (`doc.text` rebuilds it token by token).
 
-    Whitespace tokens (a line break or a run of spaces inside "no evidence\\n of", "family  history of") are
-    dropped, so that a cue wrapped across lines still matches; the tokens' offsets in the input are then kept on
-    `doc._.cxr_offsets`."""
+    A text with whitespace that spaCy would make a token of (a line break or a run of spaces inside "no
+    evidence\\n of", "family  history of") is tokenized with each run as one space, so that a cue wrapped across
+    lines still matches; the tokens' offsets in the input are then kept on `doc._.cxr_offsets`."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
 
     def __call__(self, text: str) -> Doc:
-        doc = self.tokenizer(text)
-        if _SPACE_TOKENS.search(text):
-            kept = [t for t in doc if not t.is_space]
-            if len(kept) < len(doc):
-                doc = Doc(doc.vocab, words=[t.text for t in kept], spaces=[True] * len(kept))
-                doc._.cxr_offsets = [t.idx for t in kept]
+        if not _SPACE_TOKENS.search(text):
+            doc = self.tokenizer(text)
+        else:
+            runs = [(m.start(), m.end() - m.start() - 1) for m in _SPACE_RUNS.finditer(text)]  # start, extra
+            doc = self.tokenizer(_SPACE_RUNS.sub(" ", text))
+            # how far the input is ahead of the one-space text after each run, and each run's start in the latter
+            ahead = list(accumulate(extra for _, extra in runs))
+            starts = [start - (ahead[k - 1] if k else 0) for k, (start, _) in enumerate(runs)]
+            idx = doc.to_array("IDX").tolist() if len(doc) else []
+            doc._.cxr_offsets = [i + (ahead[k - 1] if (k := bisect_right(starts, i)) else 0) for i in idx]
         doc._.cxr_text = text
         return doc
 
@@ -168,7 +173,7 @@ class _Context(NamedTuple):
     stops: dict[str, list[int]]  # token positions that end every scope of an axis, by axis
     own_stops: dict[str, set[int]]  # token positions where a category's own stop phrase starts, by category
     attributes: list[tuple[_Match, _Match, _Match]]  # (span, subject, modifier) of each subject + modifier
-    mentions: list[tuple[int, int]]  # token spans of the finding mentions: the alternatives of a differential
+    mentions: list[tuple[int, int, str]]  # token spans and findings of the mentions: a differential's alternatives
     words: list[int]  # words (non-punctuation tokens) before each token position: scopes count words
     offsets: list[int]
     lengths: list[int]
@@ -279,7 +284,10 @@ class CxrContext:
         clause_breaks = sorted(m.start for m in by_kind.get("clause_break", []))
         attributes = list(self._attribute_mentions(by_kind, clause_breaks, pseudo))
         mention_spans = sorted(
-            {*((m.start, m.end) for m in by_kind.get("mention", [])), *((a.start, a.end) for a, _, _ in attributes)}
+            {
+                *((m.start, m.end, m.value) for m in by_kind.get("mention", [])),
+                *((a.start, a.end, a.value) for a, _, _ in attributes),
+            }
         )
         context = _Context(
             by_sentence,
@@ -467,7 +475,9 @@ class CxrContext:
 
     def _covers(self, trigger: _Match, target: _Match, limit: int, context: _Context) -> bool:
         """True when the target lies in the trigger's scope; for a differential ("A or B", "A versus B"), only
-        when a finding mention also lies on the other side of the trigger, inside the scope."""
+        when a finding mention also lies on the other side of the trigger, inside the scope, and, for a target
+        before the trigger, is not narrower than the target (the ontology's parents): in "opacity, atelectasis or
+        pneumonia" the alternatives explain the opacity, which is stated."""
         lo, hi = self._scope(trigger, limit, context)
         before = target.end <= trigger.start and target.end - 1 >= lo
         after = trigger.end <= target.start < hi
@@ -476,8 +486,9 @@ class CxrContext:
         # an alternative lies wholly inside the list
         before, after = before and target.start >= lo, after and target.end <= hi
         if before:
-            return any(trigger.end <= s < hi for s, _ in context.mentions)
-        return after and any(lo <= e - 1 and e <= trigger.start for _, e in context.mentions)
+            named = [f for s, _, f in context.mentions if trigger.end <= s < hi]
+            return bool(named) and not any(target.value in self.rules.broader.get(f, ()) for f in named)
+        return after and any(lo <= e - 1 and e <= trigger.start for _, e, _ in context.mentions)
 
     def _decide(self, target: _Match, compound: bool, context: _Context, denial: _Match | None) -> SpanStatus:
         """Each axis set by the highest-precedence trigger of that axis whose scope reaches the target."""
@@ -525,7 +536,9 @@ class CxrContext:
         if first < 0 or last >= len(ends) or first > last:
             return SpanStatus()
         sentence = bisect_right(context.sentence_starts, context.offsets[first]) - 1
-        target = _Match("mention", "", first, last + 1, sentence)
+        # a target that is a finding mention is that finding (a differential does not hedge a broader one)
+        finding = next((f for s, e, f in context.mentions if s == first and e == last + 1), "")
+        target = _Match("mention", finding, first, last + 1, sentence)
         # a target that is the subject of a subject + modifier statement takes that statement's modifier
         denial = next(
             (m for _, subject, m in context.attributes if m.kind == "normal" and _overlaps(subject, target)), None

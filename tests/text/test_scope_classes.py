@@ -1,6 +1,6 @@
 """Classes of wording the labeler got wrong after test_scope_phrasings.py, each in several phrasings of our own
 with different findings: a question mark before a finding, a restated finding after a negated list, graded
-findings after a hedge, "absent" before an explanation, "favor", requests, past-history headers, symptom
+findings after a hedge, a differential explaining a broader finding, "absent" before an explanation, "favor", requests, past-history headers, symptom
 durations, conditions, and cues wrapped across lines. Every class failed on the rules before this file.
 """
 
@@ -73,9 +73,26 @@ def test_a_restated_finding_after_a_negated_list_is_a_new_clause(text, target, e
         ("Possible pneumonia, mild cardiomegaly.", "pneumonia", "uncertain"),
         ("Findings may represent atelectasis, small infiltrate or scarring.", "infiltrate", "uncertain"),
         ("Differential includes edema, small infiltrate, fibrosis.", "fibrosis", "uncertain"),
+        ("No focal consolidation, large effusion, or pneumothorax is identified.", "effusion", "negative"),
+        ("Negative for acute fracture, old healed left rib fractures.", "rib fractures", "positive"),
+        ("No pneumothorax, large hiatal hernia.", "hiatal hernia", "positive"),
     ]
 )
 def test_graded_findings_after_a_comma_end_a_hedge(text, target, expected) -> None:
+    _check(text, target, expected)
+
+
+# The alternatives of a differential named after a broader finding explain it: that finding is stated.
+@_cases(
+    [
+        ("Opacity at the left base, atelectasis or pneumonia.", "Opacity", "positive"),
+        ("Opacity at the left base, atelectasis or pneumonia.", "pneumonia", "uncertain"),
+        ("Right basilar opacity, atelectasis versus consolidation.", "opacity", "positive"),
+        ("Nodular opacity in the lingula, granuloma or neoplasm.", "opacity", "positive"),
+        ("Atelectasis, scarring or pneumonia.", "Atelectasis", "uncertain"),
+    ]
+)
+def test_a_differential_explains_a_broader_finding(text, target, expected) -> None:
     _check(text, target, expected)
 
 
