@@ -1,24 +1,15 @@
 """Classes of wording the labeler got wrong after test_scope_phrasings.py, each in several phrasings of our own
 with different findings: a question mark before a finding, a restated finding after a negated list, graded
-findings after a hedge, a differential explaining a broader finding, "absent" before an explanation, "favor", requests, past-history headers, symptom
-durations, conditions, and cues wrapped across lines. Every class failed on the rules before this file.
+findings after a hedge, a differential explaining a broader finding, "absent" before an explanation, "favor",
+requests, past-history headers, symptom durations, conditions, and cues wrapped across lines. Every class holds
+cases that failed on the rules before this file.
 """
 
 from __future__ import annotations
 
-import pytest
-from context_helpers import span_of, state_of
-
-AXIS_OF = {"hypothetical": "temporality", "historical": "temporality", "current": "temporality", "other": "experiencer"}
-
-
-def _cases(cases: list[tuple[str, str, str]]):
-    return pytest.mark.parametrize(("text", "target", "expected"), cases)
-
-
-def _check(text: str, target: str, expected: str) -> None:
-    decided = span_of(text, target)
-    assert getattr(decided, AXIS_OF.get(expected, "status")) == expected, decided.triggers
+from context_helpers import cases as _cases
+from context_helpers import check_axis as _check
+from context_helpers import state_of
 
 
 # A "?" set before a finding questions that finding; it neither ends the sentence nor hedges what came before.

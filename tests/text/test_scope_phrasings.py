@@ -5,19 +5,8 @@ each class holds cases that the rules before this file got wrong (the commit tha
 
 from __future__ import annotations
 
-import pytest
-from context_helpers import span_of
-
-AXIS_OF = {"hypothetical": "temporality", "historical": "temporality", "other": "experiencer"}
-
-
-def _cases(cases: list[tuple[str, str, str]]):
-    return pytest.mark.parametrize(("text", "target", "expected"), cases)
-
-
-def _check(text: str, target: str, expected: str) -> None:
-    decided = span_of(text, target)
-    assert getattr(decided, AXIS_OF.get(expected, "status")) == expected, decided.triggers
+from context_helpers import cases as _cases
+from context_helpers import check_axis as _check
 
 
 # 1. Post-negation cues in other wordings, and scopes that end where a new statement starts.
