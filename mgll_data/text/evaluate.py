@@ -28,7 +28,7 @@ REPORTS_FILE = "NLMCXR_reports.tgz"
 # other hedge ("may represent", "suggest", "no definite") as absent. The score maps those two trigger categories
 # to present, as a U-Ones policy would for them only, so it measures the labeler and not the difference of
 # conventions.
-OPENI_PRESENT_WHEN_UNCERTAIN_BY = frozenset({"differential", "probable_pre", "probable_post"})
+OPENI_PRESENT_WHEN_UNCERTAIN_BY = frozenset({"differential", "differential_versus", "probable_pre", "probable_post"})
 
 
 @dataclass(frozen=True)

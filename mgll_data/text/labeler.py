@@ -323,8 +323,12 @@ class CxrContext:
             status = decided.status
             if implied and status == "negative":
                 continue
-            if implied and status == "positive":
+            triggers = decided.triggers
+            if implied and status in ("positive", implied):
+                # the implying statement is the reason: a hedged "heart failure versus overload" implies cardiomegaly
+                # as uncertain as a plain one does, not as a differential's alternative
                 status = implied
+                triggers = tuple(t for t in triggers if t.axis != "status")
             start, end = _char_span(context, match.start, match.end)
             for finding in (match.value, *self.rules.also.get(match.value, ())):
                 mentions.append(
@@ -337,7 +341,7 @@ class CxrContext:
                         text[start:end],
                         decided.temporality,
                         decided.experiencer,
-                        decided.triggers,
+                        triggers,
                     )
                 )
         doc._.cxr_mentions = mentions
@@ -481,10 +485,13 @@ class CxrContext:
         lo, hi = self._scope(trigger, limit, context)
         before = target.end <= trigger.start and target.end - 1 >= lo
         after = trigger.end <= target.start < hi
-        if self.categories[trigger.value].direction != "both":
+        category = self.categories[trigger.value]
+        if category.direction != "both":
             return before or after
         # an alternative lies wholly inside the list
         before, after = before and target.start >= lo, after and target.end <= hi
+        if not category.named:
+            return (before and hi > trigger.end) or (after and lo < trigger.start)
         if before:
             named = [f for s, _, f in context.mentions if trigger.end <= s < hi]
             return bool(named) and not any(target.value in self.rules.broader.get(f, ()) for f in named)

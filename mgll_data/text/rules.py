@@ -29,7 +29,9 @@ class TriggerCategory:
     """A ConText trigger category: the axis and value it sets, which way its scope runs (pre, post, or both for
     the alternatives of a differential) and how far (words). `stops` (phrases) end this category's scope besides
     the shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
-    clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis")."""
+    clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis"). A
+    differential (`both`) hedges a target only when a finding is named on the other side, unless `named` is false
+    ("pneumothorax versus skin fold")."""
 
     name: str
     axis: str
@@ -40,6 +42,7 @@ class TriggerCategory:
     blocks: bool = True
     stops: tuple[str, ...] = ()
     predicate: bool = False
+    named: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class LabelerRules:
 def _phrases(values: list, where: str) -> tuple[str, ...]:
     """Phrases as strings; YAML reads a bare `no`, `on` or `yes` as a boolean, which would never match. A nested
     list (a YAML alias such as `*graded` that shares one list of stops between categories) is flattened."""
-    values = [v for value in values for v in (value if isinstance(value, list) else [value])]
+    values = [v for value in values for v in (_phrases(value, where) if isinstance(value, list) else [value])]
     bad = [v for v in values if not isinstance(v, str | int | float) or isinstance(v, bool)]
     if bad:
         raise MgllError(f"mgll_data/text/data/context_rules.yaml: {where}: {bad} are not phrases (quote them)")
@@ -160,6 +163,7 @@ def labeler_rules() -> LabelerRules:
                 c.get("blocks", True),
                 _phrases(c.get("stops", []), f"{name} stops"),
                 c.get("predicate", False),
+                c.get("named", True),
             )
         )
     boundaries = {axis: _phrases(context_data["boundaries"].get(axis, []), f"{axis} boundaries") for axis in AXES}

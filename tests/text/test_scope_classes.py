@@ -11,6 +11,8 @@ from context_helpers import cases as _cases
 from context_helpers import check_axis as _check
 from context_helpers import state_of
 
+from mgll_data.text import label_report
+
 
 # A "?" set before a finding questions that finding; it neither ends the sentence nor hedges what came before.
 @_cases(
@@ -85,6 +87,27 @@ def test_graded_findings_after_a_comma_end_a_hedge(text, target, expected) -> No
 )
 def test_a_differential_explains_a_broader_finding(text, target, expected) -> None:
     _check(text, target, expected)
+
+
+# "A versus B" is a differential whatever A and B are; a comma ends its list. "or" still needs a finding named on
+# the other side ("the right middle or lower lobe").
+@_cases(
+    [
+        ("Apical lucency, pneumothorax versus skin fold.", "pneumothorax", "uncertain"),
+        ("Apical lucency, pneumothorax versus skin fold.", "lucency", "positive"),
+        ("Drusen versus early geographic atrophy.", "geographic atrophy", "uncertain"),
+        ("Drusen versus early geographic atrophy.", "Drusen", "uncertain"),
+        ("Mass vs. prominent vessel in the left hilum.", "Mass", "uncertain"),
+        ("Opacity in the right middle or lower lobe.", "Opacity", "positive"),
+    ]
+)
+def test_versus_is_a_differential_of_any_two_phrases(text, target, expected) -> None:
+    _check(text, target, expected)
+
+
+def test_a_hedged_implying_phrase_implies_as_a_plain_one_does() -> None:
+    implied = next(m for m in label_report("Mild heart failure versus volume overload.").mentions)
+    assert (implied.finding, implied.status, implied.trigger) == ("cardiomegaly", "uncertain", None)
 
 
 # "absent" before a noun phrase negates that phrase only, not the explanation given after it.
