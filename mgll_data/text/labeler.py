@@ -273,6 +273,7 @@ class CxrContext:
             for t in self._longest_triggers(by_kind.get("trigger", []))
             if not _inside_longer(t, pseudo)
             and self._usable(t, text, offsets, lengths, punct, sentence_tokens, closing)
+            and not self._followed_void(t, text, offsets, lengths)
         ]
         stops = {axis: list(terminators) for axis in AXES}
         for match in boundaries:
@@ -385,6 +386,11 @@ class CxrContext:
             start, end = min(subject.start, modifier.start), max(subject.end, modifier.end)
             yield _Match("mention", rule.finding, start, end, subject.sentence), subject, modifier
 
+    def _followed_void(self, trigger: _Match, text: str, offsets: list[int], lengths: list[int]) -> bool:
+        """True when a word of the category's `unless_followed_by` comes right after the cue."""
+        words = self.categories[trigger.value].unless_followed_by
+        return bool(words) and trigger.end < len(offsets) and _word(text, offsets, lengths, trigger.end) in words
+
     def _list_goes_on(
         self, i: int, text: str, offsets: list[int], lengths: list[int], sentence_starts: list[int], ends: set[int]
     ) -> bool:
@@ -490,12 +496,27 @@ class CxrContext:
             return before or after
         # an alternative lies wholly inside the list
         before, after = before and target.start >= lo, after and target.end <= hi
-        if not category.named:
-            return (before and hi > trigger.end) or (after and lo < trigger.start)
         if before:
             named = [f for s, _, f in context.mentions if trigger.end <= s < hi]
-            return bool(named) and not any(target.value in self.rules.broader.get(f, ()) for f in named)
-        return after and any(lo <= e - 1 and e <= trigger.start for _, e, _ in context.mentions)
+            if any(target.value in self.rules.broader.get(f, ()) for f in named):
+                return False
+            return bool(named) or (hi > trigger.end and self._unnamed_allowed(trigger, context))
+        if any(lo <= e - 1 and e <= trigger.start for _, e, _ in context.mentions):
+            return after
+        return after and lo < trigger.start and self._unnamed_allowed(trigger, context)
+
+    def _unnamed_allowed(self, trigger: _Match, context: _Context) -> bool:
+        """Whether a differential's alternative may be a phrase that names no finding: always for `any`, and for
+        `after_cue` when a status cue of another category before the list reaches the differential's cue."""
+        mode = self.categories[trigger.value].alternatives
+        if mode != "after_cue":
+            return mode == "any"
+        for cue in context.triggers.get(trigger.sentence, []):
+            category = self.categories[cue.value]
+            before = category.axis == "status" and category.direction == "pre" and cue.end <= trigger.start
+            if before and self._scope(cue, category.scope, context)[1] >= trigger.start:
+                return True
+        return False
 
     def _decide(self, target: _Match, compound: bool, context: _Context, denial: _Match | None) -> SpanStatus:
         """Each axis set by the highest-precedence trigger of that axis whose scope reaches the target."""

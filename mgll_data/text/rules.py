@@ -30,8 +30,10 @@ class TriggerCategory:
     the alternatives of a differential) and how far (words). `stops` (phrases) end this category's scope besides
     the shared boundaries; a `predicate` post cue ("could be", "resolved") reaches back only when it closes its
     clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis"). A
-    differential (`both`) hedges a target only when a finding is named on the other side, unless `named` is false
-    ("pneumothorax versus skin fold")."""
+    differential (`both`) hedges a target only when a finding is named on the other side (`alternatives: named`),
+    or any phrase is (`any`: "pneumothorax versus skin fold"), or any phrase is and a status cue before the list
+    reaches it (`after_cue`: "consistent with viral pneumonia or reactive airway disease"). A cue followed by a
+    word of `unless_followed_by` is void ("the right or left base", "mild or moderate")."""
 
     name: str
     axis: str
@@ -42,7 +44,8 @@ class TriggerCategory:
     blocks: bool = True
     stops: tuple[str, ...] = ()
     predicate: bool = False
-    named: bool = True
+    alternatives: str = "named"
+    unless_followed_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,11 @@ def labeler_rules() -> LabelerRules:
     categories = []
     for name, c in context_data["categories"].items():
         axes = [a for a in AXES if a in c]
+        if c.get("alternatives", "named") not in ("named", "any", "after_cue"):
+            raise MgllError(
+                f"mgll_data/text/data/context_rules.yaml: category {name!r}: alternatives must be "
+                "named, any or after_cue"
+            )
         if len(axes) != 1 or c[axes[0]] not in AXES[axes[0]] or c.get("direction") not in ("pre", "post", "both"):
             allowed = "; ".join(f"{axis}: {' / '.join(values)}" for axis, values in AXES.items())
             raise MgllError(
@@ -163,7 +171,8 @@ def labeler_rules() -> LabelerRules:
                 c.get("blocks", True),
                 _phrases(c.get("stops", []), f"{name} stops"),
                 c.get("predicate", False),
-                c.get("named", True),
+                c.get("alternatives", "named"),
+                frozenset(w.lower() for w in _phrases(c.get("unless_followed_by", []), f"{name} unless_followed_by")),
             )
         )
     boundaries = {axis: _phrases(context_data["boundaries"].get(axis, []), f"{axis} boundaries") for axis in AXES}

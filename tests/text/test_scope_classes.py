@@ -105,6 +105,31 @@ def test_versus_is_a_differential_of_any_two_phrases(text, target, expected) -> 
     _check(text, target, expected)
 
 
+# "or" after a hedge or an explanation is a differential whatever it names; a plain list is not, nor an "or"
+# between places or grades.
+@_cases(
+    [
+        (
+            "Perihilar infiltrates consistent with viral pneumonia or reactive airway disease.",
+            "viral pneumonia",
+            "uncertain",
+        ),
+        (
+            "Perihilar infiltrates consistent with viral pneumonia or reactive airway disease.",
+            "infiltrates",
+            "positive",
+        ),
+        ("Peribronchial cuffing, likely bronchiolitis or viral illness.", "bronchiolitis", "uncertain"),
+        ("Peribronchial cuffing, likely bronchiolitis or viral illness.", "cuffing", "positive"),
+        ("Return if he develops nausea, vomiting or chills.", "vomiting", "positive"),
+        ("Mild or moderate cardiomegaly.", "cardiomegaly", "positive"),
+        ("Likely pneumonia in the right or left lower lobe.", "pneumonia", "positive"),
+    ]
+)
+def test_or_after_a_cue_is_a_differential_of_any_phrases(text, target, expected) -> None:
+    _check(text, target, expected)
+
+
 def test_a_hedged_implying_phrase_implies_as_a_plain_one_does() -> None:
     implied = next(m for m in label_report("Mild heart failure versus volume overload.").mentions)
     assert (implied.finding, implied.status, implied.trigger) == ("cardiomegaly", "uncertain", None)
