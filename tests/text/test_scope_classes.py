@@ -130,6 +130,41 @@ def test_or_after_a_cue_is_a_differential_of_any_phrases(text, target, expected)
     _check(text, target, expected)
 
 
+# A slash between two findings is an "or"; the slash of an abbreviation is not. CheXpert's hedges "X could have
+# this appearance" and "borderline"; "not diagnostic of" hedges; "w/o" negates and "c/w" states.
+@_cases(
+    [
+        ("Left base atelectasis/infiltrate.", "infiltrate", "uncertain"),
+        ("Left base atelectasis/infiltrate.", "atelectasis", "uncertain"),
+        ("Cough, r/o pneumonia.", "pneumonia", "hypothetical"),
+        (
+            "Streaky densities favoring atelectasis, though infection could also have this appearance.",
+            "infection",
+            "uncertain",
+        ),
+        ("Borderline cardiomegaly.", "cardiomegaly", "uncertain"),
+        ("Opacity compatible with but not diagnostic of pneumonia.", "pneumonia", "uncertain"),
+        ("Clear lungs w/o effusion.", "effusion", "negative"),
+        ("Opacity c/w atelectasis or pneumonia.", "Opacity", "positive"),
+    ]
+)
+def test_slashes_appearance_borderline_and_shorthand(text, target, expected) -> None:
+    _check(text, target, expected)
+
+
+# A finding cleared is gone (negative, historical); one partly resolved is still there.
+@_cases(
+    [
+        ("Interval clearing of the left basilar opacity.", "opacity", "negative"),
+        ("Near complete resolution of the right effusion.", "effusion", "positive"),
+        ("Partially resolved lingular pneumonia.", "pneumonia", "positive"),
+        ("The left effusion has nearly resolved.", "effusion", "positive"),
+    ]
+)
+def test_partial_resolution_leaves_the_finding(text, target, expected) -> None:
+    _check(text, target, expected)
+
+
 def test_a_hedged_implying_phrase_implies_as_a_plain_one_does() -> None:
     implied = next(m for m in label_report("Mild heart failure versus volume overload.").mentions)
     assert (implied.finding, implied.status, implied.trigger) == ("cardiomegaly", "uncertain", None)
