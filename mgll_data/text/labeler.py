@@ -273,7 +273,6 @@ class CxrContext:
             for t in self._longest_triggers(by_kind.get("trigger", []))
             if not _inside_longer(t, pseudo)
             and self._usable(t, text, offsets, lengths, punct, sentence_tokens, closing)
-            and not self._followed_void(t, text, offsets, lengths)
         ]
         stops = {axis: list(terminators) for axis in AXES}
         for match in boundaries:
@@ -386,11 +385,6 @@ class CxrContext:
             start, end = min(subject.start, modifier.start), max(subject.end, modifier.end)
             yield _Match("mention", rule.finding, start, end, subject.sentence), subject, modifier
 
-    def _followed_void(self, trigger: _Match, text: str, offsets: list[int], lengths: list[int]) -> bool:
-        """True when a word of the category's `unless_followed_by` comes right after the cue."""
-        words = self.categories[trigger.value].unless_followed_by
-        return bool(words) and trigger.end < len(offsets) and _word(text, offsets, lengths, trigger.end) in words
-
     def _list_goes_on(
         self, i: int, text: str, offsets: list[int], lengths: list[int], sentence_starts: list[int], ends: set[int]
     ) -> bool:
@@ -484,33 +478,51 @@ class CxrContext:
         return lo, hi
 
     def _covers(self, trigger: _Match, target: _Match, limit: int, context: _Context) -> bool:
-        """True when the target lies in the trigger's scope; for a differential ("A or B", "A versus B"), only
-        when a finding mention also lies on the other side of the trigger, inside the scope, and, for a target
-        before the trigger, is not narrower than the target (the ontology's parents): in "opacity, atelectasis or
-        pneumonia" the alternatives explain the opacity, which is stated."""
+        """True when the target lies in the trigger's scope. For a differential ("A or B", "A versus B"), the
+        target must lie wholly inside the list, with another finding named on the other side: not the target's
+        own finding ("pacemaker/defibrillator" names one device), and, for a target before the cue, not only
+        narrower ones when words stand between the target and the cue (in "opacity, atelectasis or pneumonia"
+        the alternatives explain the opacity, which is stated; "airspace disease or atelectasis" is a
+        differential). Where no finding is named there, the category's `alternatives` decide."""
         lo, hi = self._scope(trigger, limit, context)
         before = target.end <= trigger.start and target.end - 1 >= lo
         after = trigger.end <= target.start < hi
         category = self.categories[trigger.value]
         if category.direction != "both":
             return before or after
-        # an alternative lies wholly inside the list
         before, after = before and target.start >= lo, after and target.end <= hi
         if before:
             named = [f for s, _, f in context.mentions if trigger.end <= s < hi]
-            if any(target.value in self.rules.broader.get(f, ()) for f in named):
-                return False
-            return bool(named) or (hi > trigger.end and self._unnamed_allowed(trigger, context))
-        if any(lo <= e - 1 and e <= trigger.start for _, e, _ in context.mentions):
-            return after
-        return after and lo < trigger.start and self._unnamed_allowed(trigger, context)
+            gap = (target.end, trigger.start)
+        elif after:
+            named = [f for _, e, f in context.mentions if lo <= e - 1 and e <= trigger.start]
+            gap = (trigger.end, target.start)
+        else:
+            return False
+        if not named:
+            other_side = hi > trigger.end if before else lo < trigger.start
+            return other_side and self._unnamed_allowed(trigger, context)
+        own = {f for s, e, f in context.mentions if s == target.start and e == target.end} or {target.value}
+        if own.issuperset(named):
+            return False
+        between = context.words[gap[1]] > context.words[gap[0]]  # a word between the target and the cue
+        broader = self.rules.broader
+        return not (before and between and all(own <= broader.get(f, frozenset()) for f in named))
 
     def _unnamed_allowed(self, trigger: _Match, context: _Context) -> bool:
         """Whether a differential's alternative may be a phrase that names no finding: always for `any`, and for
-        `after_cue` when a status cue of another category before the list reaches the differential's cue."""
+        `after_cue` when a status cue of another category before the list reaches the differential's cue and the
+        word after the cue is not one of its `unless_followed_by` (a place, a side, a number: "the right middle or
+        lower lobe", "r/o")."""
         mode = self.categories[trigger.value].alternatives
         if mode != "after_cue":
             return mode == "any"
+        words = self.categories[trigger.value].unless_followed_by
+        if (
+            trigger.end < len(context.offsets)
+            and _word(context.text, context.offsets, context.lengths, trigger.end) in words
+        ):
+            return False
         for cue in context.triggers.get(trigger.sentence, []):
             category = self.categories[cue.value]
             before = category.axis == "status" and category.direction == "pre" and cue.end <= trigger.start
@@ -575,12 +587,15 @@ class CxrContext:
 
     def _longest_triggers(self, triggers: list[_Match]) -> list[_Match]:
         """Drop a trigger inside a longer one of the same direction ("no" in "no evidence of", "rule out" in
-        "cannot rule out"); across directions both stay ("may" before, "may be" after a mention)."""
+        "cannot rule out"), and a differential's inside any longer one (the slash of "r/o"); across other
+        directions both stay ("may" before, "may be" after a mention)."""
         direction = {t.value: self.categories[t.value].direction for t in triggers}
         return [
             t
             for t in triggers
-            if not any(o is not t and direction[o.value] == direction[t.value] and _contains(o, t) for o in triggers)
+            if not any(
+                o is not t and direction[t.value] in (direction[o.value], "both") and _contains(o, t) for o in triggers
+            )
         ]
 
 

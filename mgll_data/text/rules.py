@@ -32,8 +32,8 @@ class TriggerCategory:
     clause, not when it goes on to name what follows ("could be pneumonia", "resolved hydronephrosis"). A
     differential (`both`) hedges a target only when a finding is named on the other side (`alternatives: named`),
     or any phrase is (`any`: "pneumothorax versus skin fold"), or any phrase is and a status cue before the list
-    reaches it (`after_cue`: "consistent with viral pneumonia or reactive airway disease"). A cue followed by a
-    word of `unless_followed_by` is void ("the right or left base", "mild or moderate")."""
+    reaches it (`after_cue`: "consistent with viral pneumonia or reactive airway disease") and the word after it is
+    not one of `unless_followed_by` ("the right or left base")."""
 
     name: str
     axis: str

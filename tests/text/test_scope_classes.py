@@ -75,7 +75,8 @@ def test_graded_findings_after_a_comma_end_a_hedge(text, target, expected) -> No
     _check(text, target, expected)
 
 
-# The alternatives of a differential named after a broader finding explain it: that finding is stated.
+# The alternatives of a differential named after a broader finding explain it: that finding is stated. Two names
+# of one finding are no differential; a broader finding that is itself an alternative is one.
 @_cases(
     [
         ("Opacity at the left base, atelectasis or pneumonia.", "Opacity", "positive"),
@@ -83,6 +84,11 @@ def test_graded_findings_after_a_comma_end_a_hedge(text, target, expected) -> No
         ("Right basilar opacity, atelectasis versus consolidation.", "opacity", "positive"),
         ("Nodular opacity in the lingula, granuloma or neoplasm.", "opacity", "positive"),
         ("Atelectasis, scarring or pneumonia.", "Atelectasis", "uncertain"),
+        ("Mild airspace disease and/or atelectasis at the right base.", "airspace disease", "uncertain"),
+        ("Patchy atelectasis or early infiltrate at the left base.", "infiltrate", "uncertain"),
+        ("Left chest wall pacemaker/defibrillator.", "pacemaker", "positive"),
+        ("Dual-lead ICD/pacemaker, unchanged.", "pacemaker", "positive"),
+        ("No consolidation, large effusion/pneumothorax.", "pneumothorax", "negative"),
     ]
 )
 def test_a_differential_explains_a_broader_finding(text, target, expected) -> None:
@@ -159,6 +165,7 @@ def test_slashes_appearance_borderline_and_shorthand(text, target, expected) -> 
         ("Near complete resolution of the right effusion.", "effusion", "positive"),
         ("Partially resolved lingular pneumonia.", "pneumonia", "positive"),
         ("The left effusion has nearly resolved.", "effusion", "positive"),
+        ("Follow-up radiograph to confirm clearing of the opacity.", "opacity", "positive"),
     ]
 )
 def test_partial_resolution_leaves_the_finding(text, target, expected) -> None:
@@ -213,6 +220,7 @@ def test_favored_findings_are_uncertain(text, target, expected) -> None:
         ("Question: pneumothorax?", "pneumothorax", "hypothetical"),
         ("CT recommended for further evaluation of the nodule.", "nodule", "current"),
         ("Admitted for evaluation of her hemoptysis.", "hemoptysis", "current"),
+        ("Recommend CT for evaluation of this nodule.", "nodule", "current"),
         ("Evaluation of the bases is limited by motion, no effusion.", "effusion", "current"),
         ("Return to the emergency room if there was fever or chills.", "chills", "hypothetical"),
     ]
