@@ -148,7 +148,7 @@ class _SeenTable:
         """Empty arrays of `capacity` slots, with memoryviews over them: one slot read or written through a view
         is a plain Python int, several times cheaper than a numpy scalar, and every row costs a few."""
         self.keys, self.values = np.zeros(capacity, np.uint64), np.zeros(capacity, np.int64)
-        self._keys, self._values = memoryview(self.keys), memoryview(self.values)
+        self._keys, self._values = self.keys.data, self.values.data
 
     def get_all(self, key: int) -> list[int]:
         """Every value stored under `key` (a list, usually empty: cheaper than a generator to make and to end)."""
