@@ -7,6 +7,7 @@ Pillow; a recipe mistake or `mgll-data --help` must not pay for those.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,8 @@ def lazy_getattr(package: str, exports: Mapping[str, str]) -> Callable[[str], An
     def __getattr__(name: str) -> Any:
         if name not in exports:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        return getattr(importlib.import_module(exports[name], package), name)
+        value = getattr(importlib.import_module(exports[name], package), name)
+        setattr(sys.modules[package], name, value)  # later uses find it at once, not through here (a per-row cost)
+        return value
 
     return __getattr__

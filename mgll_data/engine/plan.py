@@ -23,6 +23,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -129,9 +130,9 @@ def check_record(record: RawRecord, spec: SourceEntry, recipe: Recipe, root: str
 
 
 def _key64(text: str) -> int:
-    """A non-zero 64-bit key of a string (zero marks an empty slot of `_SeenTable`)."""
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") or 1
+    """A non-zero 64-bit key of a string (zero marks an empty slot of `_SeenTable`). Python's own string hash: keys
+    live only in this process's tables, a collision is told apart by the caller, and a `str` caches its hash."""
+    return hash(text) & 0xFFFF_FFFF_FFFF_FFFF or 1
 
 
 class _SeenTable:
@@ -140,27 +141,38 @@ class _SeenTable:
     (a collision of two strings) take separate slots; the caller tells them apart."""
 
     def __init__(self, capacity: int = 1 << 14):
-        self.keys = np.zeros(capacity, np.uint64)
-        self.values = np.zeros(capacity, np.int64)
+        self._allocate(capacity)
         self.size = 0
 
-    def get_all(self, key: int) -> Iterator[int]:
-        """Every value stored under `key`."""
-        mask = len(self.keys) - 1
-        slot = key & mask
-        while self.keys[slot]:
-            if self.keys[slot] == key:
-                yield int(self.values[slot])
+    def _allocate(self, capacity: int) -> None:
+        """Empty arrays of `capacity` slots, with memoryviews over them: one slot read or written through a view
+        is a plain Python int, several times cheaper than a numpy scalar, and every row costs a few."""
+        self.keys, self.values = np.zeros(capacity, np.uint64), np.zeros(capacity, np.int64)
+        self._keys, self._values = self.keys.data, self.values.data
+
+    def get_all(self, key: int) -> list[int]:
+        """Every value stored under `key` (a list, usually empty: cheaper than a generator to make and to end)."""
+        keys, mask = self._keys, len(self.keys) - 1
+        slot, values = key & mask, []
+        while found := keys[slot]:
+            if found == key:
+                values.append(self._values[slot])
             slot = (slot + 1) & mask
+        return values
 
     def put(self, key: int, value: int) -> None:
         if 4 * (self.size + 1) > 3 * len(self.keys):
             used = self.keys != 0
-            keys, values = self.keys[used], self.values[used]
-            self.keys, self.values = np.zeros(2 * len(self.keys), np.uint64), np.zeros(2 * len(self.keys), np.int64)
+            kept_keys, kept_values = self.keys[used], self.values[used]
+            self._allocate(2 * len(self.keys))
             self.size = 0
-            self._insert_all(keys, values)
-        self._insert(key, value)
+            self._insert_all(kept_keys, kept_values)
+        keys, mask = self._keys, len(self.keys) - 1
+        slot = key & mask
+        while keys[slot]:
+            slot = (slot + 1) & mask
+        keys[slot], self._values[slot] = key, value
+        self.size += 1
 
     def _insert_all(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Re-insert a whole table in numpy rounds (no Python int per entry: at a million rows those lists were
@@ -178,13 +190,22 @@ class _SeenTable:
             left[placed] = False
             keys, values, slots = keys[left], values[left], (slots[left] + 1) & mask
 
-    def _insert(self, key: int, value: int) -> None:
-        mask = len(self.keys) - 1
-        slot = key & mask
-        while self.keys[slot]:
-            slot = (slot + 1) & mask
-        self.keys[slot], self.values[slot] = key, value
-        self.size += 1
+
+class _Kept(NamedTuple):
+    """What a reject needs of a kept record: strings only, so a preview holding one per row gives the garbage
+    collector nothing to scan (whole records, with their lists and dicts, made every pass slower)."""
+
+    id: str
+    image: str
+    source: str
+    published_path: str | None
+    source_file: str | None
+    source_entry: str | None
+
+    @classmethod
+    def of(cls, record: RawRecord) -> _Kept:
+        return cls(record.id, str(record.image_path), record.source, record.published_path, record.source_file,
+                   record.source_entry)
 
 
 class Repeats:
@@ -199,32 +220,39 @@ class Repeats:
         """`files` None (the `plan` preview, which writes nothing): the kept records are held in memory instead."""
         self.files, self.roots = files, roots
         self.splits = list(files or SPLITS)
-        self.held: list[RawRecord] = []
+        self.held: list[_Kept] = []
         self.ids = _SeenTable()
         self.images = _SeenTable()
+        self._last: tuple[RawRecord | None, int, int] = (None, 0, 0)
 
-    def _kept(self, table: _SeenTable, key: int, same: Callable[[RawRecord], bool]) -> RawRecord | None:
+    def _kept(self, table: _SeenTable, key: int, same: Callable[[_Kept], bool]) -> _Kept | None:
         """The kept record under `key` for which `same` holds (others under the key are collisions)."""
         for place in table.get_all(key):
             split, index = divmod(place, 1 << 40)
-            record = self.held[index] if self.files is None else self.files[self.splits[split]].read(index)
-            if same(record):
-                return record
+            kept = self.held[index] if self.files is None else _Kept.of(self.files[self.splits[split]].read(index))
+            if same(kept):
+                return kept
         return None
 
-    def _entry(self, record: RawRecord) -> str:
-        item = record_item(record, self.roots[record.source])
-        return f"{record.source_file or item}:{record.source_entry or ''}".rstrip(":")
+    def _entry(self, kept: _Kept) -> str:
+        item = published_item(kept.image, self.roots[kept.source], kept.published_path)
+        return f"{kept.source_file or item}:{kept.source_entry or ''}".rstrip(":")
+
+    def _keys(self, record: RawRecord) -> tuple[int, int]:
+        """The id and image keys of `record`; `check` computes them and `remember` of the same record reuses them."""
+        if self._last[0] is not record:
+            self._last = (record, _key64(record.id), _key64(str(record.image_path)))
+        return self._last[1], self._last[2]
 
     def check(self, record: RawRecord, spec: SourceEntry, root: str) -> Reject | None:
-        id_key, image_key = _key64(record.id), _key64(str(record.image_path))
+        id_key, image_key = self._keys(record)
         kept = self._kept(self.ids, id_key, lambda kept: kept.id == record.id)
         if kept is not None:
-            detail = f"{self._entry(record)} repeats the id of {self._entry(kept)} (kept)"
+            detail = f"{self._entry(_Kept.of(record))} repeats the id of {self._entry(kept)} (kept)"
             return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_id", detail, record.id)
-        kept = self._kept(self.images, image_key, lambda kept: str(kept.image_path) == str(record.image_path))
+        kept = self._kept(self.images, image_key, lambda kept: kept.image == str(record.image_path))
         if kept is not None:
-            detail = f"{self._entry(record)} lists the image of {kept.id} ({self._entry(kept)}, kept)"
+            detail = f"{self._entry(_Kept.of(record))} lists the image of {kept.id} ({self._entry(kept)}, kept)"
             return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_image", detail, record.id)
         return None
 
@@ -232,11 +260,12 @@ class Repeats:
         """`record` is about to be added to `split`'s file."""
         if self.files is None:
             place = len(self.held)
-            self.held.append(record)
+            self.held.append(_Kept.of(record))
         else:
             place = self.splits.index(split) * (1 << 40) + self.files[split].count
-        self.ids.put(_key64(record.id), place)
-        self.images.put(_key64(str(record.image_path)), place)
+        id_key, image_key = self._keys(record)
+        self.ids.put(id_key, place)
+        self.images.put(image_key, place)
 
 
 class _SplitFile:

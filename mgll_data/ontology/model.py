@@ -153,6 +153,9 @@ class Ontology:
             for entry in entries:
                 table.setdefault(normalise_label(entry.label), entry.mapped)
             self._lookup[name] = table
+        # vocabulary -> source spelling as met -> meaning: a table repeats a few spellings over every row, and
+        # normalising each costs more than the rest of the lookup
+        self._spellings: dict[str, dict[str, MappedLabel]] = {name: {} for name in self._lookup}
         self._names: dict[str, dict[str, str]] = {}
 
     def __getitem__(self, finding_id: str) -> Finding:
@@ -194,12 +197,15 @@ class Ontology:
     def map_label(self, vocab: str, source_label: str | int) -> MappedLabel:
         """Meaning of one source label (an int grade is read as its digits); `UnmappedLabel` when not listed."""
         source_label = str(source_label)
-        table = self._lookup.get(vocab)
-        if table is None:
+        spellings = self._spellings.get(vocab)
+        if spellings is None:
             raise UnmappedLabel(vocab, source_label, self._maps)
-        mapped = table.get(normalise_label(source_label))
+        mapped = spellings.get(source_label)
         if mapped is None:
-            raise UnmappedLabel(vocab, source_label)
+            mapped = self._lookup[vocab].get(normalise_label(source_label))
+            if mapped is None:
+                raise UnmappedLabel(vocab, source_label)
+            spellings[source_label] = mapped
         return mapped
 
     def ancestors(self, finding_id: str) -> list[str]:

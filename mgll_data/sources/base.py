@@ -287,20 +287,21 @@ class Source(ABC):
             if not path.is_file():
                 return self.reject(path, "source", "missing_file")
             return self.reject(path, "source", "empty_file") if path.stat().st_size == 0 else None
+        text = str(path)
         try:
-            found = os.lstat(path)
+            found = os.lstat(text)
         except OSError:
             found = None
         if found is None or stat.S_ISLNK(found.st_mode):  # absent, unreachable, or a link: follow it step by step
             return self._check_linked_file(path)
-        if not self._in_root_folder(path):
+        if not self._in_root_folder(text):
             return self.reject(path, "source", "outside_root", "resolves outside the root")
         return self._file_problem(path, found)
 
-    def _in_root_folder(self, path: Path) -> bool:
+    def _in_root_folder(self, path: str) -> bool:
         """True when a file that is no link sits in a folder that resolves inside the roots (each folder is resolved
         once; the roots only grow, so a folder found inside stays inside)."""
-        folder, name = os.path.split(str(path))
+        folder, name = os.path.split(path)
         if name in ("", ".", ".."):
             return inside_roots(path, self.roots(), self._real_folders)
         if folder not in self._inside_folders:
@@ -392,8 +393,12 @@ def _root_guarded(records: Any) -> Any:
     def guarded(self: Source) -> Iterator[RawRecord | Reject]:
         for item in records(self):
             if isinstance(item, RawRecord):
-                paths = [item.image_path, *item.related_files]
-                unchecked = [path for path in paths if str(path) not in self._checked_inside]
+                unchecked = []
+                for path in (item.image_path, *item.related_files):
+                    try:  # checked once and used once: forgetting it keeps the set as small as the records in flight
+                        self._checked_inside.remove(str(path))
+                    except KeyError:
+                        unchecked.append(path)
                 if unchecked and not all(inside_roots(path, self.roots(), self._real_folders) for path in unchecked):
                     item = self.reject(item.published_path or item.native_id, "source", "outside_root",
                                        "the image or a file of it resolves outside the source root")

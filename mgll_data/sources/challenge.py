@@ -5,7 +5,8 @@ What differs between the sets is data in each adapter's YAML: the parts (split, 
 table names), where the label comes from (class folder, file-name prefix or a table column) and how its values
 read in the adapter's vocabulary (a value mapped to null names a part without labels, such as a test-image
 prefix; a value under `foreign` names another dataset's images bundled in the download, which become
-`belongs_to_other_source` rejects), and which masks exist. Masks are measured here (`images/masks.py`): a disc/cup
+`belongs_to_other_source` rejects), and which masks exist. A label table only an absent part names (its images
+not downloaded) is one `missing_part` reject. Masks are measured here (`images/masks.py`): a disc/cup
 mask gives the cup-to-disc ratio and disc centre, a black-on-white disc mask the disc centre, a lesion mask the
 lesion's area (and the lesion's finding when the area is not zero). Coordinates stay in original pixels; the
 build maps them to stored pixels. A fovea at (0, 0) is the sets' way of saying "not visible": no coordinate.
@@ -68,11 +69,31 @@ class ChallengeReader:
         for part, images in found:
             table = self._part_table(part, images, found)
             self.parts.append(
-                Part(part["id"], part.get("split"), images, table, part["label"], part.get("headerless_columns"))
+                Part(part["id"], part.get("split"), images, table, part["label"], _headerless(part, table))
             )
         for read in self.parts:
             read.files = self.files.files_under(read.images)
         self.masks = self._mask_index(spec.get("masks", []))
+        self.tables_without_images = self._tables_without_images(spec["parts"], found)
+
+    def _tables_without_images(
+        self, parts: list[JsonObject], found: list[tuple[JsonObject, Path]]
+    ) -> list[tuple[str, Path, list[str] | None]]:
+        """(image folder, table, headerless columns) of each part whose image folder is absent while a label table
+        only it names is there: a partial download, one `missing_part` reject each. A table name that other parts
+        share says nothing of the absent part."""
+        present = {part["id"] for part, _ in found}
+        absent = []
+        for part in parts:
+            if part["id"] in present:
+                continue
+            shared = {name for other in parts if other is not part for name in other.get("table", [])}
+            tables = [
+                path for name in part.get("table", []) if name not in shared for path in self.files.find_all(name)
+            ]
+            if tables:
+                absent.append((part["images"][0], tables[0], _headerless(part, tables[0])))
+        return absent
 
     def _part_table(self, part: JsonObject, images: Path, found: list[tuple[JsonObject, Path]]) -> Path | None:
         """The label table of `part` (images in `images`): the first of its table names the download holds, taking of
@@ -123,7 +144,7 @@ class ChallengeReader:
         read: set[str] = set()
         for part in self.parts:
             if part.table is not None:
-                part.rows = self._table_rows(part, columns)
+                part.rows = self._table_rows(part.table, part.headerless, columns)
             listed = set()
             for path in part.files:
                 if path.suffix.casefold() not in IMAGE_SUFFIXES:
@@ -135,6 +156,8 @@ class ChallengeReader:
                 if stem not in listed:
                     yield self.image_at(None, f"{part.images.name}/{row['image']}", entry)
             read |= {(part.id, stem) for stem in listed}
+        for folder, table, headerless in self.tables_without_images:
+            yield self.missing_part(table, f"{folder}/", len(self._table_rows(table, headerless, columns)))
         yield from self._unread_masks(read)
 
     def _unread_masks(self, read: set[tuple[str, str]]) -> Iterator[Reject]:
@@ -151,14 +174,16 @@ class ChallengeReader:
         for mask, parts in self.ambiguous_masks:
             yield self.unread_file(mask, f"equally near the {mask.stem} images of parts {' and '.join(parts)}")
 
-    def _table_rows(self, part: Part, columns: dict[str, list[str]]) -> dict[str, tuple[str, dict[str, str]]]:
-        """Image stem -> (entry, row) of a part's label table, columns under canonical names."""
-        if part.headerless:
-            names = part.headerless
-            table = read_table(part.table, source=self.name, header=False, names=names, required=names)
+    def _table_rows(
+        self, path: Path, headerless: list[str] | None, columns: dict[str, list[str]]
+    ) -> dict[str, tuple[str, dict[str, str]]]:
+        """Image stem -> (entry, row) of a part's label table, columns under canonical names (`headerless`: the
+        column names of a table without a header line)."""
+        if headerless:
+            table = read_table(path, source=self.name, header=False, names=headerless, required=headerless)
         else:
             optional = {k: v for k, v in columns.items() if k != "image"}
-            table = read_table(part.table, source=self.name, required={"image": columns["image"]}, optional=optional)
+            table = read_table(path, source=self.name, required={"image": columns["image"]}, optional=optional)
         return {Path(row["image"]).stem.casefold(): (entry, row) for entry, row in table.rows()}
 
     def _record(self, part: Part, path: Path) -> RawRecord | Reject:
@@ -233,6 +258,17 @@ class ChallengeReader:
             attributes.setdefault("lesions", []).append({"name": mask["name"], "area_fraction": share})
             if share > 0 and mask.get("finding"):
                 labels.add_ids([mask["finding"]])
+
+
+def _headerless(part: JsonObject, table: Path | None) -> list[str] | None:
+    """The column names of `part`'s label table `table` when it has no header line: `headerless_columns` is one
+    list for every table of the part, or a mapping from table name to its list (a part whose table names differ
+    between releases, one with a header line and one without)."""
+    columns = part.get("headerless_columns")
+    if isinstance(columns, dict):
+        by_table = {name.casefold(): names for name, names in columns.items()}
+        return None if table is None else by_table.get(table.name.casefold())
+    return columns
 
 
 def _nearness(path: Path, folder: Path, root: Path) -> tuple[int, int]:

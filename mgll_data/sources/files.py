@@ -10,7 +10,6 @@ a 100k-file tree and never writes its own case or path juggling.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -44,7 +43,9 @@ def _join(head: tuple[str, ...], tail: tuple[str, ...]) -> tuple[str, ...]:
     return head + tail[1:] if head and tail and head[-1] == tail[0] else head + tail
 
 
-_Entry = tuple[Path, str]  # a file as its folder and its name
+# A file as its folder's number in `FileIndex._folder_paths` and its name: a tuple of an int and a str, which the
+# garbage collector stops tracking, where a 100k-file tree's tuples holding paths would be scanned at every pass
+_Entry = tuple[int, str]
 
 
 class FileIndex:
@@ -63,7 +64,9 @@ class FileIndex:
         # costs no parsed path object per file
         self._by_key: dict[tuple[str, ...], _Entry] = {}
         self._folders: dict[tuple[str, ...], Path] = {(): self.root}
-        self._by_name: dict[str, list[_Entry]] = defaultdict(list)
+        self._folder_paths: list[Path] = []
+        self._by_name: dict[str, _Entry] = {}  # case-folded name -> its first file
+        self._name_repeats: dict[str, list[_Entry]] = {}  # names held by several files -> all of them, walk order
         self._prefixes: dict[str, tuple[str, ...]] = {}  # `under=` folder -> its normal form, computed once
         # Folders the walk could not enter, with why: adapters turn them into rejects instead of losing them.
         self.unreadable: list[tuple[Path, str]] = []
@@ -95,24 +98,27 @@ class FileIndex:
             dirnames[:] = kept
             self._add(Path(walked), filenames)
 
-    @staticmethod
-    def _path(entry: _Entry) -> Path:
-        """The path a lookup returns for a file kept as (folder, name)."""
-        return entry[0].joinpath(entry[1])
+    def _path(self, entry: _Entry) -> Path:
+        """The path a lookup returns for a file kept as (folder number, name)."""
+        return self._folder_paths[entry[0]] / entry[1]
 
     def _add(self, here: storage.AnyPath, filenames: list[str]) -> None:
         """Index the files of one folder; hidden names and names another file's normal form took are kept aside."""
         base = path_key(here.relative_to(self.root).as_posix())
         self._folders.setdefault(base, here)
+        self._folder_paths.append(here)
+        number = len(self._folder_paths) - 1
         for name in sorted(filenames):
-            path = (here, name)
+            path = (number, name)
             if name.startswith("."):
                 self.hidden.append(self._path(path))
                 continue
             kept_path = self._by_key.setdefault(_join(base, name_key(name)), path)
             if kept_path is not path:
                 self.shadowed.append((self._path(path), self._path(kept_path)))
-            self._by_name[name.casefold()].append(path)
+            first = self._by_name.setdefault(name.casefold(), path)
+            if first is not path:
+                self._name_repeats.setdefault(name.casefold(), [first]).append(path)
 
     def _unreadable(self, error: OSError) -> None:
         reason = "permission_denied" if isinstance(error, PermissionError) else "unreadable_folder"
@@ -151,12 +157,15 @@ class FileIndex:
 
     def find_name(self, name: str) -> Path | None:
         """The one file called `name` anywhere in the tree (case-insensitive); None if absent or ambiguous."""
-        found = self._by_name.get(name.casefold(), [])
-        return self._path(found[0]) if len(found) == 1 else None
+        key = name.casefold()
+        found = self._by_name.get(key)
+        return None if found is None or key in self._name_repeats else self._path(found)
 
     def find_all(self, name: str) -> list[Path]:
         """Every file called `name` anywhere in the tree (case-insensitive), in walk order."""
-        return [self._path(entry) for entry in self._by_name.get(name.casefold(), [])]
+        key = name.casefold()
+        entries = self._name_repeats.get(key) or ([self._by_name[key]] if key in self._by_name else [])
+        return [self._path(entry) for entry in entries]
 
     def find_stem(self, stem: str, suffixes: tuple[str, ...], under: Path | str | None = None) -> Path | None:
         """A file `<stem><suffix>` for the first suffix that exists (labels that list ids without an extension)."""

@@ -19,6 +19,7 @@ from mgll_data.schema import Attributes
 
 State = Literal["positive", "uncertain", "negative"]
 STATES: tuple[State, ...] = ("positive", "uncertain", "negative")
+_RANK = {state: rank for rank, state in enumerate(STATES)}
 _ontology = cache(load_ontology)  # the package ontology, looked up once: `add` runs for every label of every row
 
 
@@ -55,14 +56,16 @@ class LabelSet:
 
     def add_ids(self, ids: Iterable[str], state: State = "positive") -> None:
         """Merge ontology ids in one state (the stronger state of a finding wins)."""
-        target = getattr(self, state)
-        weaker = STATES[STATES.index(state) + 1 :]
-        stronger = STATES[: STATES.index(state)]
+        if not ids:  # most labels state findings in one state only: `add` passes the other two empty
+            return
+        buckets = (self.positive, self.uncertain, self.negative)
+        rank = _RANK[state]
+        target, stronger, weaker = buckets[rank], buckets[:rank], buckets[rank + 1 :]
         for finding_id in ids:
-            if finding_id in target or any(finding_id in getattr(self, s) for s in stronger):
+            if finding_id in target or any(finding_id in bucket for bucket in stronger):
                 continue
-            for other in weaker:
-                getattr(self, other).pop(finding_id, None)
+            for bucket in weaker:
+                bucket.pop(finding_id, None)
             target[finding_id] = None
 
     def state_of(self, finding_id: str) -> State | None:

@@ -10,6 +10,7 @@ the recipe names them, replace their four findings on the images they cover.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from itertools import islice
@@ -113,6 +114,7 @@ class NihCxr14Source(Source):
         positions, first = spec()["label_positions"], spec()["label_header_first"]
         table, rows = read_positional(self.label_table, self.name, positions, first)
         splits, boxes, relabels = self.official_splits(), self.boxes(), self.relabels()
+        separator, sexes = spec()["label_separator"], spec()["sexes"]
         for entry, row in rows:
             path = self.image_at(self.files.find_name(row["image"]), f"images/{row['image']}", entry)
             if isinstance(path, Reject):
@@ -120,19 +122,19 @@ class NihCxr14Source(Source):
                 continue
             labels = LabelSet()
             try:
-                for token in filter(None, (t.strip() for t in row["labels"].split(spec()["label_separator"]))):
+                for token in filter(None, (t.strip() for t in row["labels"].split(separator))):
                     labels.add("chestxray14", token)
             except UnmappedLabel as error:
                 yield self.unmapped_label(path, entry, (error.vocab, error.label))
                 continue
-            attributes: dict = {"age": parse_age(row["age"]), "sex": spec()["sexes"].get(row["sex"].upper())}
+            attributes: dict = {"age": parse_age(row["age"]), "sex": sexes.get(row["sex"].upper())}
             if row["image"] in relabels:
                 self.apply_relabel(labels, relabels[row["image"]])
                 attributes["label_origin"] = "google2019_relabel"
             if row["image"] in boxes:
                 attributes["boxes"] = boxes[row["image"]]
             yield self.record(
-                Path(row["image"]).stem,
+                posixpath.splitext(posixpath.basename(row["image"]))[0],
                 path,
                 nih_patient(row["patient"]),
                 split=splits.get(row["image"]),

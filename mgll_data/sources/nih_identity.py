@@ -10,6 +10,7 @@ the end of a build by the pixel-hash leakage check (`build/splits.py`).
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ NIH_NAME = ["img_id", "Image Index"]
 
 def nih_patient(image_name: str) -> str:
     """The NIH patient of `00000003_001.png`: the unpadded number before the follow-up index."""
-    head = Path(image_name).name.split("_", 1)[0]
+    head = posixpath.basename(image_name).split("_", 1)[0]
     return str(int(head)) if head.isdigit() else head
 
 

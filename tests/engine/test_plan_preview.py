@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
+from trees import adam
 from typer.testing import CliRunner
 
 from mgll_data import cli
@@ -127,10 +128,13 @@ def test_plan_counts_equal_what_a_build_of_the_same_trees_produces(tmp_path: Pat
     cxr, _ = _recipe_over_trees(tmp_path / "cxr", "cxr-public.yaml")
     keep = {"aptos", "origa", "refuge2", "adam", "nih_cxr14", "padchest"}
     entries = [e for r in (fundus, cxr) for e in yaml.safe_load(r.read_text())["sources"] if e["name"] in keep]
+    release = adam.write_release(tmp_path / "adam_release")  # GT text tables: unmapped and unlabelled items too
+    entries.append({"name": "adam", "id": "adam_release", "root": str(release)})
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(yaml.safe_dump({"name": "both", "sources": entries, "output": {"dir": str(tmp_path / "out")}}))
     plan = {found["entry"]: found for found in _plan(recipe)}
-    assert set(plan) == keep
+    assert set(plan) == keep | {"adam_release"}
+    assert plan["adam_release"]["unmapped"] == {"label": {"2": 1}}
 
     result = build_recipe(load_recipe(recipe), out=tmp_path / "out")
     rejects = pq.read_table(result.out_dir / "rejects.parquet").to_pylist()
