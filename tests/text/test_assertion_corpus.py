@@ -38,3 +38,12 @@ def test_a_condition_is_found_whatever_its_spacing_and_case() -> None:
     spaced = next(i for i in items if "45  DEGREE" in i.sentence)
     assert spaced.sentence[spaced.start : spaced.end].startswith("OSTEOCHONDRAL IRREGULARITY")
     assert spaced.sentence[spaced.end - len("CONDYLES") : spaced.end] == "CONDYLES"
+
+
+def test_errors_lists_the_rows_misjudged_on_any_axis_value(monkeypatch, capsys) -> None:
+    from mgll_data.text import assertion_corpus
+
+    monkeypatch.setattr("sys.argv", ["assertion_corpus", str(NEGEX), "--errors", "historical"])
+    assertion_corpus.main()
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("row ")]
+    assert rows and all(("gold historical" in r) != ("ours historical" in r) for r in rows)
