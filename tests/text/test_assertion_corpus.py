@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mgll_data.errors import MgllError
-from mgll_data.text.assertion_corpus import evaluate_negex, read_negex_corpus
+from mgll_data.text.assertion_corpus import evaluate_negex, main, read_negex_corpus
 
 NEGEX = Path(__file__).parent / "data" / "negex_rsAnnotations-1-120-random.txt.gz"
 
@@ -41,9 +41,7 @@ def test_a_condition_is_found_whatever_its_spacing_and_case() -> None:
 
 
 def test_errors_lists_the_rows_misjudged_on_any_axis_value(monkeypatch, capsys) -> None:
-    from mgll_data.text import assertion_corpus
-
     monkeypatch.setattr("sys.argv", ["assertion_corpus", str(NEGEX), "--errors", "historical"])
-    assertion_corpus.main()
+    main()
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("row ")]
     assert rows and all(("gold historical" in r) != ("ours historical" in r) for r in rows)
