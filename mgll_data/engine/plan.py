@@ -31,6 +31,7 @@ from mgll_data.config_io import JsonObject
 from mgll_data.engine.pool import planning_map
 from mgll_data.engine.splits import PatientSplits, patient_split
 from mgll_data.engine.workdir import WorkDir
+from mgll_data.errors import RecipeError
 from mgll_data.output_layout import SPLITS, shard_file_name
 from mgll_data.published import path_in_source, published_item, relative_text
 from mgll_data.recipe import Recipe, SourceEntry
@@ -136,59 +137,74 @@ def _key64(text: str) -> int:
 
 
 class _SeenTable:
-    """Open-addressing multimap of 64-bit keys to int64 values in two numpy arrays: 16 bytes a slot, at most
-    3/4 full, where a dict of the strings would hold a few hundred bytes of Python objects a row. Equal keys
-    (a collision of two strings) take separate slots; the caller tells them apart."""
+    """Open-addressing multimap of 64-bit keys to 32-bit values in one numpy array of 8-byte slots, at most 3/4
+    full: a slot holds the key's low 32 bits (its fingerprint, which also picks its slot) above the value, where a
+    dict of the strings would hold a few hundred bytes of Python objects a row. A lookup returns the values of every
+    key sharing the fingerprint, a superset the caller tells apart (it compares the strings), so an entry needs no
+    more than 8 bytes."""
+
+    CHUNK = 1 << 16  # slots re-inserted per numpy round when the table grows: the copies stay this small
 
     def __init__(self, capacity: int = 1 << 14):
         self._allocate(capacity)
         self.size = 0
 
     def _allocate(self, capacity: int) -> None:
-        """Empty arrays of `capacity` slots, with memoryviews over them: one slot read or written through a view
-        is a plain Python int, several times cheaper than a numpy scalar, and every row costs a few."""
-        self.keys, self.values = np.zeros(capacity, np.uint64), np.zeros(capacity, np.int64)
-        self._keys, self._values = self.keys.data, self.values.data
+        """An empty array of `capacity` slots and a memoryview over it: one slot read or written through the view is
+        a plain Python int, several times cheaper than a numpy scalar, and every row costs a few."""
+        self.slots = np.zeros(capacity, np.uint64)
+        self._slots = self.slots.data
+
+    @staticmethod
+    def _fingerprint(key: int) -> int:
+        return key & 0xFFFF_FFFF or 1  # never zero: a zero slot is empty
 
     def get_all(self, key: int) -> list[int]:
-        """Every value stored under `key` (a list, usually empty: cheaper than a generator to make and to end)."""
-        keys, mask = self._keys, len(self.keys) - 1
-        slot, values = key & mask, []
-        while found := keys[slot]:
-            if found == key:
-                values.append(self._values[slot])
+        """The values of every key whose fingerprint `key` shares (a list, usually empty: cheaper than a generator
+        to make and to end)."""
+        slots, mask, fingerprint = self._slots, len(self.slots) - 1, self._fingerprint(key)
+        slot, values = fingerprint & mask, []
+        while found := slots[slot]:
+            if found >> 32 == fingerprint:
+                values.append(found & 0xFFFF_FFFF)
             slot = (slot + 1) & mask
         return values
 
     def put(self, key: int, value: int) -> None:
-        if 4 * (self.size + 1) > 3 * len(self.keys):
-            used = self.keys != 0
-            kept_keys, kept_values = self.keys[used], self.values[used]
-            self._allocate(2 * len(self.keys))
+        if not 0 <= value < 1 << 32:
+            raise ValueError(f"a seen-table value must fit 32 bits, not {value}")
+        if 4 * (self.size + 1) > 3 * len(self.slots):
+            old = self.slots
+            self._allocate(2 * len(old))
             self.size = 0
-            self._insert_all(kept_keys, kept_values)
-        keys, mask = self._keys, len(self.keys) - 1
-        slot = key & mask
-        while keys[slot]:
+            for first in range(0, len(old), self.CHUNK):
+                chunk = old[first : first + self.CHUNK]
+                self._insert_all(chunk[chunk != 0])
+        slots, mask, fingerprint = self._slots, len(self.slots) - 1, self._fingerprint(key)
+        slot = fingerprint & mask
+        while slots[slot]:
             slot = (slot + 1) & mask
-        keys[slot], self._values[slot] = key, value
+        slots[slot] = fingerprint << 32 | value
         self.size += 1
 
-    def _insert_all(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """Re-insert a whole table in numpy rounds (no Python int per entry: at a million rows those lists were
-        the planner's peak): each round every key tries its next slot and, per free slot, one of them takes it.
-        A key still lands past occupied slots only, so the probing that `get_all` does stays valid."""
-        mask = len(self.keys) - 1
-        slots = (keys & np.uint64(mask)).astype(np.int64)
-        while keys.size:
-            free = np.flatnonzero(self.keys[slots] == 0)
-            _, first = np.unique(slots[free], return_index=True)
+    def _insert_all(self, entries: np.ndarray) -> None:
+        """Re-insert entries in numpy rounds (no Python int per entry: at a million rows those lists were the
+        planner's peak): each round every entry tries its next slot and, per free slot, one of them takes it. An
+        entry still lands past occupied slots only, so the probing that `get_all` does stays valid."""
+        mask = len(self.slots) - 1
+        positions = ((entries >> np.uint64(32)) & np.uint64(mask)).astype(np.int64)
+        while entries.size:
+            free = np.flatnonzero(self.slots[positions] == 0)
+            _, first = np.unique(positions[free], return_index=True)
             placed = free[first]
-            self.keys[slots[placed]], self.values[slots[placed]] = keys[placed], values[placed]
+            self.slots[positions[placed]] = entries[placed]
             self.size += len(placed)
-            left = np.ones(keys.size, bool)
+            left = np.ones(entries.size, bool)
             left[placed] = False
-            keys, values, slots = keys[left], values[left], (slots[left] + 1) & mask
+            entries, positions = entries[left], (positions[left] + 1) & mask
+
+
+_INDEX_BITS = 30  # a kept record's place: its split's number above its index in the split (2^30 rows a split)
 
 
 class _Kept(NamedTuple):
@@ -228,7 +244,7 @@ class Repeats:
     def _kept(self, table: _SeenTable, key: int, same: Callable[[_Kept], bool]) -> _Kept | None:
         """The kept record under `key` for which `same` holds (others under the key are collisions)."""
         for place in table.get_all(key):
-            split, index = divmod(place, 1 << 40)
+            split, index = divmod(place, 1 << _INDEX_BITS)
             kept = self.held[index] if self.files is None else _Kept.of(self.files[self.splits[split]].read(index))
             if same(kept):
                 return kept
@@ -262,7 +278,9 @@ class Repeats:
             place = len(self.held)
             self.held.append(_Kept.of(record))
         else:
-            place = self.splits.index(split) * (1 << 40) + self.files[split].count
+            if self.files[split].count >> _INDEX_BITS:
+                raise RecipeError(f"more than {1 << _INDEX_BITS:,} rows in the {split} split: build in parts")
+            place = self.splits.index(split) << _INDEX_BITS | self.files[split].count
         id_key, image_key = self._keys(record)
         self.ids.put(id_key, place)
         self.images.put(image_key, place)
