@@ -205,15 +205,19 @@ def build_command(
 def plan_command(
     recipe: str = typer.Argument(..., help="Recipe YAML (see recipes/)."),
     as_json: bool = typer.Option(False, "--json", metavar="", help="Print the plan as JSON."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Processes listing the source entries at once (0: one per core, one per entry)."
+    ),
 ) -> None:
     """Preview a build without decoding or writing: per source the parts found and missing, images listed, rows
     and rejects by reason to expect, unmapped values and whether the split is official or the recipe's."""
     from mgll_data.recipe import load_recipe
 
     parsed = load_recipe(recipe)
+    from mgll_data.engine.pool import usable_cores
     from mgll_data.engine.preview import preview_recipe
 
-    previews = [found.as_json() for found in preview_recipe(parsed)]
+    previews = [found.as_json() for found in preview_recipe(parsed, workers=workers or usable_cores())]
     if as_json:
         print_json({"recipe": parsed.name, "sources": previews})
         return

@@ -20,7 +20,8 @@ import io
 import json
 import pickle
 from array import array
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -71,21 +72,20 @@ def _record_digest(record: RawRecord) -> bytes:
     return hashlib.sha256(json.dumps(vars(record), sort_keys=True, default=str).encode()).digest()
 
 
-def official_split(record: RawRecord, spec: SourceEntry, recipe: Recipe) -> str | None:
-    """The source's own split of `record`, when it has one and the recipe keeps it."""
-    return record.split if record.split is not None and recipe.keeps_official_split(spec) else None
+class SplitChooser:
+    """The split of each record of one recipe entry and where it came from: the source's own split when it has one
+    and the recipe keeps it ('official'), else the patient hash ('policy'). What the recipe says is read once per
+    entry, not once per record."""
 
+    def __init__(self, spec: SourceEntry, recipe: Recipe):
+        self.entry_id, self.keep_official = spec.entry_id, recipe.keeps_official_split(spec)
+        self.seed, self.fractions = recipe.split.seed, recipe.split.fractions()
 
-def split_origin(record: RawRecord, spec: SourceEntry, recipe: Recipe) -> str:
-    """'official' when the record keeps the split its source gives it, else 'policy' (the patient hash)."""
-    return "official" if official_split(record, spec, recipe) is not None else "policy"
-
-
-def choose_split(record: RawRecord, spec: SourceEntry, recipe: Recipe) -> str:
-    official = official_split(record, spec, recipe)
-    if official is not None:
-        return official
-    return patient_split(recipe.split.seed, spec.entry_id, record.patient_id, recipe.split.fractions())
+    def choose(self, record: RawRecord) -> tuple[str, str]:
+        """(split, origin) of `record`."""
+        if record.split is not None and self.keep_official:
+            return record.split, "official"
+        return patient_split(self.seed, self.entry_id, record.patient_id, self.fractions), "policy"
 
 
 def origin_label(counts: dict[str, int]) -> str:
@@ -94,15 +94,15 @@ def origin_label(counts: dict[str, int]) -> str:
     return present[0] if len(present) == 1 else ("mixed" if present else "none")
 
 
-def plan_notes(source: Source, origins: dict[str, int]) -> JsonObject:
+def plan_notes(has_official_split: bool, unmapped: Mapping[str, Counter[str]], origins: dict[str, int]) -> JsonObject:
     """What the manifest says about a planned source beyond rows and rejects: where its split came from (records
     per origin, and whether the source defines a split at all: its class says so, or its records carried one, as
-    MIMIC-CXR's do through the JPG release) and the source values that mapped to nothing."""
+    MIMIC-CXR's do through the JPG release) and the source values that mapped to nothing (`Source.unmapped`)."""
     return {
         "split_origin": origin_label({k: origins.get(k, 0) for k in ("official", "policy")}),
         "split_records": {"official": origins.get("official", 0), "policy": origins.get("policy", 0)},
-        "official_split_defined": bool(source.has_official_split or origins.get("carried", 0)),
-        "unmapped": {field: dict(sorted(values.items())) for field, values in sorted(source.unmapped.items())},
+        "official_split_defined": bool(has_official_split or origins.get("carried", 0)),
+        "unmapped": {field: dict(sorted(values.items())) for field, values in sorted(unmapped.items())},
     }
 
 
@@ -207,9 +207,10 @@ class _SeenTable:
 _INDEX_BITS = 30  # a kept record's place: its split's number above its index in the split (2^30 rows a split)
 
 
-class _Kept(NamedTuple):
-    """What a reject needs of a kept record: strings only, so a preview holding one per row gives the garbage
-    collector nothing to scan (whole records, with their lists and dicts, made every pass slower)."""
+class RecordRef(NamedTuple):
+    """What the duplicate checks and their rejects need of a record: strings only, so holding one a row costs the
+    garbage collector nothing to scan (whole records, with their lists and dicts, made every pass slower) and a
+    worker can send them back cheaply."""
 
     id: str
     image: str
@@ -219,7 +220,7 @@ class _Kept(NamedTuple):
     source_entry: str | None
 
     @classmethod
-    def of(cls, record: RawRecord) -> _Kept:
+    def of(cls, record: RawRecord) -> RecordRef:
         return cls(record.id, str(record.image_path), record.source, record.published_path, record.source_file,
                    record.source_entry)
 
@@ -228,62 +229,63 @@ class Repeats:
     """Ids and image files already planned: a second record with either becomes a reject naming both entries,
     found here, before any shard is written (the first entry, in source order, is kept).
 
-    Memory stays a few dozen bytes a row: the tables keep 64-bit keys and where the kept record sits in its
-    split's records file; the kept record is read back from there only to name it in a reject (and to rule
-    out a 64-bit key collision, which then counts as no repeat)."""
+    Memory stays a few bytes a row: the tables keep 32-bit fingerprints of the keys and where the kept record sits
+    in its split's records file; the kept record is read back from there only to name it in a reject and to rule
+    out a fingerprint collision, which then counts as no repeat."""
 
     def __init__(self, files: dict[str, _SplitFile] | None, roots: dict[str, str]) -> None:
         """`files` None (the `plan` preview, which writes nothing): the kept records are held in memory instead."""
         self.files, self.roots = files, roots
         self.splits = list(files or SPLITS)
-        self.held: list[_Kept] = []
+        self.held: list[RecordRef] = []
         self.ids = _SeenTable()
         self.images = _SeenTable()
-        self._last: tuple[RawRecord | None, int, int] = (None, 0, 0)
 
-    def _kept(self, table: _SeenTable, key: int, same: Callable[[_Kept], bool]) -> _Kept | None:
+    def _kept(self, table: _SeenTable, key: int, same: Callable[[RecordRef], bool]) -> RecordRef | None:
         """The kept record under `key` for which `same` holds (others under the key are collisions)."""
         for place in table.get_all(key):
-            split, index = divmod(place, 1 << _INDEX_BITS)
-            kept = self.held[index] if self.files is None else _Kept.of(self.files[self.splits[split]].read(index))
+            kept = self._stored(place)
             if same(kept):
                 return kept
         return None
 
-    def _entry(self, kept: _Kept) -> str:
-        item = published_item(kept.image, self.roots[kept.source], kept.published_path)
-        return f"{kept.source_file or item}:{kept.source_entry or ''}".rstrip(":")
+    def _stored(self, place: int) -> RecordRef:
+        """The kept record at `place`: held here, or read back from its split's records file."""
+        split, index = divmod(place, 1 << _INDEX_BITS)
+        if self.files is None:
+            return self.held[index]
+        return RecordRef.of(self.files[self.splits[split]].read(index))
 
-    def _keys(self, record: RawRecord) -> tuple[int, int]:
-        """The id and image keys of `record`; `check` computes them and `remember` of the same record reuses them."""
-        if self._last[0] is not record:
-            self._last = (record, _key64(record.id), _key64(str(record.image_path)))
-        return self._last[1], self._last[2]
+    def _entry(self, ref: RecordRef) -> str:
+        item = published_item(ref.image, self.roots[ref.source], ref.published_path)
+        return f"{ref.source_file or item}:{ref.source_entry or ''}".rstrip(":")
 
-    def check(self, record: RawRecord, spec: SourceEntry, root: str) -> Reject | None:
-        id_key, image_key = self._keys(record)
-        kept = self._kept(self.ids, id_key, lambda kept: kept.id == record.id)
+    def check(self, ref: RecordRef, spec: SourceEntry, root: str) -> Reject | None:
+        """The `duplicate_id` or `duplicate_image` reject of a record whose id or image a kept record has."""
+        kept = self._kept(self.ids, _key64(ref.id), lambda kept: kept.id == ref.id)
+        reason = "duplicate_id"
         if kept is not None:
-            detail = f"{self._entry(_Kept.of(record))} repeats the id of {self._entry(kept)} (kept)"
-            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_id", detail, record.id)
-        kept = self._kept(self.images, image_key, lambda kept: kept.image == str(record.image_path))
-        if kept is not None:
-            detail = f"{self._entry(_Kept.of(record))} lists the image of {kept.id} ({self._entry(kept)}, kept)"
-            return Reject(spec.entry_id, record_item(record, root), "plan", "duplicate_image", detail, record.id)
-        return None
+            detail = f"{self._entry(ref)} repeats the id of {self._entry(kept)} (kept)"
+        else:
+            kept = self._kept(self.images, _key64(ref.image), lambda kept: kept.image == ref.image)
+            if kept is None:
+                return None
+            reason = "duplicate_image"
+            detail = f"{self._entry(ref)} lists the image of {kept.id} ({self._entry(kept)}, kept)"
+        item = published_item(ref.image, root, ref.published_path)
+        return Reject(spec.entry_id, item, "plan", reason, detail, ref.id)
 
-    def remember(self, record: RawRecord, split: str) -> None:
-        """`record` is about to be added to `split`'s file."""
+    def remember(self, ref: RecordRef, split: str) -> None:
+        """The record of `ref` is about to be added to `split`'s file (the strings cache their hashes)."""
         if self.files is None:
             place = len(self.held)
-            self.held.append(_Kept.of(record))
+            self.held.append(ref)
         else:
             if self.files[split].count >> _INDEX_BITS:
                 raise RecipeError(f"more than {1 << _INDEX_BITS:,} rows in the {split} split: build in parts")
             place = self.splits.index(split) << _INDEX_BITS | self.files[split].count
-        id_key, image_key = self._keys(record)
-        self.ids.put(id_key, place)
-        self.images.put(image_key, place)
+        self.ids.put(_key64(ref.id), place)
+        self.images.put(_key64(ref.image), place)
 
 
 class _SplitFile:
@@ -360,7 +362,7 @@ def plan_tasks(
         with work.plan_rejects.open("w", encoding="utf-8") as rejects_file, planning_map(planning_workers) as mapper:
             for spec, source in sources:
                 source.planning_map = mapper
-                origins = {"official": 0, "policy": 0, "carried": 0}
+                origins, splits = {"official": 0, "policy": 0, "carried": 0}, SplitChooser(spec, recipe)
                 for item in source.records():
                     on_record()
                     root = str(source.root)
@@ -374,19 +376,19 @@ def plan_tasks(
                         rejects_file.write(json.dumps(moved.as_row()) + "\n")
                         continue
                     item.source = spec.entry_id  # the entry id prefixes row ids, so two entries never collide
-                    problem = check_record(item, spec, recipe, root) or repeats.check(item, spec, root)
+                    ref = RecordRef.of(item)
+                    problem = check_record(item, spec, recipe, root) or repeats.check(ref, spec, root)
                     if problem is not None:
                         rejects_file.write(json.dumps(problem.as_row()) + "\n")
                         continue
-                    split = choose_split(item, spec, recipe)
-                    origin = split_origin(item, spec, recipe)
+                    split, origin = splits.choose(item)
                     origins[origin] += 1
                     origins["carried"] += item.split is not None
                     if origin == "official":
                         patients.add(item.source, item.patient_id, split)
-                    repeats.remember(item, split)
+                    repeats.remember(ref, split)
                     files[split].add(item)
-                notes[spec.entry_id] = plan_notes(source, origins)
+                notes[spec.entry_id] = plan_notes(source.has_official_split, source.unmapped, origins)
     finally:
         for split_file in files.values():
             split_file.close()

@@ -28,6 +28,11 @@ PLANNING_CHUNK = 256  # items per submitted chunk: ~50 ms of sectioning, so the 
 CHUNKS_PER_WORKER = 2  # chunks submitted ahead per worker: one running, one queued behind it
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one, else every core)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _preload_worker_modules() -> None:
     """Import, before the pool forks, what every task imports on first use, so each worker inherits it instead of
     importing it again: pyarrow pulls in pandas on its first conversion from Python objects (about a third of a
@@ -42,10 +47,12 @@ def _preload_worker_modules() -> None:
 
 
 @contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def worker_pool(workers: int, preload: bool = True) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` processes, started on first use; left normally it waits for its work, left by an
-    exception it abandons queued work and terminates the workers."""
-    _preload_worker_modules()
+    exception it abandons queued work and terminates the workers. `preload` False: the workers import what their
+    work needs themselves, at once (when this process would not otherwise need it)."""
+    if preload:
+        _preload_worker_modules()
     pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
     ended = False
     try:

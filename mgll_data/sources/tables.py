@@ -27,6 +27,9 @@ TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "latin-1")  # latin-1 decodes an
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
+_ROWS_AT_ONCE = 8192
+
+
 @dataclass
 class Table:
     """A label table: string cells (blank = ""), canonical column names, and how the file was read."""
@@ -42,10 +45,14 @@ class Table:
     def rows(self) -> Iterable[tuple[str, dict[str, str]]]:
         """(entry, row) pairs; `entry` names the row as a user finds it in the file ("row 7" = 7th data line)."""
         names, first = [str(c) for c in self.frame.columns], self.header_row + 1
-        cells = [self.frame.iloc[:, i].tolist() for i in range(len(names))]  # one list per column: no per-row Series
         prefix = f"{self.file.name}: line "
-        for position, values in enumerate(zip(*cells, strict=True)):
-            yield f"{prefix}{position + first}", dict(zip(names, values, strict=True))
+        for start in range(0, len(self.frame), _ROWS_AT_ONCE):
+            # one list per column (no per-row Series), a block of rows at a time (no Python string per cell of a
+            # large table held at once)
+            block = self.frame.iloc[start : start + _ROWS_AT_ONCE]
+            cells = [block.iloc[:, i].tolist() for i in range(len(names))]
+            for position, values in enumerate(zip(*cells, strict=True), start=start + first):
+                yield f"{prefix}{position}", dict(zip(names, values, strict=True))
 
     @property
     def columns(self) -> list[str]:

@@ -42,6 +42,7 @@ from rich.progress import (
 
 from mgll_data.config_io import JsonObject
 from mgll_data.durations import format_duration
+from mgll_data.engine.pool import usable_cores
 from mgll_data.errors import MgllError
 from mgll_data.schema import Row
 from mgll_data.train.checkpoint import load_checkpoint, resume_candidates, save_checkpoint
@@ -276,8 +277,7 @@ def training_data(config: TrainConfig, env: Distributed) -> DataConfig:
     quality = data.training_copy.quality
     folder = copy_folder(data.dataset, data.split, size, quality, config.run.output_dir)
     if env.is_main:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        ensure_training_copy(files, folder, size, quality, workers=max(cores // env.world_size, 1))
+        ensure_training_copy(files, folder, size, quality, workers=max(usable_cores() // env.world_size, 1))
     if env.world_size > 1:
         dist.barrier()
     return data.model_copy(update={"dataset": str(folder)})
@@ -296,8 +296,8 @@ def prepare(config: TrainConfig, warn: Callable[[str], None] | None = None) -> S
     set_determinism(run.deterministic)
     if env.device.type == "cpu":
         # leave cores to the decode workers and the other ranks; oversubscribed OpenMP threads spin (tenfold slower)
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        torch.set_num_threads(cpu_threads(cores, env.world_size, config.data.num_workers, torch.get_num_threads()))
+        threads = cpu_threads(usable_cores(), env.world_size, config.data.num_workers, torch.get_num_threads())
+        torch.set_num_threads(threads)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # workers tokenise; no thread pools across forks
     data_config = training_data(config, env)  # fails fast on a missing dataset
     dataset = ParquetTrainData(data_config, run.seed, env.rank, env.world_size)

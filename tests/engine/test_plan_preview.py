@@ -105,15 +105,47 @@ def test_plan_recipe_error_is_reported_without_traceback(tmp_path: Path) -> None
 
 def test_split_defined_when_records_carry_one_though_the_class_says_none() -> None:
     """MIMIC-CXR states no split itself but takes the JPG release's: its records carrying splits count."""
-    from types import SimpleNamespace
-
     from mgll_data.engine.plan import plan_notes
 
-    source = SimpleNamespace(has_official_split=False, unmapped={})
-    assert plan_notes(source, {"official": 3, "policy": 0, "carried": 3})["official_split_defined"] is True
-    notes = plan_notes(source, {"official": 0, "policy": 2, "carried": 0})
+    assert plan_notes(False, {}, {"official": 3, "policy": 0, "carried": 3})["official_split_defined"] is True
+    notes = plan_notes(False, {}, {"official": 0, "policy": 2, "carried": 0})
     assert (notes["official_split_defined"], notes["split_origin"]) == (False, "policy")
-    assert plan_notes(source, {"official": 1, "policy": 2, "carried": 1})["split_origin"] == "mixed"
+    assert plan_notes(False, {}, {"official": 1, "policy": 2, "carried": 1})["split_origin"] == "mixed"
+
+
+def test_entries_listed_in_worker_processes_give_the_serial_plan(tmp_path: Path) -> None:
+    """With workers, each entry is opened and listed in its own process and counted here in recipe order: the plan
+    is the serial one, duplicates across entries included (a tree listed under two entry ids: every image of the
+    second is a `duplicate_image` reject)."""
+    cxr, _ = _recipe_over_trees(tmp_path / "cxr", "cxr-public.yaml")
+    entries = yaml.safe_load(cxr.read_text())["sources"]
+    nih = next(e for e in entries if e["name"] == "nih_cxr14")
+    entries.append({**nih, "id": "nih_again"})
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump({"name": "twice", "sources": entries, "output": {"dir": str(tmp_path / "out")}}))
+    runs = {}
+    for workers in ("1", "2", "3"):
+        result = CliRunner().invoke(app, ["plan", str(recipe), "--json", "--workers", workers])
+        assert result.exit_code == 0, result.output
+        runs[workers] = json.loads(result.output)
+    assert runs["2"] == runs["1"] == runs["3"]
+    by_entry = {found["entry"]: found for found in runs["2"]["sources"]}
+    first, again = by_entry["nih_cxr14"], by_entry["nih_again"]
+    assert again["rows"] == 0 and again["rejects_by_reason"]["duplicate_image"] == first["rows"] > 0
+
+
+def test_an_entry_error_in_a_worker_is_the_serial_one_line_message(tmp_path: Path) -> None:
+    """A layout error met while a worker opens its entry reaches the user as the same one line, no traceback."""
+    cxr, _ = _recipe_over_trees(tmp_path, "cxr-public.yaml")
+    (tmp_path / "nih_cxr14").rename(tmp_path / "moved")
+    code = "import sys; from mgll_data.cli import main; sys.argv = ['mgll-data', *sys.argv[1:]]; main()"
+    outputs = []
+    for workers in ("1", "2"):
+        command = [sys.executable, "-c", code, "plan", str(cxr), "--workers", workers]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        outputs.append(result.stdout + result.stderr)
+    assert outputs[0] == outputs[1] and "nih_cxr14" in outputs[1]
 
 
 def test_plan_counts_equal_what_a_build_of_the_same_trees_produces(tmp_path: Path) -> None:
