@@ -63,6 +63,20 @@ def test_demo_with_roots_and_output_in_s3_validates_loads_and_equals_the_local_b
     (tmp_path / "local.yaml").write_text(yaml.safe_dump(local_recipe))
 
     local = build_recipe(load_recipe(tmp_path / "local.yaml"), out=tmp_path / "local")
+    # `plan` lists the bucket's entries in worker processes (each opens its store there) as the local trees in one
+    plans = []
+    for recipe_file, workers in (("s3.yaml", "2"), ("local.yaml", "1")):
+        done = subprocess.run(
+            [sys.executable, "-m", "mgll_data.cli", "plan", recipe_file, "--json", "--workers", workers],
+            cwd=tmp_path,
+            env={**os.environ, **bucket.env, "PYTHONPATH": str(PROJECT)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        plans.append([{k: v for k, v in e.items() if k != "root"} for e in json.loads(done.stdout)["sources"]])
+    assert plans[0] == plans[1] and len(plans[0]) > 1 and all(e["rows"] for e in plans[0])
     code, build_log = cli(bucket.env, "build", "s3.yaml", cwd=tmp_path)
     assert code == 0, build_log
     code, validate_log = cli(bucket.env, "validate", bucket.url("out"), cwd=tmp_path)
