@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from mgll_data.engine.endings import WorkerLost
 from mgll_data.engine.plan import Task
-from mgll_data.engine.pool import worker_pool
+from mgll_data.engine.pool import worker_pool, worker_result
 from mgll_data.engine.task import run_task
 from mgll_data.engine.workdir import WorkDir
 from mgll_data.errors import MgllError
@@ -53,13 +52,7 @@ def run_local(
             results = []
             for future in finished:
                 del pending[future]
-                try:
-                    results.append(future.result())
-                except BrokenProcessPool:
-                    raise WorkerLost(
-                        "a worker process died while shards were being built (killed by a signal or by the system's "
-                        "out-of-memory killer)"
-                    ) from None
+                results.append(worker_result(future, "shards were being built"))
             for task in islice(queue, len(finished)):  # keep the window full: every worker busy to the end
                 pending[pool.submit(runner, task, recipe, sources, work)] = task
             yield from results

@@ -131,9 +131,9 @@ def check_record(record: RawRecord, spec: SourceEntry, recipe: Recipe, root: str
 
 
 def _key64(text: str) -> int:
-    """A non-zero 64-bit key of a string (zero marks an empty slot of `_SeenTable`). Python's own string hash: keys
-    live only in this process's tables, a collision is told apart by the caller, and a `str` caches its hash."""
-    return hash(text) & 0xFFFF_FFFF_FFFF_FFFF or 1
+    """A 64-bit key of a string for `_SeenTable`. Python's own string hash: keys live only in this process's tables,
+    a collision is told apart by the caller, and a `str` caches its hash."""
+    return hash(text) & 0xFFFF_FFFF_FFFF_FFFF
 
 
 class _SeenTable:

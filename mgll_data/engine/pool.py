@@ -46,6 +46,17 @@ def _preload_worker_modules() -> None:
     Image.init()
 
 
+def worker_result(future: Future[R], doing: str) -> R:
+    """A pool task's result; a worker that died under it (a signal, the out-of-memory killer) ends the work with a
+    `WorkerLost` saying what was being done."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise WorkerLost(
+            f"a worker process died while {doing} (killed by a signal or by the system's out-of-memory killer)"
+        ) from None
+
+
 @contextmanager
 def worker_pool(workers: int, preload: bool = True) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` processes, started on first use; left normally it waits for its work, left by an
@@ -90,13 +101,7 @@ def pooled_map(
         submit(chunk)
     while window:
         payloads, future = window.popleft()
-        try:
-            results = future.result()
-        except BrokenProcessPool:
-            raise WorkerLost(
-                "a worker process died while sources were being planned (killed by a signal or by the system's "
-                "out-of-memory killer)"
-            ) from None
+        results = worker_result(future, "sources were being planned")
         for chunk in islice(chunks, 1):
             submit(chunk)
         yield from zip(payloads, results, strict=True)

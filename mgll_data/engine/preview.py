@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from mgll_data.config_io import JsonObject
-from mgll_data.engine.endings import WorkerLost
 from mgll_data.engine.opening import open_source, open_sources
 from mgll_data.engine.plan import RecordRef, Repeats, SplitChooser, check_record, plan_notes
-from mgll_data.engine.pool import worker_pool
+from mgll_data.engine.pool import worker_pool, worker_result
 from mgll_data.errors import MgllError
 from mgll_data.published import path_in_source
 from mgll_data.recipe import Recipe, SourceEntry
@@ -158,10 +156,7 @@ def preview_recipe(recipe: Recipe, workers: int = 1) -> list[EntryPreview]:
     with worker_pool(min(workers, len(recipe.sources)), preload=False) as pool:
         futures = [pool.submit(_listing_in_worker, recipe, i) for i in range(len(recipe.sources))]
         for spec, future in zip(recipe.sources, futures, strict=True):
-            try:
-                entry = future.result()
-            except BrokenProcessPool:
-                raise WorkerLost("a worker process died while the recipe was being previewed") from None
+            entry = worker_result(future, "the recipe was being previewed")
             if entry.error is not None:
                 raise MgllError(entry.error)
             found = EntryPreview(entry.entry, entry.adapter, entry.root)
