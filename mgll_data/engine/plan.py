@@ -1,8 +1,8 @@
 """Planning: one streaming pass over the adapters' records, cut into shard tasks on disk.
 
-Records are assigned a split and appended, each pickled once, to that split's records file, with a digest
-of each record beside it; the planner keeps only each record's byte offset (8 bytes a row), so its memory
-does not grow with the dataset's records. Adapter rejects stream to a JSON-lines file. Once every source
+Records are assigned a split and appended, each pickled once, to that split's records file, with its digest
+and byte offset beside it; the planner keeps only its duplicate checks (`Repeats`, about 20 bytes a row), so
+its memory barely grows with the dataset's records. Adapter rejects stream to a JSON-lines file. Once every source
 is read, the counts are known and each split's file is cut into tasks, byte ranges of it, one per shard
 `{split}-{i:05d}-of-{n:05d}.parquet`; a worker reads its range and unpickles its records, so a record
 crosses from the planner to a worker once. Tasks are sized for the workers: `shard_size` is
@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import pickle
 from array import array
 from collections import Counter
@@ -25,8 +26,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
-
-import numpy as np
 
 from mgll_data.config_io import JsonObject
 from mgll_data.engine.pool import planning_map
@@ -137,71 +136,74 @@ def _key64(text: str) -> int:
 
 
 class _SeenTable:
-    """Open-addressing multimap of 64-bit keys to 32-bit values in one numpy array of 8-byte slots, at most 3/4
-    full: a slot holds the key's low 32 bits (its fingerprint, which also picks its slot) above the value, where a
-    dict of the strings would hold a few hundred bytes of Python objects a row. A lookup returns the values of every
-    key sharing the fingerprint, a superset the caller tells apart (it compares the strings), so an entry needs no
-    more than 8 bytes."""
+    """Open-addressing multimap of 64-bit keys to 32-bit values, 6 bytes a slot where a dict of the strings would
+    hold a few hundred bytes of Python objects a row. It is cut into `SEGMENTS` small tables by the key's low bits,
+    each growing on its own (by half at 4/5 full, its first size staggered), so no growth copies more than a sliver
+    and the whole table's load stays even as rows come: about 1.5 slots an entry. A slot holds a 16-bit tag of the
+    key (never zero: zero is an empty slot), which also picks its place in the segment, and the value. A lookup
+    returns the values of every key sharing segment and tag, a superset the caller tells apart (it compares the
+    strings)."""
 
-    CHUNK = 1 << 16  # slots re-inserted per numpy round when the table grows: the copies stay this small
+    SEGMENT_BITS = 10
+    SEGMENTS = 1 << SEGMENT_BITS
+    FIRST = 16  # slots of the smallest segment; segment i starts with FIRST + FIRST * i // SEGMENTS
+    MOST = 1 << 16  # slots a segment may have: the tag picks the place, so more would crowd (~5 * 10^7 rows)
 
-    def __init__(self, capacity: int = 1 << 14):
-        self._allocate(capacity)
+    def __init__(self) -> None:
+        self._tags = [array("H", [0]) * (self.FIRST + self.FIRST * i // self.SEGMENTS) for i in range(self.SEGMENTS)]
+        self._values = [array("I", [0]) * len(tags) for tags in self._tags]
+        self._sizes = [0] * self.SEGMENTS
         self.size = 0
 
-    def _allocate(self, capacity: int) -> None:
-        """An empty array of `capacity` slots and a memoryview over it: one slot read or written through the view is
-        a plain Python int, several times cheaper than a numpy scalar, and every row costs a few."""
-        self.slots = np.zeros(capacity, np.uint64)
-        self._slots = self.slots.data
-
-    @staticmethod
-    def _fingerprint(key: int) -> int:
-        return key & 0xFFFF_FFFF or 1  # never zero: a zero slot is empty
+    @property
+    def capacity(self) -> int:
+        return sum(len(tags) for tags in self._tags)
 
     def get_all(self, key: int) -> list[int]:
-        """The values of every key whose fingerprint `key` shares (a list, usually empty: cheaper than a generator
-        to make and to end)."""
-        slots, mask, fingerprint = self._slots, len(self.slots) - 1, self._fingerprint(key)
-        slot, values = fingerprint & mask, []
-        while found := slots[slot]:
-            if found >> 32 == fingerprint:
-                values.append(found & 0xFFFF_FFFF)
-            slot = (slot + 1) & mask
-        return values
+        """The values of every key whose segment and tag `key` shares (a list, usually empty: cheaper than a
+        generator to make and to end)."""
+        segment, tag = key & (self.SEGMENTS - 1), (key >> self.SEGMENT_BITS) & 0xFFFF or 1
+        tags, found = self._tags[segment], []
+        capacity = len(tags)
+        slot = tag % capacity
+        while here := tags[slot]:
+            if here == tag:
+                found.append(self._values[segment][slot])
+            slot = slot + 1 if slot + 1 < capacity else 0
+        return found
 
     def put(self, key: int, value: int) -> None:
-        if not 0 <= value < 1 << 32:
+        if value >> 32 or value < 0:
             raise ValueError(f"a seen-table value must fit 32 bits, not {value}")
-        if 4 * (self.size + 1) > 3 * len(self.slots):
-            old = self.slots
-            self._allocate(2 * len(old))
-            self.size = 0
-            for first in range(0, len(old), self.CHUNK):
-                chunk = old[first : first + self.CHUNK]
-                self._insert_all(chunk[chunk != 0])
-        slots, mask, fingerprint = self._slots, len(self.slots) - 1, self._fingerprint(key)
-        slot = fingerprint & mask
-        while slots[slot]:
-            slot = (slot + 1) & mask
-        slots[slot] = fingerprint << 32 | value
+        segment, tag = key & (self.SEGMENTS - 1), (key >> self.SEGMENT_BITS) & 0xFFFF or 1
+        tags, size = self._tags[segment], self._sizes[segment] + 1
+        if 5 * size > 4 * len(tags):
+            tags = self._grow(segment)
+        capacity = len(tags)
+        slot = tag % capacity
+        while tags[slot]:
+            slot = slot + 1 if slot + 1 < capacity else 0
+        tags[slot], self._values[segment][slot] = tag, value
+        self._sizes[segment] = size
         self.size += 1
 
-    def _insert_all(self, entries: np.ndarray) -> None:
-        """Re-insert entries in numpy rounds (no Python int per entry: at a million rows those lists were the
-        planner's peak): each round every entry tries its next slot and, per free slot, one of them takes it. An
-        entry still lands past occupied slots only, so the probing that `get_all` does stays valid."""
-        mask = len(self.slots) - 1
-        positions = ((entries >> np.uint64(32)) & np.uint64(mask)).astype(np.int64)
-        while entries.size:
-            free = np.flatnonzero(self.slots[positions] == 0)
-            _, first = np.unique(positions[free], return_index=True)
-            placed = free[first]
-            self.slots[positions[placed]] = entries[placed]
-            self.size += len(placed)
-            left = np.ones(entries.size, bool)
-            left[placed] = False
-            entries, positions = entries[left], (positions[left] + 1) & mask
+    def _grow(self, segment: int) -> array[int]:
+        """Give `segment` half as many slots again, its entries placed anew; return its new tags."""
+        old_tags, old_values = self._tags[segment], self._values[segment]
+        capacity = len(old_tags) * 3 // 2
+        if capacity > self.MOST:
+            raise RecipeError(
+                f"more than about {self.SEGMENTS * self.MOST * 4 // 5:,} records in one build: build in parts"
+            )
+        tags, values = array("H", [0]) * capacity, array("I", [0]) * capacity
+        for tag, value in zip(old_tags, old_values, strict=True):
+            if tag:  # placed as `put` places: past occupied slots only, so a lookup stopping at a free slot saw it
+                slot = tag % capacity
+                while tags[slot]:
+                    slot = slot + 1 if slot + 1 < capacity else 0
+                tags[slot], values[slot] = tag, value
+        self._tags[segment], self._values[segment] = tags, values
+        return tags
 
 
 _INDEX_BITS = 30  # a kept record's place: its split's number above its index in the split (2^30 rows a split)
@@ -229,9 +231,9 @@ class Repeats:
     """Ids and image files already planned: a second record with either becomes a reject naming both entries,
     found here, before any shard is written (the first entry, in source order, is kept).
 
-    Memory stays a few bytes a row: the tables keep 32-bit fingerprints of the keys and where the kept record sits
-    in its split's records file; the kept record is read back from there only to name it in a reject and to rule
-    out a fingerprint collision, which then counts as no repeat."""
+    Memory stays about 20 bytes a row: the tables keep 26 bits of each key (segment and tag) and where the kept
+    record sits in its split's records file; the kept record is read back from there only to name it in a reject
+    and to rule out a collision, which then counts as no repeat."""
 
     def __init__(self, files: dict[str, _SplitFile] | None, roots: dict[str, str]) -> None:
         """`files` None (the `plan` preview, which writes nothing): the kept records are held in memory instead."""
@@ -289,38 +291,49 @@ class Repeats:
 
 
 class _SplitFile:
-    """One split's planned records, appended to `{split}.records` (each pickled on its own) with their
-    32-byte digests in `{split}.digests`; only the byte offset of each record stays in memory."""
+    """One split's planned records, appended to `{split}.records` (each pickled on its own), with where each starts
+    in `{split}.offsets` (8 bytes each, and the end of the last once closed) and their 32-byte digests in
+    `{split}.digests`: nothing a row stays in memory."""
 
     DIGEST = 32
+    OFFSET = 8
 
     def __init__(self, split: str, work: WorkDir):
         self.split = split
         self.path = work.tasks / f"{split}.records"
+        self.offsets_path = work.tasks / f"{split}.offsets"
         self.digests_path = work.tasks / f"{split}.digests"
         self._records = self.path.open("wb")
+        self._offsets = self.offsets_path.open("w+b")
         self._digests = self.digests_path.open("wb")
-        self.offsets = array("q")  # where each record starts, and (once closed) where the last one ends
+        self._end = 0
         self.count = 0
 
     def add(self, record: RawRecord) -> None:
-        self.count += 1
-        self.offsets.append(self._records.tell())
-        self._records.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self._offsets.write(self._end.to_bytes(self.OFFSET, "little"))
+        self._records.write(data)
         self._digests.write(_record_digest(record))
+        self._end += len(data)
+        self.count += 1
+
+    def offset(self, index: int) -> int:
+        """Where record `index` starts, while the file is being written."""
+        self._offsets.flush()
+        return int.from_bytes(os.pread(self._offsets.fileno(), self.OFFSET, index * self.OFFSET), "little")
 
     def read(self, index: int) -> RawRecord:
         """Record `index` of this split, read back from the file being written."""
         self._records.flush()
         with self.path.open("rb") as handle:
-            handle.seek(self.offsets[index])
+            handle.seek(self.offset(index))
             record: RawRecord = pickle.load(handle)
             return record
 
     def close(self) -> None:
-        self.offsets.append(self._records.tell())  # the end of the last record
-        self._records.close()
-        self._digests.close()
+        self._offsets.write(self._end.to_bytes(self.OFFSET, "little"))  # the end of the last record
+        for handle in (self._records, self._offsets, self._digests):
+            handle.close()
 
 
 def task_rows(total: int, shard_size: int, workers: int) -> int:
@@ -399,16 +412,18 @@ def plan_tasks(
     for split, split_file in files.items():
         sizes = shard_sizes(split_file.count, most)
         first = 0
-        with split_file.digests_path.open("rb") as digests:
+        with split_file.digests_path.open("rb") as digests, split_file.offsets_path.open("rb") as offsets:
             for index, rows in enumerate(sizes):
                 digest = hashlib.sha256(digests.read(rows * _SplitFile.DIGEST))
                 fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
                 key = hashlib.sha256("\x00".join(fields).encode()).hexdigest()
-                start, end = split_file.offsets[first], split_file.offsets[first + rows]
+                start, end = (int.from_bytes(os.pread(offsets.fileno(), _SplitFile.OFFSET, n * _SplitFile.OFFSET),
+                                             "little") for n in (first, first + rows))
                 tasks.append(Task(split, index, len(sizes), split_file.path, key, rows, start, end))
                 first += rows
         assert first == split_file.count, "every planned record goes into exactly one task"
         split_file.digests_path.unlink()
+        split_file.offsets_path.unlink()
     return tasks
 
 

@@ -14,6 +14,7 @@ from mgll_data.engine import backends
 from mgll_data.engine import pool as pool_module
 from mgll_data.engine.plan import TASKS_PER_WORKER, load_task_records, plan_tasks
 from mgll_data.engine.workdir import WorkDir
+from mgll_data.errors import RecipeError
 
 
 def issue_tree(root: Path) -> Path:
@@ -146,30 +147,38 @@ def test_local_pool_gets_a_bounded_window_of_tasks(tmp_path, monkeypatch):
 
 
 def test_repeat_tables_match_a_dict_and_survive_key_collisions(tmp_path, monkeypatch):
-    """The planner's repeat check keeps 64-bit keys in numpy tables, not the strings: the table answers as a
-    dict does through several growths, and a key collision (every key forced equal here) neither invents a
-    repeat nor hides a real one, because the kept record is read back and compared."""
+    """The planner's repeat check keeps tags of 64-bit keys in compact tables, not the strings: the table answers
+    as a dict of (segment, tag) does through many growths, and a key collision (every key forced equal here) neither
+    invents a repeat nor hides a real one, because the kept record is read back and compared."""
     import random
 
     from mgll_data.engine import plan as plan_module
 
-    table, reference = plan_module._SeenTable(capacity=8), {}
+    table, reference = plan_module._SeenTable(), {}
     rng = random.Random(3)
-    for _ in range(5000):
+    bits = plan_module._SeenTable.SEGMENT_BITS
+    where = lambda key: (key % (1 << bits), (key >> bits) & 0xFFFF or 1)  # noqa: E731 - what a lookup answers for
+    for _ in range(200_000):
         key, value = rng.randrange(1, 1 << 64), rng.randrange(1 << 32)
         table.put(key, value)
-        reference.setdefault(key & 0xFFFF_FFFF, []).append(value)  # a lookup answers for the key's low 32 bits
+        reference.setdefault(where(key), (key, []))[1].append(value)
     table.put(key, 42)  # a second value under one key
-    reference[key & 0xFFFF_FFFF].append(42)
-    assert table.size == 5001 and len(table.slots) >= 4 * table.size / 3
-    assert all(sorted(table.get_all(key)) == sorted(values) for key, values in reference.items())
-    assert list(table.get_all(12345)) == [] and list(table.get_all(7 << 32 | 12345)) == []
+    reference[where(key)][1].append(42)
+    assert table.size == 200_001 and 5 * table.size / 4 <= table.capacity < 2 * table.size
+    assert all(sorted(table.get_all(key)) == sorted(values) for key, values in reference.values())
+    unseen = [rng.randrange(1 << 64) for _ in range(1000)]
+    assert all(sorted(table.get_all(key)) == sorted(reference.get(where(key), (0, []))[1]) for key in unseen)
     with pytest.raises(ValueError, match="32 bits"):
         table.put(1, 1 << 32)
-    crowded = plan_module._SeenTable(capacity=8)  # one key for every value, through growths: all still found
-    for value in range(100):
+    crowded = plan_module._SeenTable()  # one key for every value, through its segment's growths: all still found
+    for value in range(300):
         crowded.put(5, value)
-    assert sorted(crowded.get_all(5)) == list(range(100)) and crowded.size == 100
+    assert sorted(crowded.get_all(5)) == list(range(300)) and crowded.size == 300
+    monkeypatch.setattr(plan_module._SeenTable, "MOST", 64)  # a segment past its most slots: a clear refusal
+    full = plan_module._SeenTable()
+    with pytest.raises(RecipeError, match="build in parts"):
+        for value in range(100):
+            full.put(5, value)
 
     monkeypatch.setattr(plan_module, "_key64", lambda text: 7)
     rows = [{"image": f"x{i}.png", "patient": f"P{i}", "split": "train", "status": "missing"} for i in range(5)]
