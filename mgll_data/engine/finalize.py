@@ -77,7 +77,8 @@ def drop_cross_source_duplicates(
 
     "Earlier" is recipe source order, then plan order, so the kept copy is the same on every build. One pass
     reads the pixel-hash column of every shard into compact keys (`keys.py`, a dozen bytes a row); only shards
-    holding a key seen in two sources are opened again (and the hashes compared), and only those that lose rows
+    holding a key seen in two sources are opened again (and the hashes compared, in Arrow columns, not a Python
+    object a candidate), and only those that lose rows
     are rewritten (atomically, their completion records updated: rows, bytes, sha256, rejects), so a resumed
     build neither reuses a stale checksum nor forgets the rejects.
     """
@@ -92,25 +93,33 @@ def drop_cross_source_duplicates(
         return keys.string_keys(pixel), ranks, np.array(pc.is_valid(pixel))
 
     (pixels, ranks, valid), starts = keys.scan(shards, ["source", "hashes"], keyed)
-    again = valid & np.isin(pixels, keys.in_several_groups(pixels, ranks))
+    again = keys.rows_in_several_groups(pixels, ranks)
+    again &= np.concatenate(valid)
     del pixels, ranks, valid
-    candidates = []
-    for order, table in keys.candidate_rows(shards, starts, again, ["id", "source", "hashes"]):
-        pixel = pc.struct_field(table["hashes"], "pixel_sha256")
-        rows = pa.table({"pixel": pixel, "source": table["source"], "id": table["id"], "row": table["row"]})
-        candidates += [{**row, "rank": rank[row["source"]], "order": order} for row in rows.to_pylist()]
-    sources_of: dict[str, set[str]] = {}
-    for row in candidates:
-        sources_of.setdefault(row["pixel"], set()).add(row["source"])
-    candidates = [row for row in candidates if len(sources_of[row["pixel"]]) > 1]  # keys met, pixels equal
-    first: dict[str, tuple[tuple[int, int, int], str, str]] = {}
-    for row in candidates:
-        key = (row["rank"], row["order"], row["row"])
-        if row["pixel"] not in first or key < first[row["pixel"]][0]:
-            first[row["pixel"]] = (key, row["id"], row["source"])
+    found = [
+        pa.table({
+            "pixel": pc.struct_field(table["hashes"], "pixel_sha256"),
+            "source": table["source"],
+            "id": table["id"],
+            "order": pa.array(np.full(table.num_rows, order, np.int32)),
+            "row": table["row"],
+        })
+        for order, table in keys.candidate_rows(shards, starts, again, ["id", "source", "hashes"])
+    ]
+    if not found:
+        return []
+    candidates = pa.concat_tables(found)
+    spread = candidates.group_by("pixel").aggregate([("source", "count_distinct")])
+    shared = spread.filter(pc.greater(spread["source_count_distinct"], 1))["pixel"]  # keys met, pixels equal
+    candidates = candidates.filter(pc.is_in(candidates["pixel"], value_set=shared))
+    candidates = candidates.append_column("rank", pc.index_in(candidates["source"], value_set=pa.array(list(rank))))
+    earliest = candidates.sort_by([(name, "ascending") for name in ("pixel", "rank", "order", "row")])
+    kept = earliest.group_by("pixel", use_threads=False).aggregate([("id", "first"), ("source", "first")])
+    pairs = zip(kept["id_first"].to_pylist(), kept["source_first"].to_pylist(), strict=True)
+    first = dict(zip(kept["pixel"].to_pylist(), pairs, strict=True))
     rewritten = []
-    for order in sorted({row["order"] for row in candidates}):
-        task = tasks[order]
+    for shard in sorted(pc.unique(candidates["order"]).to_pylist()):
+        task = tasks[shard]
         if _rewrite_without_duplicates(task, done[task.shard_name], first, recipe, work):
             rewritten.append(task.shard_name)
     return rewritten
@@ -119,7 +128,7 @@ def drop_cross_source_duplicates(
 def _rewrite_without_duplicates(
     task: Task,
     record: CompletionRecord,
-    first: dict[str, tuple[tuple[int, int, int], str, str]],
+    first: dict[str, tuple[str, str]],
     recipe: Recipe,
     work: WorkDir,
 ) -> bool:
@@ -129,8 +138,8 @@ def _rewrite_without_duplicates(
     duplicates = []
     for row in source_file.read(columns=columns).to_pylist():
         kept = first.get(row["hashes"]["pixel_sha256"] or "")
-        if kept and kept[2] != row["source"]:
-            duplicates.append((row, kept[1]))
+        if kept and kept[1] != row["source"]:
+            duplicates.append((row, kept[0]))
     if not duplicates:
         return False
     drop = {row["id"] for row, _ in duplicates}

@@ -2,8 +2,9 @@
 
 Each check first reads its columns shard by shard into 64-bit keys of the strings and small exact group codes, a
 few bytes a row where Arrow strings and their hash tables cost a few hundred, so finalising a million rows holds
-megabytes, not gigabytes. Keys that match point at candidate rows; only those are read again and checked on the
-real strings, so a key collision costs a re-read, never a wrong answer.
+megabytes, not gigabytes; the keys stay in their per-shard arrays, and the one whole-dataset array a check makes is
+the sorted copy it finds repeats in. Keys that match point at candidate rows; only those are read again and checked
+on the real strings, so a key collision costs a re-read, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -47,38 +48,65 @@ class Codes:
         return np.array(pc.index_in(column, value_set=pa.array(list(self.known), pa.string())), np.int32)
 
 
-def in_several_groups(keys: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """The keys that occur with more than one distinct group code."""
-    if not keys.size:
-        return keys
-    order = np.lexsort((groups, keys))
-    sorted_keys, sorted_groups = keys[order], groups[order]
-    new_key = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-    new_pair = new_key | np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
-    distinct = np.add.reduceat(new_pair.astype(np.int64), np.flatnonzero(new_key))
-    return sorted_keys[new_key][distinct > 1]
+GROUP_BITS = 16  # a group code shares a sort word with the top 48 bits of its key
 
 
-def repeated(keys: np.ndarray) -> np.ndarray:
-    """The keys that occur more than once."""
-    ordered = np.sort(keys)
-    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+def rows_in_several_groups(keys: list[np.ndarray], groups: list[np.ndarray]) -> np.ndarray:
+    """Per row (the parts concatenated), whether its key occurs with more than one distinct group code. Memory: one
+    sorted 8-byte word a row (a key's top bits above its group code), where sorting keys and groups side by side
+    held four times that; keys equal in their top 48 bits count as one, a superset the caller checks on strings."""
+    total = sum(len(part) for part in keys)
+    if not total:
+        return np.zeros(0, bool)
+    codes = [part for part in groups if part.size]
+    if min(int(part.min()) for part in codes) < -1 or max(int(part.max()) for part in codes) + 1 >> GROUP_BITS:
+        raise ValueError(f"group codes must lie in [-1, {(1 << GROUP_BITS) - 2}]")
+    low = np.uint64((1 << GROUP_BITS) - 1)
+    words = np.empty(total, np.uint64)
+    start = 0
+    for key, group in zip(keys, groups, strict=True):  # -1 (no group) is a group of its own
+        words[start : start + len(key)] = (key & ~low) | (group.astype(np.int64) + 1).astype(np.uint64)
+        start += len(key)
+    words.sort()
+    new_group = words[1:] != words[:-1]
+    words >>= np.uint64(GROUP_BITS)
+    new_group &= words[1:] == words[:-1]  # the same key's next group
+    shared = np.unique(words[1:][new_group])
+    del words, new_group
+    return _member(keys, shared, GROUP_BITS)
+
+
+def rows_repeated(keys: list[np.ndarray]) -> np.ndarray:
+    """Per row (the parts concatenated), whether its key occurs more than once."""
+    if not keys:
+        return np.zeros(0, bool)
+    ordered = np.concatenate(keys)
+    ordered.sort()
+    repeats = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    return _member(keys, repeats, 0)
+
+
+def _member(keys: list[np.ndarray], values: np.ndarray, shift: int) -> np.ndarray:
+    """Per row, whether its key shifted right by `shift` is one of `values`, a part at a time (no transient a row)."""
+    if not values.size:
+        return np.zeros(sum(len(part) for part in keys), bool)
+    return np.concatenate([np.isin(part >> np.uint64(shift), values) for part in keys])
 
 
 def scan(
     shards: list[Path], columns: list[str], keyed: Callable[[pa.Table], tuple[np.ndarray, ...]]
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """`keyed(table)` (arrays of one value per row) over every shard's `columns`, each array concatenated over the
-    shards, and the position where each shard starts."""
+) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """`keyed(table)` (arrays of one value per row) over every shard's `columns`: per keyed value, its list of
+    per-shard arrays (never concatenated, so no copy of them all is ever made), and the position where each shard
+    starts."""
     parts: list[tuple[np.ndarray, ...]] = []
     starts = [0]
     for path in shards:
         table = pq.read_table(storage.arrow_source(path), columns=columns)
         parts.append(keyed(table))
         starts.append(starts[-1] + table.num_rows)
-    if not parts:
-        return [], np.array(starts, np.int64)
-    return [np.concatenate(arrays) for arrays in zip(*parts, strict=True)], np.array(starts, np.int64)
+    return [list(arrays) for arrays in zip(*parts, strict=True)], np.array(starts, np.int64)
 
 
 def candidate_rows(

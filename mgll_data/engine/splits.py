@@ -51,7 +51,7 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
 
     (ids, patients, splits), starts = keys.scan(shards, ["id", "source", "patient_id", "split"], keyed)
     columns = ["id", "source", "patient_id", "split"]
-    again = np.isin(ids, keys.repeated(ids))
+    again = keys.rows_repeated(ids)
     if again.any():
         candidates = [table["id"] for _, table in keys.candidate_rows(shards, starts, again, columns)]
         all_ids = pa.chunked_array([chunk for column in candidates for chunk in column.chunks], type=pa.string())
@@ -59,7 +59,7 @@ def check_no_leakage(shards: Iterable[Path], max_examples: int = 5) -> None:
         repeats = counts.filter(pc.greater(counts["id_count"], 1))["id"].to_pylist()[:max_examples]
         if repeats:
             raise ValidationError(f"duplicate record ids in the shards (an adapter emitted an id twice): {repeats}")
-    again = np.isin(patients, keys.in_several_groups(patients, splits))
+    again = keys.rows_in_several_groups(patients, splits)
     if not again.any():
         return
     triple = ["source", "patient_id", "split"]
@@ -120,8 +120,10 @@ def check_no_image_leakage(shards: Iterable[Path], max_examples: int = 5) -> Non
         return keys.string_keys(pixel), sources(table["source"]), split, np.array(pc.is_valid(pixel))
 
     (pixels, source_codes, splits, valid), starts = keys.scan(shards, ["source", "split", "hashes"], keyed)
-    shared = np.intersect1d(keys.in_several_groups(pixels, splits), keys.in_several_groups(pixels, source_codes))
-    again = valid & np.isin(pixels, shared)
+    again = keys.rows_in_several_groups(pixels, splits)
+    again &= keys.rows_in_several_groups(pixels, source_codes)
+    again &= np.concatenate(valid)
+    del pixels, source_codes, splits, valid
     pairs: list[pa.Table] = []
     for _, table in keys.candidate_rows(shards, starts, again, ["id", "source", "split", "hashes"]):
         pixel = pc.struct_field(table["hashes"], "pixel_sha256")

@@ -82,10 +82,18 @@ def test_only_shards_with_candidate_rows_are_read_again(tmp_path: Path, monkeypa
     assert read[4:] == ["a.parquet", "d.parquet"]  # a's p1 sits in a and d; b's p1 is another patient
 
 
-def test_keys_in_several_groups() -> None:
-    found = keys.in_several_groups(np.array([5, 5, 7, 7, 9, 9], np.uint64), np.array([0, 0, 1, 2, 3, 4], np.int32))
-    assert found.tolist() == [7, 9]
-    assert keys.repeated(np.array([3, 1, 3, 2, 1, 3], np.uint64)).tolist() == [1, 3]
+def test_rows_whose_keys_repeat_or_span_groups() -> None:
+    """Keys in parts (one per shard), as the checks hold them; a key is compared on its top 48 bits when grouped."""
+    parts = [np.array([5, 5, 7], np.uint64) << np.uint64(16), np.array([7, 9, 9, 11, 11], np.uint64) << np.uint64(16)]
+    groups = [np.array([0, 0, 1], np.int8), np.array([2, 3, -1, 4, 4], np.int8)]
+    assert keys.rows_in_several_groups(parts, groups).tolist() == [False, False, True, True, True, True, False, False]
+    near = [np.array([1 << 16, (1 << 16) + 1], np.uint64)]  # equal above the low 16 bits: one key, a superset
+    assert keys.rows_in_several_groups(near, [np.array([0, 1], np.int32)]).tolist() == [True, True]
+    with pytest.raises(ValueError, match="group codes"):
+        keys.rows_in_several_groups(near, [np.array([0, 1 << 16], np.int32)])
+    assert keys.rows_repeated([np.array([3, 1], np.uint64), np.array([3, 2, 1, 3], np.uint64)]).tolist() == [
+        True, True, True, False, True, True]
+    assert keys.rows_in_several_groups([], []).tolist() == [] and keys.rows_repeated([]).tolist() == []
 
 
 def test_cross_source_copies_are_dropped_the_same_when_keys_collide(tmp_path: Path, monkeypatch) -> None:
