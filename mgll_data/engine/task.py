@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from mgll_data.checksums import file_sha256
+from mgll_data.engine.heap import keep_freed_buffers
 from mgll_data.engine.plan import Task, load_task_records
 from mgll_data.engine.rows import make_row
 from mgll_data.engine.workdir import WorkDir
@@ -34,6 +35,7 @@ def is_complete(task: Task, work: WorkDir) -> bool:
 
 def run_task(task: Task, recipe: Recipe, sources: dict[str, EntryFacts], work: WorkDir) -> CompletionRecord:
     """Build the shard of `task`; return (and store) its completion record."""
+    keep_freed_buffers()
     rejects: list[Reject] = []
     by_source: Counter[str] = Counter()
     text_filters: Counter[str] = Counter()
