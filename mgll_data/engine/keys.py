@@ -103,10 +103,16 @@ def scan(
     parts: list[tuple[np.ndarray, ...]] = []
     starts = [0]
     for path in shards:
-        table = pq.read_table(storage.arrow_source(path), columns=columns)
+        table = _read(path, columns)
         parts.append(keyed(table))
         starts.append(starts[-1] + table.num_rows)
     return [list(arrays) for arrays in zip(*parts, strict=True)], np.array(starts, np.int64)
+
+
+def _read(path: Path, columns: list[str]) -> pa.Table:
+    """One shard's columns. Through `ParquetFile`, not `read_table`, which imports pyarrow.dataset (and pandas)."""
+    with pq.ParquetFile(storage.arrow_source(path)) as shard:
+        return shard.read(columns=columns)
 
 
 def candidate_rows(
@@ -118,5 +124,5 @@ def candidate_rows(
     owners = np.searchsorted(starts, positions, side="right") - 1
     for shard in np.unique(owners).tolist():
         rows = positions[owners == shard] - starts[shard]
-        table = pq.read_table(storage.arrow_source(shards[shard]), columns=columns).take(pa.array(rows))
+        table = _read(shards[shard], columns).take(pa.array(rows))
         yield shard, table.append_column("row", pa.array(rows, pa.int32()))

@@ -1,15 +1,15 @@
 """Planning: one streaming pass over the adapters' records, cut into shard tasks on disk.
 
-Records are assigned a split and appended, each pickled once, to that split's records file, with its digest
-and byte offset beside it; the planner keeps only its duplicate checks (`Repeats`, about 20 bytes a row), so
-its memory barely grows with the dataset's records. Adapter rejects stream to a JSON-lines file. Once every source
-is read, the counts are known and each split's file is cut into tasks, byte ranges of it, one per shard
-`{split}-{i:05d}-of-{n:05d}.parquet`; a worker reads its range and unpickles its records, so a record
-crosses from the planner to a worker once. Tasks are sized for the workers: `shard_size` is
-the most rows a shard holds, and with several workers a shard holds fewer, so that every worker has
-about `TASKS_PER_WORKER` tasks and none sits idle while another finishes a long one (the remainder of a
-split is its last shard). The rows never depend on the worker count; how they are grouped into shards
-does (and a resumed build with another worker count rebuilds the shards whose grouping changed).
+Records are assigned a split and appended, each pickled once, to that split's records file, with its digest beside
+it (and its byte offset in a local temporary file); the planner keeps only its duplicate checks (`Repeats`, about 20
+bytes a row), so its memory barely grows with the dataset's records. Adapter rejects stream to a JSON-lines file.
+Once every source is read, the counts are known and each split's file is cut into tasks, byte ranges of it, one per
+shard `{split}-{i:05d}-of-{n:05d}.parquet`; a worker reads its range and unpickles its records, so a record crosses
+from the planner to a worker once. Tasks are sized for the workers: `shard_size` is the most rows a shard holds, and
+with several workers a shard holds fewer, so that every worker has about `TASKS_PER_WORKER` tasks and none sits idle
+while another finishes a long one (the remainder of a split is its last shard). The rows never depend on the worker
+count; how they are grouped into shards does (and a resumed build with another worker count rebuilds the shards
+whose grouping changed).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import io
 import json
 import os
 import pickle
+import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -291,9 +292,10 @@ class Repeats:
 
 
 class _SplitFile:
-    """One split's planned records, appended to `{split}.records` (each pickled on its own), with where each starts
-    in `{split}.offsets` (8 bytes each, and the end of the last once closed) and their 32-byte digests in
-    `{split}.digests`: nothing a row stays in memory."""
+    """One split's planned records, appended to `{split}.records` (each pickled on its own), with their 32-byte
+    digests in `{split}.digests`, and where each record starts in an unnamed local temporary file (8 bytes each, the
+    end of the last once closed; the planner alone reads it, wherever the output lives): nothing a row stays in
+    memory."""
 
     DIGEST = 32
     OFFSET = 8
@@ -301,11 +303,10 @@ class _SplitFile:
     def __init__(self, split: str, work: WorkDir):
         self.split = split
         self.path = work.tasks / f"{split}.records"
-        self.offsets_path = work.tasks / f"{split}.offsets"
         self.digests_path = work.tasks / f"{split}.digests"
         self._records = self.path.open("wb")
-        self._offsets = self.offsets_path.open("w+b")
         self._digests = self.digests_path.open("wb")
+        self._offsets = tempfile.TemporaryFile()  # noqa: SIM115 - closed by forget_offsets, or with the process
         self._end = 0
         self.count = 0
 
@@ -318,7 +319,7 @@ class _SplitFile:
         self.count += 1
 
     def offset(self, index: int) -> int:
-        """Where record `index` starts, while the file is being written."""
+        """Where record `index` starts (`count`: where the last one ends, once closed)."""
         self._offsets.flush()
         return int.from_bytes(os.pread(self._offsets.fileno(), self.OFFSET, index * self.OFFSET), "little")
 
@@ -331,9 +332,13 @@ class _SplitFile:
             return record
 
     def close(self) -> None:
-        self._offsets.write(self._end.to_bytes(self.OFFSET, "little"))  # the end of the last record
-        for handle in (self._records, self._offsets, self._digests):
-            handle.close()
+        """Close the records and digests; the offsets stay readable until `forget_offsets`."""
+        self._offsets.write(self._end.to_bytes(self.OFFSET, "little"))
+        self._records.close()
+        self._digests.close()
+
+    def forget_offsets(self) -> None:
+        self._offsets.close()  # an unnamed temporary file: closing it removes it
 
 
 def task_rows(total: int, shard_size: int, workers: int) -> int:
@@ -412,18 +417,17 @@ def plan_tasks(
     for split, split_file in files.items():
         sizes = shard_sizes(split_file.count, most)
         first = 0
-        with split_file.digests_path.open("rb") as digests, split_file.offsets_path.open("rb") as offsets:
+        with split_file.digests_path.open("rb") as digests:
             for index, rows in enumerate(sizes):
                 digest = hashlib.sha256(digests.read(rows * _SplitFile.DIGEST))
                 fields = (recipe_hash, code_hash, split, str(index), str(len(sizes)), digest.hexdigest())
                 key = hashlib.sha256("\x00".join(fields).encode()).hexdigest()
-                start, end = (int.from_bytes(os.pread(offsets.fileno(), _SplitFile.OFFSET, n * _SplitFile.OFFSET),
-                                             "little") for n in (first, first + rows))
+                start, end = split_file.offset(first), split_file.offset(first + rows)
                 tasks.append(Task(split, index, len(sizes), split_file.path, key, rows, start, end))
                 first += rows
         assert first == split_file.count, "every planned record goes into exactly one task"
         split_file.digests_path.unlink()
-        split_file.offsets_path.unlink()
+        split_file.forget_offsets()
     return tasks
 
 

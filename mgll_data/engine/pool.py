@@ -36,10 +36,9 @@ def usable_cores() -> int:
 def _preload_worker_modules() -> None:
     """Import, before the pool forks, what every task imports on first use, so each worker inherits it instead of
     importing it again: pyarrow pulls in pandas on its first conversion from Python objects (about a third of a
-    CPU-second per process), Pillow registers its plugins on the first open, and finalize reads shards with
-    pyarrow.dataset. The build process needs all of them anyway, so a 1-worker build pays the same."""
+    CPU-second per process), and Pillow registers its plugins on the first open. The build process needs both
+    anyway (finalize writes Arrow tables), so a 1-worker build pays the same."""
     import pyarrow as pa
-    import pyarrow.dataset  # noqa: F401 - imported for its side effect (loaded once, shared by fork)
     from PIL import Image
 
     pa.array([""])

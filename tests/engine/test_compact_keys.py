@@ -72,8 +72,8 @@ def test_pixels_in_two_splits_and_sources_are_found(tmp_path: Path, collide: boo
 def test_only_shards_with_candidate_rows_are_read_again(tmp_path: Path, monkeypatch) -> None:
     shards = clean_shards(tmp_path)
     read: list[str] = []
-    real_read = pq.read_table
-    monkeypatch.setattr(keys.pq, "read_table", lambda path, **k: read.append(Path(path).name) or real_read(path, **k))
+    real_read = keys._read
+    monkeypatch.setattr(keys, "_read", lambda path, columns: read.append(Path(path).name) or real_read(path, columns))
     check_no_image_leakage(shards + [shard(tmp_path / "d.parquet", [("d/1", "d", "q", "validation", "h9")])])
     assert read == ["a.parquet", "b.parquet", "c.parquet", "d.parquet"]  # one pass; h3 stays in one split
     read.clear()
