@@ -423,10 +423,12 @@ def test_finalize_rewrites_only_the_shards_that_lose_a_duplicate(tmp_path, monke
     mtime) their task wrote."""
     from mgll_data.engine import finalize as finalize_module
 
-    opened: list[str] = []
-    parquet_file = finalize_module.pq.ParquetFile
+    opened: list[str] = []  # shards read whole again (every shard's key columns are scanned once before)
+    rewrite = finalize_module._rewrite_without_duplicates
     monkeypatch.setattr(
-        finalize_module.pq, "ParquetFile", lambda path, *a, **k: opened.append(Path(path).name) or parquet_file(path)
+        finalize_module,
+        "_rewrite_without_duplicates",
+        lambda task, *rest: opened.append(task.shard_name) or rewrite(task, *rest),
     )
     write_tree(tmp_path / "a", [{"image": f"a{i}.png", "patient": f"A{i}", "split": "train"} for i in range(12)])
     b_rows = [{"image": "b0.png", "patient": "B0", "split": "train", "seed": 5}]  # the pixels of a5
