@@ -85,11 +85,12 @@ def drop_cross_source_duplicates(
     if not tasks:
         return []
     rank = {spec.entry_id: i for i, spec in enumerate(recipe.sources)}
+    in_recipe_order = pa.array(list(rank))
     shards = [work.data / task.shard_name for task in tasks]
 
     def keyed(table: pa.Table) -> tuple[np.ndarray, ...]:
         pixel = pc.struct_field(table["hashes"], "pixel_sha256")
-        ranks = np.array(pc.index_in(table["source"], value_set=pa.array(list(rank))), np.int32)
+        ranks = np.array(pc.index_in(table["source"], value_set=in_recipe_order), np.int32)
         return keys.string_keys(pixel), ranks, np.array(pc.is_valid(pixel))
 
     (pixels, ranks, valid), starts = keys.scan(shards, ["source", "hashes"], keyed)
@@ -112,7 +113,7 @@ def drop_cross_source_duplicates(
     spread = candidates.group_by("pixel").aggregate([("source", "count_distinct")])
     shared = spread.filter(pc.greater(spread["source_count_distinct"], 1))["pixel"]  # keys met, pixels equal
     candidates = candidates.filter(pc.is_in(candidates["pixel"], value_set=shared))
-    candidates = candidates.append_column("rank", pc.index_in(candidates["source"], value_set=pa.array(list(rank))))
+    candidates = candidates.append_column("rank", pc.index_in(candidates["source"], value_set=in_recipe_order))
     earliest = candidates.sort_by([(name, "ascending") for name in ("pixel", "rank", "order", "row")])
     kept = earliest.group_by("pixel", use_threads=False).aggregate([("id", "first"), ("source", "first")])
     pairs = zip(kept["id_first"].to_pylist(), kept["source_first"].to_pylist(), strict=True)

@@ -154,7 +154,10 @@ class _SeenTable:
         self._tags = [array("H", [0]) * (self.FIRST + self.FIRST * i // self.SEGMENTS) for i in range(self.SEGMENTS)]
         self._values = [array("I", [0]) * len(tags) for tags in self._tags]
         self._sizes = [0] * self.SEGMENTS
-        self.size = 0
+
+    @property
+    def size(self) -> int:
+        return sum(self._sizes)
 
     @property
     def capacity(self) -> int:
@@ -186,7 +189,6 @@ class _SeenTable:
             slot = slot + 1 if slot + 1 < capacity else 0
         tags[slot], self._values[segment][slot] = tag, value
         self._sizes[segment] = size
-        self.size += 1
 
     def _grow(self, segment: int) -> array[int]:
         """Give `segment` half as many slots again, its entries placed anew; return its new tags."""
